@@ -1,0 +1,228 @@
+"""Parameters of an LSTM and a tanh RNN, in PyTorch's layout, plus seeded initialisation.
+
+Layout (the same as ``torch.nn.LSTM`` / ``torch.nn.RNN`` with one layer):
+
+    LSTMParams: weight_ih (4H, D), weight_hh (4H, H), bias_ih (4H,), bias_hh (4H,); row blocks i, f, g, o
+    RNNParams:  weight_ih (H, D),  weight_hh (H, H),  bias_ih (H,),  bias_hh (H,)
+
+Both are frozen dataclasses holding read-only float64 copies, validated on construction, so a trace computed from
+them can never be changed behind its back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+
+import numpy as np
+
+from .validate import MAX_D, MAX_H, as_float_array, check_size
+
+GATES = ("i", "f", "g", "o")  # PyTorch's row-block order in weight_ih / weight_hh / biases
+GATE_NAMES = {"i": "input gate", "f": "forget gate", "g": "cell candidate", "o": "output gate"}
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a = np.array(a, dtype=np.float64, copy=True)
+    a.flags.writeable = False
+    return a
+
+
+def _check_params(obj, rows_per_unit: int) -> None:
+    """Shared shape/finiteness validation of (weight_ih, weight_hh, bias_ih, bias_hh)."""
+    name = type(obj).__name__
+    w_ih = as_float_array(obj.weight_ih, f"{name}.weight_ih", ndim=2)
+    w_hh = as_float_array(obj.weight_hh, f"{name}.weight_hh", ndim=2)
+    rows, d = w_ih.shape
+    if rows % rows_per_unit or rows == 0:
+        raise ValueError(
+            f"{name}.weight_ih: got shape {w_ih.shape}, needs ({rows_per_unit}*H, D) with H >= 1"
+        )
+    h = rows // rows_per_unit
+    check_size("hidden size H", h, MAX_H)
+    check_size("input size D", d, MAX_D)
+    if w_hh.shape != (rows, h):
+        raise ValueError(f"{name}.weight_hh: got shape {w_hh.shape}, needs ({rows}, {h}) to match weight_ih {w_ih.shape}")
+    b_ih = as_float_array(obj.bias_ih, f"{name}.bias_ih", ndim=1)
+    b_hh = as_float_array(obj.bias_hh, f"{name}.bias_hh", ndim=1)
+    for bname, b in (("bias_ih", b_ih), ("bias_hh", b_hh)):
+        if b.shape != (rows,):
+            raise ValueError(f"{name}.{bname}: got shape {b.shape}, needs ({rows},)")
+    for f_, arr in zip(("weight_ih", "weight_hh", "bias_ih", "bias_hh"), (w_ih, w_hh, b_ih, b_hh)):
+        object.__setattr__(obj, f_, _frozen(arr))
+
+
+@dataclass(frozen=True, eq=False)
+class LSTMParams:
+    """LSTM weights in PyTorch layout; row blocks of every array are the gates i, f, g, o (in that order)."""
+
+    weight_ih: np.ndarray  # (4H, D)
+    weight_hh: np.ndarray  # (4H, H)
+    bias_ih: np.ndarray  # (4H,)
+    bias_hh: np.ndarray  # (4H,)
+
+    def __post_init__(self) -> None:
+        _check_params(self, 4)
+
+    @property
+    def hidden_size(self) -> int:
+        return self.weight_hh.shape[1]
+
+    @property
+    def input_size(self) -> int:
+        return self.weight_ih.shape[1]
+
+    def gate_block(self, name: str, gate: str) -> np.ndarray:
+        """The (H, ·) or (H,) block of array ``name`` ('weight_ih', …) that belongs to ``gate`` ('i','f','g','o')."""
+        k = GATES.index(gate)
+        H = self.hidden_size
+        return getattr(self, name)[k * H:(k + 1) * H]
+
+
+@dataclass(frozen=True, eq=False)
+class RNNParams:
+    """Elman RNN (tanh) weights in PyTorch layout."""
+
+    weight_ih: np.ndarray  # (H, D)
+    weight_hh: np.ndarray  # (H, H)
+    bias_ih: np.ndarray  # (H,)
+    bias_hh: np.ndarray  # (H,)
+
+    def __post_init__(self) -> None:
+        _check_params(self, 1)
+
+    @property
+    def hidden_size(self) -> int:
+        return self.weight_hh.shape[1]
+
+    @property
+    def input_size(self) -> int:
+        return self.weight_ih.shape[1]
+
+
+Params = LSTMParams | RNNParams
+
+
+def param_arrays(params: Params) -> dict[str, np.ndarray]:
+    """The four arrays by field name, in PyTorch's parameter order."""
+    return {f.name: getattr(params, f.name) for f in fields(params)}
+
+
+def params_equal(a: Params, b: Params) -> bool:
+    """Same type and bit-identical arrays."""
+    return type(a) is type(b) and all(
+        np.array_equal(x, y) for x, y in zip(param_arrays(a).values(), param_arrays(b).values())
+    )
+
+
+def _uniform(rng: np.random.Generator, shape, bound: float) -> np.ndarray:
+    return rng.uniform(-bound, bound, size=shape)
+
+
+def init_lstm(
+    input_size: int,
+    hidden_size: int,
+    *,
+    seed: int = 0,
+    scale: float = 1.0,
+    forget_bias: float | None = None,
+    spectral_radius: float | None = None,
+) -> LSTMParams:
+    """Seeded LSTM weights from PyTorch's default distribution U(−k, k), k = scale/√H.
+
+    ``forget_bias``: when given, the forget-gate rows of bias_ih are set to it and those of bias_hh to 0, so the
+    total forget bias b_f = b_ih_f + b_hh_f equals ``forget_bias`` exactly.
+    ``spectral_radius``: when given, each gate block of W_hh is rescaled to it (see ``with_spectral_radius``).
+    """
+    check_size("input size D", input_size, MAX_D)
+    check_size("hidden size H", hidden_size, MAX_H)
+    _check_finite_scalar("scale", scale)
+    rng = np.random.default_rng(seed)
+    k = scale / np.sqrt(hidden_size)
+    H4 = 4 * hidden_size
+    p = LSTMParams(
+        weight_ih=_uniform(rng, (H4, input_size), k),
+        weight_hh=_uniform(rng, (H4, hidden_size), k),
+        bias_ih=_uniform(rng, (H4,), k),
+        bias_hh=_uniform(rng, (H4,), k),
+    )
+    if forget_bias is not None:
+        p = with_forget_bias(p, forget_bias)
+    if spectral_radius is not None:
+        p = with_spectral_radius(p, spectral_radius)
+    return p
+
+
+def init_rnn(
+    input_size: int,
+    hidden_size: int,
+    *,
+    seed: int = 0,
+    scale: float = 1.0,
+    spectral_radius: float | None = None,
+) -> RNNParams:
+    """Seeded tanh-RNN weights from PyTorch's default distribution U(−k, k), k = scale/√H."""
+    check_size("input size D", input_size, MAX_D)
+    check_size("hidden size H", hidden_size, MAX_H)
+    _check_finite_scalar("scale", scale)
+    rng = np.random.default_rng(seed)
+    k = scale / np.sqrt(hidden_size)
+    p = RNNParams(
+        weight_ih=_uniform(rng, (hidden_size, input_size), k),
+        weight_hh=_uniform(rng, (hidden_size, hidden_size), k),
+        bias_ih=_uniform(rng, (hidden_size,), k),
+        bias_hh=_uniform(rng, (hidden_size,), k),
+    )
+    if spectral_radius is not None:
+        p = with_spectral_radius(p, spectral_radius)
+    return p
+
+
+def _check_finite_scalar(name: str, value: float) -> None:
+    if not np.isfinite(value):
+        raise ValueError(f"{name}: got {value!r}, needs a finite number")
+
+
+def with_forget_bias(params: LSTMParams, forget_bias: float) -> LSTMParams:
+    """A copy whose total forget-gate bias b_ih_f + b_hh_f equals ``forget_bias`` (all in bias_ih, bias_hh_f = 0)."""
+    _check_finite_scalar("forget_bias", forget_bias)
+    H = params.hidden_size
+    b_ih = params.bias_ih.copy()
+    b_hh = params.bias_hh.copy()
+    b_ih[H:2 * H] = forget_bias
+    b_hh[H:2 * H] = 0.0
+    return replace(params, bias_ih=b_ih, bias_hh=b_hh)
+
+
+def forget_bias_of(params: LSTMParams) -> np.ndarray:
+    """Total forget-gate bias per unit, b_ih_f + b_hh_f, shape (H,)."""
+    return params.gate_block("bias_ih", "f") + params.gate_block("bias_hh", "f")
+
+
+def spectral_radius(matrix: np.ndarray) -> float:
+    """max |eigenvalue| of a square matrix."""
+    return float(np.max(np.abs(np.linalg.eigvals(matrix)))) if matrix.size else 0.0
+
+
+def with_spectral_radius(params: Params, radius: float) -> Params:
+    """A copy with W_hh rescaled to spectral radius ``radius``.
+
+    RNN: W_hh (H, H) itself. LSTM: each gate's (H, H) block of W_hh separately, so every gate sees the same
+    recurrent gain. A zero block stays zero (it has no direction to rescale).
+    """
+    _check_finite_scalar("spectral_radius", radius)
+    if radius < 0:
+        raise ValueError(f"spectral_radius: got {radius}, needs a value >= 0")
+    H = params.hidden_size
+    w = params.weight_hh.copy()
+    for k in range(w.shape[0] // H):
+        block = w[k * H:(k + 1) * H]
+        rho = spectral_radius(block)
+        if rho > 0:
+            block *= radius / rho
+    return replace(params, weight_hh=w)
+
+
+def scaled(params: Params, factor: float) -> Params:
+    """A copy with every weight and bias multiplied by ``factor``."""
+    _check_finite_scalar("factor", factor)
+    return type(params)(**{k: v * factor for k, v in param_arrays(params).items()})

@@ -1,0 +1,76 @@
+"""Argument checks shared by the whole core: every error names the argument, what it got and what it needs."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+MAX_T = 5000  # longest sequence the core accepts
+MAX_H = 256  # largest hidden size
+MAX_D = 64  # largest input size
+MAX_B = 4096  # largest batch (the phase grid uses the batch axis for its cells)
+
+
+def check_size(name: str, value, maximum: int, minimum: int = 1) -> int:
+    """An integer in [minimum, maximum], or a ValueError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name}: got {value!r}, needs a whole number in [{minimum}, {maximum}]")
+    if not minimum <= value <= maximum:
+        raise ValueError(f"{name}: got {value}, needs a whole number in [{minimum}, {maximum}]")
+    return int(value)
+
+
+def as_float_array(value, name: str, ndim: int | tuple[int, ...] | None = None) -> np.ndarray:
+    """``value`` as a finite float64 array with the given number of dimensions, or a ValueError naming ``name``."""
+    try:
+        a = np.asarray(value)
+    except Exception as exc:  # ragged lists and the like
+        raise ValueError(f"{name}: could not be read as a numeric array ({exc})") from None
+    if a.dtype == object or not (np.issubdtype(a.dtype, np.number) or a.dtype == bool):
+        raise ValueError(f"{name}: got dtype {a.dtype}, needs numbers (float64)")
+    if np.iscomplexobj(a):
+        raise ValueError(f"{name}: got complex values, needs real numbers")
+    a = a.astype(np.float64, copy=False)
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else ndim
+        if a.ndim not in allowed:
+            want = " or ".join(f"{d}-D" for d in allowed)
+            raise ValueError(f"{name}: got shape {a.shape} ({a.ndim}-D), needs {want}")
+    if not np.all(np.isfinite(a)):
+        bad = int(np.size(a) - np.count_nonzero(np.isfinite(a)))
+        raise ValueError(f"{name}: {bad} value(s) are NaN or infinite, needs finite numbers")
+    return a
+
+
+def check_sequence(x, input_size: int, name: str = "x") -> np.ndarray:
+    """Validate an input sequence: (T, D) or (T, B, D), finite, within the app's size limits."""
+    x = as_float_array(x, name, ndim=(2, 3))
+    T = x.shape[0]
+    if not 1 <= T <= MAX_T:
+        raise ValueError(f"{name}: got shape {x.shape}, needs 1 <= T <= {MAX_T} steps on axis 0")
+    if x.ndim == 3 and not 1 <= x.shape[1] <= MAX_B:
+        raise ValueError(f"{name}: got shape {x.shape}, needs a batch 1 <= B <= {MAX_B} on axis 1")
+    if x.shape[-1] != input_size:
+        want = f"(T, {input_size})" if x.ndim == 2 else f"(T, B, {input_size})"
+        raise ValueError(f"{name}: got shape {x.shape}, needs {want} to match the weights' input size D={input_size}")
+    return x
+
+
+def check_state(value, name: str, lead: tuple[int, ...], hidden_size: int) -> np.ndarray:
+    """An initial state (h0 or c0): None means zeros; else shape lead + (H,), finite."""
+    shape = lead + (hidden_size,)
+    if value is None:
+        return np.zeros(shape)
+    a = as_float_array(value, name)
+    if a.shape != shape:
+        raise ValueError(f"{name}: got shape {a.shape}, needs {shape}")
+    return a
+
+
+def check_like(value, name: str, shape: tuple[int, ...]) -> np.ndarray:
+    """A finite float64 array of exactly ``shape`` (e.g. dL/dh, which has the shape of trace.h)."""
+    a = as_float_array(value, name)
+    if a.shape != shape:
+        raise ValueError(f"{name}: got shape {a.shape}, needs {shape}")
+    return a
