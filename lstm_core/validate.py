@@ -65,7 +65,7 @@ def check_state(value, name: str, lead: tuple[int, ...], hidden_size: int) -> np
     a = as_float_array(value, name)
     if a.shape != shape:
         raise ValueError(f"{name}: got shape {a.shape}, needs {shape}")
-    return a
+    return a.copy()  # the trace keeps its own copy: the caller may reuse its buffer
 
 
 def check_like(value, name: str, shape: tuple[int, ...]) -> np.ndarray:

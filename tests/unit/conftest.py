@@ -1,0 +1,114 @@
+"""Shared helpers for the core's unit tests: the PyTorch fixture, builders of small problems, centered differences."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lstm_core import init_lstm, init_rnn, lstm_backward, lstm_forward, rnn_backward, rnn_forward
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "lstm_torch_reference.json"
+PARAM_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+EPS = 1e-6  # centered-difference step
+
+
+def load_reference() -> dict:
+    return json.loads(FIXTURE.read_text())
+
+
+@pytest.fixture(scope="session")
+def reference_cases() -> list[dict]:
+    return load_reference()["cases"]
+
+
+def case_arrays(case: dict, part: str) -> dict[str, np.ndarray]:
+    """The 'inputs' or 'expected' dict of a fixture case as float64 arrays."""
+    return {k: np.asarray(v, dtype=np.float64) for k, v in case[part].items()}
+
+
+def is_lstm(model: str) -> bool:
+    return model == "lstm"
+
+
+def make_problem(model: str, T: int, B: int | None, D: int, H: int, seed: int = 0, scale: float = 1.0):
+    """Random params, x, h0, (c0), and R (the loss weights, L = Σ h ⊙ R) for a small problem.
+
+    Returns (params, inputs) where inputs is a dict with keys x, h0 (and c0 for the LSTM).
+    """
+    rng = np.random.default_rng(1000 + seed)
+    lead = (T,) if B is None else (T, B)
+    state = (H,) if B is None else (B, H)
+    if is_lstm(model):
+        params = init_lstm(D, H, seed=seed, scale=scale)
+        inputs = dict(x=rng.normal(size=lead + (D,)), h0=0.5 * rng.normal(size=state), c0=rng.normal(size=state))
+    else:
+        params = init_rnn(D, H, seed=seed, scale=scale)
+        inputs = dict(x=rng.normal(size=lead + (D,)), h0=0.5 * rng.normal(size=state))
+    return params, inputs
+
+
+def forward(model: str, params, inputs: dict):
+    return (lstm_forward if is_lstm(model) else rnn_forward)(params, **inputs)
+
+
+def backward(model: str, params, trace, dh):
+    return (lstm_backward if is_lstm(model) else rnn_backward)(params, trace, dh)
+
+
+def loss(model: str, params, inputs: dict, R: np.ndarray) -> float:
+    """L = Σ_t Σ h_t ⊙ R_t, so ∂L/∂h_t (direct) = R_t."""
+    return float(np.sum(forward(model, params, inputs).h * R))
+
+
+def with_param(params, name: str, value: np.ndarray):
+    """A copy of params with array ``name`` replaced (built through the constructor, which re-validates)."""
+    arrays = {k: getattr(params, k) for k in PARAM_NAMES}
+    arrays[name] = value
+    return type(params)(**arrays)
+
+
+def centered_diff(f, a: np.ndarray, index=None, eps: float = EPS) -> np.ndarray:
+    """(f(a + eps e_k) − f(a − eps e_k)) / (2 eps) for every k (or just the given multi-index): shape of a."""
+    a = np.array(a, dtype=np.float64)
+    out = np.zeros_like(a)
+    indices = [index] if index is not None else list(np.ndindex(a.shape))
+    for k in indices:
+        orig = a[k]
+        a[k] = orig + eps
+        fp = f(a.copy())
+        a[k] = orig - eps
+        fm = f(a.copy())
+        a[k] = orig
+        out[k] = (fp - fm) / (2 * eps)
+    return out
+
+
+def rel_error(num: np.ndarray, ana: np.ndarray) -> float:
+    """max|num − ana| / max(|num| + |ana|), guarded against an all-zero pair."""
+    num, ana = np.asarray(num), np.asarray(ana)
+    return float(np.max(np.abs(num - ana)) / max(np.max(np.abs(num) + np.abs(ana)), 1e-300))
+
+
+def numeric_grads(model: str, params, inputs: dict, R: np.ndarray, index_of=None) -> dict[str, np.ndarray]:
+    """Centered-difference dL/d(every param, x, h0, c0). ``index_of(name, shape)`` may pick a single element."""
+    out = {}
+    for name in PARAM_NAMES:
+        a = getattr(params, name)
+        idx = index_of(name, a.shape) if index_of else None
+        out[name] = centered_diff(lambda v: loss(model, with_param(params, name, v), inputs, R), a, idx)
+    for name, a in inputs.items():
+        idx = index_of(name, a.shape) if index_of else None
+        out[name] = centered_diff(lambda v: loss(model, params, {**inputs, name: v}, R), a, idx)
+    return out
+
+
+def analytic_grads(model: str, grads) -> dict[str, np.ndarray]:
+    """The same keys as numeric_grads, read from LSTMGrads / RNNGrads."""
+    out = {name: getattr(grads.params, name) for name in PARAM_NAMES}
+    out["x"], out["h0"] = grads.dx, grads.dh0
+    if is_lstm(model):
+        out["c0"] = grads.dc0
+    return out
