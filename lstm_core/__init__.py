@@ -1,6 +1,6 @@
 """LSTM Gate Lab's pure-NumPy core: LSTM and tanh RNN forward + BPTT that record every step."""
 
-from .lstm import LSTMGrads, LSTMTrace, lstm_backward, lstm_forward, sigmoid
+from .lstm import LSTMGrads, LSTMTrace, lstm_backward, lstm_forward, lstm_preactivations, sigmoid
 from .params import (
     GATE_NAMES,
     GATES,
@@ -21,7 +21,7 @@ from .validate import MAX_D, MAX_H, MAX_T
 
 __all__ = [
     "GATES", "GATE_NAMES", "LSTMParams", "RNNParams", "LSTMTrace", "LSTMGrads", "RNNTrace", "RNNGrads",
-    "lstm_forward", "lstm_backward", "rnn_forward", "rnn_backward", "sigmoid",
+    "lstm_forward", "lstm_backward", "lstm_preactivations", "rnn_forward", "rnn_backward", "sigmoid",
     "init_lstm", "init_rnn", "with_forget_bias", "with_spectral_radius", "forget_bias_of", "spectral_radius",
     "scaled", "param_arrays", "params_equal", "MAX_T", "MAX_H", "MAX_D",
 ]

@@ -49,6 +49,15 @@ def _unbatch(a: np.ndarray, batched: bool) -> np.ndarray:
     return a[:, 0] if a.ndim == 3 else a[0]
 
 
+def _cuts(T: int, truncate: int | None) -> list[bool]:
+    """cut[t]: no carry flows from step t+1 back into step t (t = T−1 always; window ends for truncated BPTT)."""
+    if truncate is None:
+        return [t == T - 1 for t in range(T)]
+    if isinstance(truncate, bool) or not isinstance(truncate, (int, np.integer)) or truncate < 1:
+        raise ValueError(f"truncate: got {truncate!r}, needs a whole number of steps >= 1 or None")
+    return [(T - 1 - t) % truncate == 0 for t in range(T)]
+
+
 def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """σ(z) = 1 / (1 + e^{−z}), exact to rounding for every float64 z.
 
@@ -189,10 +198,13 @@ def _batched(a: np.ndarray, batched: bool) -> np.ndarray:
     return a[:, None] if a.ndim == 2 else a[None]
 
 
-def lstm_backward(params: LSTMParams, trace: LSTMTrace, dh) -> LSTMGrads:
+def lstm_backward(params: LSTMParams, trace: LSTMTrace, dh, *, truncate: int | None = None) -> LSTMGrads:
     """Backpropagation through time for ``trace``; ``dh`` (shape of trace.h) is the loss's direct ∂L/∂h_t.
 
     No clipping: the returned gradients are the true ones. See the module docstring for the equations.
+    ``truncate=k`` gives truncated BPTT: the steps are cut into windows of k counted back from the last step
+    (…, [T−2k, T−k), [T−k, T)) and neither carry (W_hhᵀ dz nor f ⊙ dc) crosses a window boundary, as if h and c
+    were detached there. None means full BPTT.
     """
     if not isinstance(params, LSTMParams):
         raise ValueError(f"params: got {type(params).__name__}, needs LSTMParams")
@@ -212,6 +224,7 @@ def lstm_backward(params: LSTMParams, trace: LSTMTrace, dh) -> LSTMGrads:
     h_prev = np.concatenate([b(trace.h0)[None], b(trace.h)[:-1]], axis=0)
     c_prev = np.concatenate([b(trace.c0)[None], c[:-1]], axis=0)
     T, B, _ = c.shape
+    cut = _cuts(T, truncate)
 
     rows, w_ih, w_hh, _ = _internal_weights(params)
     # Local derivatives of every step, vectorised before the loop.
@@ -228,13 +241,13 @@ def lstm_backward(params: LSTMParams, trace: LSTMTrace, dh) -> LSTMGrads:
     dz = np.empty((T, B, 4 * H))  # internal order o, i, f, g
     carry = np.empty((B, H))
     for t in range(T - 1, -1, -1):
-        if t == T - 1:
+        if cut[t]:
             dh_tot[t] = dhl[t]
         else:
             np.dot(dz[t + 1], w_hh, out=dh_tot[t])  # dh_t = ∂L/∂h_t + W_hhᵀ dz_{t+1}
             dh_tot[t] += dhl[t]
         np.multiply(dh_tot[t], dc_from_dh[t], out=dc_tot[t])
-        if t < T - 1:
+        if not cut[t]:
             np.multiply(f[t + 1], dc_tot[t + 1], out=carry)  # the carousel: f_{t+1} ⊙ dc_{t+1}
             dc_tot[t] += carry
         np.multiply(dh_tot[t], k_o[t], out=dz[t, :, :H])
@@ -263,3 +276,16 @@ def lstm_backward(params: LSTMParams, trace: LSTMTrace, dh) -> LSTMGrads:
         dc0=_unbatch(dc0, batched),
         params=grads_params,
     )
+
+
+def lstm_preactivations(params: LSTMParams, trace: LSTMTrace) -> dict[str, np.ndarray]:
+    """The gate pre-activations z_t = W_ih x_t + b_ih + W_hh h_{t−1} + b_hh of every step, split by gate.
+
+    Returns {'i', 'f', 'g', 'o'} -> (T, H) or (T, B, H), so that e.g. trace.f == σ(z['f']) (shown in the UI to make
+    every number traceable). Recomputed from the trace in one vectorised pass; the forward loop stays lean.
+    """
+    if not isinstance(trace, LSTMTrace) or trace.hidden_size != params.hidden_size:
+        raise ValueError("trace: needs an LSTMTrace computed with these params")
+    z = trace.x @ params.weight_ih.T + trace.h_prev() @ params.weight_hh.T + (params.bias_ih + params.bias_hh)
+    H = params.hidden_size
+    return {gate: z[..., k * H:(k + 1) * H] for k, gate in enumerate("ifgo")}

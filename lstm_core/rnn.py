@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .lstm import _batched, _freeze, _unbatch
+from .lstm import _batched, _cuts, _freeze, _unbatch
 from .params import RNNParams
 from .validate import check_like, check_sequence, check_state
 
@@ -80,8 +80,9 @@ def rnn_forward(params: RNNParams, x, h0=None) -> RNNTrace:
     return RNNTrace(x=xs, h0=_unbatch(h_init, batched), h=_unbatch(hid, batched))
 
 
-def rnn_backward(params: RNNParams, trace: RNNTrace, dh) -> RNNGrads:
-    """BPTT for a tanh RNN; ``dh`` (shape of trace.h) is the loss's direct ∂L/∂h_t. No clipping."""
+def rnn_backward(params: RNNParams, trace: RNNTrace, dh, *, truncate: int | None = None) -> RNNGrads:
+    """BPTT for a tanh RNN; ``dh`` (shape of trace.h) is the loss's direct ∂L/∂h_t. No clipping.
+    ``truncate=k``: truncated BPTT with windows of k steps counted back from the last (see lstm_backward)."""
     if not isinstance(params, RNNParams):
         raise ValueError(f"params: got {type(params).__name__}, needs RNNParams")
     if not isinstance(trace, RNNTrace):
@@ -98,12 +99,13 @@ def rnn_backward(params: RNNParams, trace: RNNTrace, dh) -> RNNGrads:
     T, B, _ = hb.shape
     h_prev = np.concatenate([_batched(trace.h0, batched)[None], hb[:-1]], axis=0)
     local = 1.0 - hb * hb  # tanh'(z_t) = 1 − h_t²
+    cut = _cuts(T, truncate)
 
     dh_tot = np.empty((T, B, H))
     dz = np.empty((T, B, H))
     w_hh = params.weight_hh
     for t in range(T - 1, -1, -1):
-        if t == T - 1:
+        if cut[t]:
             dh_tot[t] = dhl[t]
         else:
             np.dot(dz[t + 1], w_hh, out=dh_tot[t])  # dh_t = ∂L/∂h_t + W_hhᵀ dz_{t+1}
