@@ -1,0 +1,81 @@
+"""One place for the look of every figure: colours per quantity, projector-friendly fonts, modebar config."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+FONT_SIZE = 15  # readable on a 1280×720 projector
+FONT = dict(size=FONT_SIZE, family="Inter, Source Sans Pro, Arial, sans-serif")
+
+# One colour per quantity, used by every chart (colour-blind-safe Okabe–Ito palette).
+COLORS = {
+    "x": "#555555",
+    "i": "#0072B2",  # input gate: blue
+    "f": "#009E73",  # forget gate: green
+    "g": "#E69F00",  # cell candidate: orange
+    "o": "#CC79A7",  # output gate: purple
+    "c": "#D55E00",  # cell state: vermillion
+    "h": "#56B4E9",  # hidden state: sky blue
+    "lstm": "#D55E00",
+    "rnn": "#0072B2",
+}
+
+LABELS = {
+    "x": "input x_t",
+    "i": "input gate i_t",
+    "f": "forget gate f_t",
+    "g": "candidate g_t",
+    "o": "output gate o_t",
+    "c": "cell state c_t",
+    "h": "hidden state h_t",
+}
+
+# Diverging scale for signed values (c, h, g, gradients), sequential for gates in (0, 1).
+DIVERGING = "RdBu_r"
+SEQUENTIAL = "Viridis"
+
+
+def layout(fig: go.Figure, *, title: str | None = None, height: int | None = None, **kwargs) -> go.Figure:
+    """Apply the house style in place and return the figure."""
+    fig.update_layout(
+        title=dict(text=title, x=0.01, xanchor="left") if title else None,
+        font=FONT,
+        template="plotly_white",
+        margin=dict(l=60, r=20, t=50 if title else 20, b=50),
+        hoverlabel=dict(font_size=FONT_SIZE),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1),
+        **({"height": height} if height else {}),
+        **kwargs,
+    )
+    return fig
+
+
+def plotly_config(filename: str) -> dict:
+    """Modebar config for st.plotly_chart: PNG download at projector resolution, no logo."""
+    return {
+        "displaylogo": False,
+        "toImageButtonOptions": {"format": "png", "filename": filename, "height": 720, "width": 1280, "scale": 2},
+        "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+    }
+
+
+# --- Selected-step marker (appended for charts/timeline.py, gradients.py, weights.py) ---
+# A dark line with a white halo, so it reads on Viridis, RdBu and white backgrounds alike.
+STEP_LINE = dict(color="#111111", width=2.5)
+STEP_HALO = dict(color="rgba(255,255,255,0.85)", width=6)
+
+
+def mark_step(fig: go.Figure, t: int, *, axes: list[tuple[str, str]] | None = None, column: bool = False) -> go.Figure:
+    """Draw the selected step at x = t (1-based, as shown) in place, full height of each subplot.
+
+    ``axes``: (x axis, y axis) reference pairs, e.g. [("x", "y"), ("x2", "y2")] for a subplot per row; default the
+    single pair ("x", "y"). ``column``: outline the heatmap column t − ½ … t + ½ instead of drawing a line through
+    it, so the selected cells stay visible (use it when columns are wide, i.e. short sequences).
+    One halo + one line/outline shape per pair (no per-cell shapes), so it stays cheap for any T.
+    """
+    x0, x1 = (t - 0.5, t + 0.5) if column else (t, t)
+    for xref, yref in axes or [("x", "y")]:
+        for line in (STEP_HALO, STEP_LINE):
+            fig.add_shape(type="rect" if column else "line", x0=x0, x1=x1, y0=0, y1=1, xref=xref,
+                          yref=f"{yref} domain", line=line, layer="above")
+    return fig

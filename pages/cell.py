@@ -1,0 +1,54 @@
+"""Cell walkthrough: one LSTM cell at step t, with the live values on the diagram and in the equations."""
+
+import streamlit as st
+
+from charts.cell import cell_diagram, unit_bars
+from ui import compute, equations, state, widgets
+
+st.header("Cell walkthrough")
+
+lab = state.current()
+H = lab.lstm.hidden_size
+top = st.columns([2, 3])
+mode = top[0].segmented_control(
+    "Direction", ["Forward", "Backward"], default="Forward", key="cell_mode",
+    help="Forward: the values the cell computes. Backward: the gradients BPTT sends back, from t = T down to 1.",
+) or "Forward"
+if st.session_state.get("cell_unit", 1) > H:
+    st.session_state["cell_unit"] = H
+    st.caption(f"The hidden size is now {H}, so the diagram shows unit {H}.")
+if H > 1:
+    unit = top[1].slider("Unit shown on the diagram", 1, H, key="cell_unit",
+                         help="The diagram follows one hidden unit; the bars below show all units.") - 1
+else:
+    unit = 0
+    top[1].caption("The network has a single hidden unit.")
+
+
+@st.fragment
+def walkthrough() -> None:
+    lab = state.current()
+    run = compute.lstm_run(lab)
+    backward = mode == "Backward"
+    step = widgets.step_controls(lab.T, key="cell", reverse=backward)
+    state.write_url(state.config())
+    left, right = st.columns([3, 2])
+    with left:
+        fig = cell_diagram(run.trace, step, unit, grads=run.grads, mode=mode.lower())
+        widgets.chart(fig, key="cell_diagram", filename=f"lstm_cell_{mode.lower()}_t{step + 1}")
+        st.caption("▶ Play animates every step in the browser; the step buttons above move the selected step.")
+    with right:
+        st.markdown(f"**Unit {unit + 1} of {H}, step t = {step + 1} of {lab.T}**")
+        if backward:
+            lines = equations.backward_latex(run.trace, run.grads, run.dh_direct, step, unit)
+        else:
+            lines = equations.forward_latex(run.trace, compute.preactivations(lab), step, unit)
+        for line in lines:
+            st.latex(line)
+    widgets.chart(unit_bars(run.trace, step, grads=run.grads, mode=mode.lower()), key="cell_bars",
+                  filename=f"lstm_units_t{step + 1}")
+
+
+walkthrough()
+widgets.csv_download(lab, "lstm", key="cell_csv")
+widgets.about_equations()

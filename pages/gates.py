@@ -1,0 +1,61 @@
+"""Gates over time: every gate, cell and hidden value as a unit × step heatmap on one shared time axis."""
+
+import streamlit as st
+
+from charts.timeline import gate_heatmaps, saturation_bars, unit_lines
+from lstm_core.analysis import gate_saturation
+from ui import compute, state, widgets
+
+state.current()  # first, on every page: makes sure the router (app.py) ran
+st.header("Gates over time")
+st.caption(
+    "Each row is one quantity, each heatmap row one unit, each column one step t. Gates i, f, o run from 0 (shut) "
+    "to 1 (open); g and h from −1 to 1. Hover for exact values; the white line marks the selected step."
+)
+
+
+@st.fragment
+def heatmaps() -> None:
+    lab = state.current()
+    run = compute.lstm_run(lab)
+    step = widgets.step_controls(lab.T, key="gates")
+    state.write_url(state.config())
+    widgets.chart(gate_heatmaps(run.trace, step=step), key="gate_heatmaps", filename="gates_over_time")
+
+
+@st.fragment
+def lines() -> None:
+    lab = state.current()
+    run = compute.lstm_run(lab)
+    H = lab.lstm.hidden_size
+    st.subheader("Line view of chosen units")
+    ss = st.session_state
+    # Keep only units that still exist after H changed (first visit: the first two units).
+    ss["gates_units"] = [u for u in ss.get("gates_units", [0, 1]) if u < H]
+    ss.setdefault("gates_quantities", ["f", "c", "h"])
+    units = st.multiselect(
+        "Units (up to 8)", list(range(H)), max_selections=8,
+        format_func=lambda u: f"unit {u + 1}", key="gates_units",
+    )
+    quantities = st.multiselect(
+        "Quantities", ["i", "f", "g", "o", "c", "h"], key="gates_quantities",
+        format_func=lambda q: {"i": "input gate i", "f": "forget gate f", "g": "candidate g", "o": "output gate o",
+                               "c": "cell c", "h": "hidden h"}[q],
+    )
+    if not units or not quantities:
+        st.info("Choose at least one unit and one quantity to draw the lines.")
+        return
+    widgets.chart(unit_lines(run.trace, units, quantities),
+                  key="gate_lines", filename="gate_lines")
+
+
+heatmaps()
+lines()
+lab = state.current()
+st.subheader("Gate saturation")
+st.caption("Share of all (unit, step) values that are saturated: below 0.05 (shut) or above 0.95 (open). "
+           "Saturated gates pass almost no gradient to their own weights.")
+widgets.chart(saturation_bars(gate_saturation(compute.lstm_run(lab).trace)), key="gate_saturation",
+              filename="gate_saturation")
+widgets.csv_download(lab, "lstm", key="gates_csv")
+widgets.about_equations()

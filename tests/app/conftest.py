@@ -1,0 +1,66 @@
+"""AppTest helpers: run the real app.py (router + sidebar) and switch to a page."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+PAGES = ["pages/cell.py", "pages/gates.py", "pages/gradients.py", "pages/weights.py"]
+
+
+def open_app(page: str | None = None, query: dict | None = None) -> AppTest:
+    """app.py after its first run (optionally with URL query parameters), switched to ``page``."""
+    at = AppTest.from_file("app.py", default_timeout=60)
+    for key, value in (query or {}).items():
+        at.query_params[key] = str(value)
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+@pytest.fixture
+def app():
+    return open_app
+
+
+def decode(value):
+    """Plotly figure JSON arrays may arrive base64-encoded as {"dtype", "bdata"}; return a numpy array."""
+    import base64
+
+    if isinstance(value, dict) and "bdata" in value:
+        arr = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        if "shape" in value:
+            shape = value["shape"]
+            shape = tuple(int(s) for s in (shape.split(",") if isinstance(shape, str) else shape))
+            arr = arr.reshape(shape)
+        return arr
+    return np.asarray(value, dtype=float) if value is not None else None
+
+
+def figures(at: AppTest) -> dict[str, dict]:
+    """Every plotly chart on the page as its figure JSON, by element key (the chart's `key=`)."""
+    out = {}
+    for i, chart in enumerate(at.get("plotly_chart")):
+        spec = json.loads(chart.proto.spec)
+        key = chart.proto.id or str(i)
+        out[key] = spec
+    return out
+
+
+def figure(at: AppTest, key: str) -> dict:
+    """The figure JSON of the chart whose Streamlit key contains ``key``."""
+    figs = figures(at)
+    hits = [spec for k, spec in figs.items() if key in k]
+    assert hits, f"no chart with key {key!r}; have {list(figs)}"
+    return hits[0]
+
+
+def trace_named(fig: dict, name: str) -> dict:
+    hits = [t for t in fig["data"] if t.get("name") == name]
+    assert hits, f"no trace named {name!r}; have {[t.get('name') for t in fig['data']]}"
+    return hits[0]

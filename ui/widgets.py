@@ -1,0 +1,120 @@
+"""Streamlit building blocks every page shares: charts with the PNG modebar, CSV download, step controls, knobs and
+the "About the equations" expander. One place per idea, so the pages stay thin."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from charts.style import plotly_config
+from ui import compute, state
+
+EQUATIONS = r"""
+\begin{aligned}
+z_t &= W_{ih}\,x_t + b_{ih} + W_{hh}\,h_{t-1} + b_{hh} = [z_i;\ z_f;\ z_g;\ z_o] \\
+i_t &= \sigma(z_i) \quad f_t = \sigma(z_f) \quad g_t = \tanh(z_g) \quad o_t = \sigma(z_o) \\
+c_t &= f_t \odot c_{t-1} + i_t \odot g_t \qquad h_t = o_t \odot \tanh(c_t)
+\end{aligned}
+"""
+
+BPTT = r"""
+\begin{aligned}
+\tfrac{\partial L}{\partial h_t} &= \tfrac{\partial L}{\partial h_t}\Big|_{\text{direct}} + W_{hh}^\top\, dz_{t+1} \\
+\tfrac{\partial L}{\partial c_t} &= \tfrac{\partial L}{\partial h_t} \odot o_t \odot (1-\tanh^2 c_t)
+  + f_{t+1} \odot \tfrac{\partial L}{\partial c_{t+1}}
+\end{aligned}
+"""
+
+
+def chart(fig: go.Figure, *, key: str, filename: str, **kwargs):
+    """Show a figure full width, SVG-friendly, with a PNG download in its modebar."""
+    return st.plotly_chart(fig, width="stretch", config=plotly_config(filename), key=key, **kwargs)
+
+
+def csv_download(lab: state.Lab, model: str = "lstm", *, key: str) -> None:
+    """Download the tidy (step, batch, unit, quantity, value) CSV of the current traces and gradients."""
+    st.download_button(
+        f"{model.upper()} traces and gradients (CSV)",
+        data=compute.traces_csv(lab, model),
+        file_name=f"lstm_gate_lab_{model}_{lab.cfg['preset']}_T{lab.T}_seed{lab.cfg['seed']}.csv",
+        mime="text/csv",
+        key=key,
+        icon=":material/download:",
+        on_click="ignore",
+    )
+
+
+def about_equations() -> None:
+    with st.expander("About the equations"):
+        st.markdown(
+            "PyTorch's `nn.LSTM` equations, no peepholes. The weight rows are stacked in the gate order "
+            "**i, f, g, o** (input gate, forget gate, cell candidate, output gate), so `weight_ih` is (4H × D) and "
+            "`weight_hh` is (4H × H), exactly as in a PyTorch state_dict."
+        )
+        st.latex(EQUATIONS)
+        st.markdown("Backpropagation through time (carries start at zero after the last step):")
+        st.latex(BPTT)
+        st.markdown(
+            "The term $f_{t+1} \\odot \\partial L/\\partial c_{t+1}$ is the *constant-error carousel*: along the "
+            "cell path the gradient is multiplied only by forget gates. A tanh RNN instead multiplies by "
+            "$W_{hh}^\\top \\mathrm{diag}(1-h_t^2)$ at every step, which shrinks or grows geometrically."
+        )
+
+
+def _set_step(value: int) -> None:
+    st.session_state["t"] = value
+
+
+def step_controls(T: int, *, key: str, reverse: bool = False) -> int:
+    """First / previous / next / last buttons and a step slider bound to the shared step t (1-based).
+
+    ``reverse`` (backward mode) labels the buttons in the direction BPTT walks: from T back to 1.
+    Returns the selected 0-based step index.
+    """
+    t = st.session_state["t"]
+    cols = st.columns([1, 1, 1, 1, 6])
+    first, last = (T, 1) if reverse else (1, T)
+    delta = -1 if reverse else 1
+    cols[0].button("", icon=":material/first_page:", key=f"{key}_first", help=f"Go to t = {first}", on_click=_set_step, args=(first,),
+                   disabled=t == first, width="stretch")
+    cols[1].button("", icon=":material/chevron_left:", key=f"{key}_prev", help="One step back" + (" (toward t = T)" if reverse else ""),
+                   on_click=_set_step, args=(min(max(t - delta, 1), T),), disabled=t == first, width="stretch")
+    cols[2].button("", icon=":material/chevron_right:", key=f"{key}_next", help="One step forward" + (" (toward t = 1)" if reverse else ""),
+                   on_click=_set_step, args=(min(max(t + delta, 1), T),), disabled=t == last, width="stretch")
+    cols[3].button("", icon=":material/last_page:", key=f"{key}_last", help=f"Go to t = {last}", on_click=_set_step, args=(last,),
+                   disabled=t == last, width="stretch")
+    if T > 1:
+        cols[4].slider("Step t", 1, T, key="t", help="The time step shown (1 = first input, T = last).")
+    else:
+        cols[4].markdown("**Step t = 1** (the sequence has one step)")
+    return st.session_state["t"] - 1
+
+
+def knob_controls(*, key: str) -> None:
+    """The shared weight knobs: forget-gate bias, W_hh spectral radius, weight scale (both models)."""
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        st.toggle("Set the forget-gate bias", key="fb_on",
+                  help="Off: the preset's own forget biases. On: every LSTM unit's b_f = b_ih,f + b_hh,f is set.")
+        st.slider("Forget-gate bias b_f", *state.KNOB_LIMITS["fb"], step=0.5, key="fb",
+                  disabled=not st.session_state["fb_on"], help="σ(+3) ≈ 0.95 keeps memory; σ(−3) ≈ 0.05 forgets.")
+    with c2:
+        st.toggle("Set the W_hh spectral radius", key="rho_on",
+                  help="Off: as initialised. On: the RNN's W_hh and each LSTM gate block of W_hh are rescaled.")
+        st.slider("Spectral radius of W_hh", *state.KNOB_LIMITS["rho"], step=0.05, key="rho",
+                  disabled=not st.session_state["rho_on"], help="Below 1 the RNN's gradient vanishes; above 1 it can explode.")
+    with c3:
+        st.slider("Weight scale (×)", *state.KNOB_LIMITS["scale"], step=0.1, key="scale",
+                  help="Multiplies every weight and bias of both models (applied before the two knobs on the left).")
+
+
+def length_control(*, key: str) -> None:
+    """A sequence-length slider on a page, kept in step with the sidebar's T (same shared setting)."""
+    page_key = f"T_{key}"
+    st.session_state[page_key] = st.session_state["T"]
+
+    def sync() -> None:
+        st.session_state["T"] = st.session_state["T_box"] = st.session_state[page_key]
+
+    st.slider("Sequence length T", *state.LIMITS["T"], key=page_key, on_change=sync,
+              help="The same setting as in the sidebar: longer sequences make the difference plain.")
