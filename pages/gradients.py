@@ -7,7 +7,7 @@ from lstm_core.analysis import first_last_ratio, memory_half_life
 from lstm_core.losses import describe_loss
 from ui import compute, state, widgets
 
-QUICK = {"vanishing_rnn": "Vanishing (tanh RNN)", "preserved_lstm": "Preserved (LSTM, b_f = +3)",
+QUICK = {"vanishing_rnn": "Vanishing (tanh RNN)", "preserved_lstm": "Preserved (LSTM, b_f = +4)",
          "exploding_rnn": "Exploding (RNN, ρ = 1.5)"}
 
 lab = state.current()

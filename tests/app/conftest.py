@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "app.py")
 PAGES = ["pages/cell.py", "pages/gates.py", "pages/gradients.py", "pages/weights.py"]
 
 
 def open_app(page: str | None = None, query: dict | None = None) -> AppTest:
     """app.py after its first run (optionally with URL query parameters), switched to ``page``."""
-    at = AppTest.from_file("app.py", default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=60)
     for key, value in (query or {}).items():
         at.query_params[key] = str(value)
     at.run()

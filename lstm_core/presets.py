@@ -1,0 +1,181 @@
+"""Named classroom configurations: weights for an LSTM and a tanh RNN, an input, and a loss.
+
+Each ``Preset`` has default sizes (within the app's limits D 1–8, H 1–64, T 1–2000) and builds a ``Scenario``
+for any sizes and seed; the same arguments always give the same scenario. The behaviour each explanation promises
+is checked numerically by tests/unit/test_presets.py at the default sizes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Callable, Literal
+
+import numpy as np
+
+from .losses import LOSSES
+from .params import LSTMParams, RNNParams, init_lstm, init_rnn
+from .sequences import generate
+from .validate import MAX_D, MAX_H, MAX_T, check_size
+
+Focus = Literal["lstm", "rnn"]
+
+
+@dataclass(frozen=True, eq=False)
+class Scenario:
+    """What a preset builds: both models' weights, one input x (T, D) they share, and the loss by name."""
+
+    lstm: LSTMParams
+    rnn: RNNParams
+    x: np.ndarray  # (T, D), read-only
+    loss: str  # a key of losses.LOSSES
+    loss_kwargs: dict  # options for losses.make_loss(loss, **loss_kwargs); plain values only
+    focus: Focus  # which model the preset is about
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named classroom configuration; ``build`` makes its Scenario for given sizes (None = the defaults)."""
+
+    key: str
+    title: str
+    explanation: str  # one sentence a teacher can read aloud
+    D: int
+    H: int
+    T: int
+    generator: str  # key of sequences.GENERATORS that makes the input (see the builder for channel details)
+    focus: Focus
+    _builder: Callable[[int, int, int, int], Scenario] = field(repr=False, compare=False)
+
+    def build(self, D: int | None = None, H: int | None = None, T: int | None = None, seed: int = 0) -> Scenario:
+        """The scenario at sizes (D, H, T) (None = this preset's default) with weights and input seeded by ``seed``."""
+        D = check_size("D", self.D if D is None else D, MAX_D)
+        H = check_size("H", self.H if H is None else H, MAX_H)
+        T = check_size("T", self.T if T is None else T, MAX_T)
+        return self._builder(D, H, T, seed)
+
+
+def _scenario(lstm, rnn, x, loss, focus, **loss_kwargs) -> Scenario:
+    if loss not in LOSSES:  # a preset bug, not a user error
+        raise ValueError(f"loss: got {loss!r}, needs one of {sorted(LOSSES)}")
+    x = np.array(x, dtype=np.float64)
+    x.flags.writeable = False
+    return Scenario(lstm=lstm, rnn=rnn, x=x, loss=loss, loss_kwargs=dict(loss_kwargs), focus=focus)
+
+
+def _zero_biases(p: RNNParams) -> RNNParams:
+    return replace(p, bias_ih=np.zeros_like(p.bias_ih), bias_hh=np.zeros_like(p.bias_hh))
+
+
+def _default(D, H, T, seed):
+    return _scenario(init_lstm(D, H, seed=seed, forget_bias=1.0), init_rnn(D, H, seed=seed),
+                     generate("sine", T, D, seed=seed), "last_step_mse", "lstm")
+
+
+def _vanishing_rnn(D, H, T, seed):
+    # W_hh's spectral radius 0.9 and tanh' ≤ 1: each step back shrinks the gradient (on average over steps).
+    return _scenario(init_lstm(D, H, seed=seed), init_rnn(D, H, seed=seed, spectral_radius=0.9),
+                     generate("random", T, D, seed=seed), "probe_unit", "rnn", unit=0)
+
+
+def _preserved_lstm(D, H, T, seed):
+    # b_f = +4 → f ≈ σ(4) ≈ 0.98; weights at half PyTorch's scale keep the cell state out of tanh's flat tails longer.
+    return _scenario(init_lstm(D, H, seed=seed, scale=0.5, forget_bias=4.0), init_rnn(D, H, seed=seed),
+                     generate("random", T, D, seed=seed), "probe_unit", "lstm", unit=0)
+
+
+def _forgetful_lstm(D, H, T, seed):
+    # The same LSTM as preserved_lstm with b_f = −3 → f ≈ σ(−3) ≈ 0.05: the carousel multiplies by ~0.05 per step.
+    return _scenario(init_lstm(D, H, seed=seed, scale=0.5, forget_bias=-3.0), init_rnn(D, H, seed=seed),
+                     generate("random", T, D, seed=seed), "probe_unit", "lstm", unit=0)
+
+
+def _exploding_rnn(D, H, T, seed):
+    # W_hh = 1.5 · (a random rotation): spectral radius 1.5 with every direction stretched 1.5× per step.
+    # Zero biases and tiny inputs let the state start near 0, in tanh's linear range, before it saturates.
+    rnn = _zero_biases(init_rnn(D, H, seed=seed))
+    q, r = np.linalg.qr(np.random.default_rng([seed, 1]).normal(size=(H, H)))
+    q = q * np.where(np.diag(r) < 0, -1.0, 1.0)  # a uniformly random orthogonal matrix
+    rnn = replace(rnn, weight_hh=1.5 * q)
+    return _scenario(init_lstm(D, H, seed=seed), rnn, generate("random", T, D, seed=seed, scale=1e-6),
+                     "probe_unit", "rnn", unit=0)
+
+
+LATCH_GAIN = 20.0  # z = 20·x − 10 is σ(−10) ≈ 5e-5 when the cue is 0 and σ(10) ≈ 1 − 5e-5 when it is 1
+LATCH_OFFSET = 10.0
+LATCH_FORGET_BIAS = 15.0  # f = σ(15) ≈ 1 − 3e-7: c loses < 1e-3 of itself over 2000 steps
+
+
+def latch_params(D: int, H: int) -> LSTMParams:
+    """A hand-built LSTM that stores channel 0's impulse and shows it only when channel 1 cues a read.
+
+        z_i = 20·x_0 − 10    (input gate opens only on the impulse)
+        z_f = +15            (f ≈ 1: the cell holds its value)
+        z_g = w_u·x_0        (g = tanh(w_u) written at the impulse; w_u from 2 down to 1 across the units)
+        z_o = 20·x_1 − 10    (output gate opens only on the read cue)
+    W_hh = 0 and channels ≥ 2 have weight 0. Needs D ≥ 2, any H ≥ 1.
+    """
+    if D < 2:
+        raise ValueError(
+            f"D: the latch preset needs at least 2 input channels (0: the signal, 1: the read cue), got {D}"
+        )
+    w_ih = np.zeros((4 * H, D))
+    b = np.zeros(4 * H)
+    i, f, g, o = (slice(k * H, (k + 1) * H) for k in range(4))
+    w_ih[i, 0], b[i] = LATCH_GAIN, -LATCH_OFFSET
+    b[f] = LATCH_FORGET_BIAS
+    w_ih[g, 0] = np.linspace(2.0, 1.0, H) if H > 1 else 2.0
+    w_ih[o, 1], b[o] = LATCH_GAIN, -LATCH_OFFSET
+    return LSTMParams(weight_ih=w_ih, weight_hh=np.zeros((4 * H, H)), bias_ih=b, bias_hh=np.zeros(4 * H))
+
+
+def latch_write_step(T: int) -> int:
+    """The (0-based) step of the latch preset's impulse: 2, or T − 2 for T < 4, so it always precedes the read."""
+    return min(2, T - 2)
+
+
+def _latch(D, H, T, seed):
+    if T < 2:
+        raise ValueError(f"T: the latch preset needs at least 2 steps (a write, then a read), got {T}")
+    lstm = latch_params(D, H)
+    x = np.zeros((T, D))
+    x[:, 0] = generate("impulse", T, 1, seed=seed, at=latch_write_step(T))[:, 0]  # the signal
+    x[T - 1, 1] = 1.0  # the read cue at the last step
+    return _scenario(lstm, init_rnn(D, H, seed=seed), x, "probe_unit", "lstm", unit=0)
+
+
+PRESETS: dict[str, Preset] = {
+    p.key: p
+    for p in (
+        Preset("default", "A general LSTM",
+               "A randomly initialised LSTM (forget bias +1) reads two phase-shifted sine waves; step through to "
+               "watch each gate open and close.",
+               2, 8, 40, "sine", "lstm", _default),
+        Preset("vanishing_rnn", "Vanishing gradient (RNN)",
+               "In a plain tanh RNN each step back multiplies the gradient by W_hhᵀ·diag(1 − h²), which is smaller "
+               "than one, so after 100 steps almost nothing of the last step's gradient reaches the first.",
+               2, 16, 100, "random", "rnn", _vanishing_rnn),
+        Preset("preserved_lstm", "Gradient preserved (LSTM, forget bias +4)",
+               "With its forget gate biased open (f ≈ 0.98) the LSTM's cell state is a near-identity path, so the "
+               "gradient from the last step still reaches the first of 100 steps.",
+               2, 16, 100, "random", "lstm", _preserved_lstm),
+        Preset("forgetful_lstm", "Forgetful LSTM (forget bias −3)",
+               "The same LSTM with its forget gate biased shut (f ≈ 0.05) wipes its cell state every step, and the "
+               "gradient dies just as fast as in a plain RNN.",
+               2, 16, 100, "random", "lstm", _forgetful_lstm),
+        Preset("exploding_rnn", "Exploding gradient (RNN)",
+               "When W_hh stretches every direction by 1.5 per step, a gradient sent back from the last step grows "
+               "by orders of magnitude on its way to the first.",
+               2, 16, 100, "random", "rnn", _exploding_rnn),
+        Preset("latch", "Hand-built latch (LSTM)",
+               "Hand-set weights make the input gate open only for the signal at step 3, the forget gate hold it, "
+               "and the output gate reveal it only when the read cue arrives at the last step.",
+               2, 4, 30, "impulse", "lstm", _latch),
+    )
+}
+
+
+def get_preset(key: str) -> Preset:
+    """PRESETS[key], or a ValueError listing the valid keys."""
+    if key not in PRESETS:
+        raise ValueError(f"preset: got {key!r}, needs one of {list(PRESETS)}")
+    return PRESETS[key]

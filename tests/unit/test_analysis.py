@@ -1,0 +1,196 @@
+"""Analysis: gradient norms, the carousel product, exact state Jacobians (vs centered differences), summaries."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lstm_core import (
+    LSTMTrace, RNNParams, init_lstm, init_rnn, lstm_backward, lstm_forward, rnn_backward, rnn_forward,
+)
+from lstm_core.analysis import (
+    _lstm_step_jacobian, carousel_factor, first_last_ratio, gate_saturation, grad_norms, jacobian_norms,
+    memory_half_life, rnn_path_factor,
+)
+
+EPS = 1e-6
+
+
+def lstm_case(T=7, D=3, H=4, seed=0, B=None, **kw):
+    p = init_lstm(D, H, seed=seed, **kw)
+    shape = (T, D) if B is None else (T, B, D)
+    return p, lstm_forward(p, np.random.default_rng(seed + 10).normal(size=shape))
+
+
+def rnn_case(T=7, D=3, H=4, seed=0, B=None, **kw):
+    p = init_rnn(D, H, seed=seed, **kw)
+    shape = (T, D) if B is None else (T, B, D)
+    return p, rnn_forward(p, np.random.default_rng(seed + 10).normal(size=shape))
+
+
+def lstm_end_state(p, x, t, state):
+    """(h_{T−1}, c_{T−1}) when the state after step t is ``state`` = (h_t, c_t) concatenated."""
+    H = p.hidden_size
+    if t == x.shape[0] - 1:
+        return state.copy()
+    tr = lstm_forward(p, x[t + 1:], h0=state[:H], c0=state[H:])
+    return np.concatenate([tr.h[-1], tr.c[-1]])
+
+
+def rnn_end_state(p, x, t, state):
+    if t == x.shape[0] - 1:
+        return state.copy()
+    return rnn_forward(p, x[t + 1:], h0=state).h[-1]
+
+
+def fd_jacobian(end_state, p, x, t, s0):
+    n = s0.size
+    J = np.empty((n, n))
+    for k in range(n):
+        e = np.zeros(n)
+        e[k] = EPS
+        J[:, k] = (end_state(p, x, t, s0 + e) - end_state(p, x, t, s0 - e)) / (2 * EPS)
+    return J
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_lstm_jacobian_norms_match_centered_differences(seed):
+    p, tr = lstm_case(seed=seed, forget_bias=1.0)
+    got = jacobian_norms(p, tr)
+    assert got.shape == (tr.T,) and got[-1] == 1.0
+    for t in range(tr.T):
+        J = fd_jacobian(lstm_end_state, p, tr.x, t, np.concatenate([tr.h[t], tr.c[t]]))
+        assert got[t] == pytest.approx(np.linalg.norm(J, 2), rel=1e-6)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_rnn_jacobian_norms_match_centered_differences(seed):
+    p, tr = rnn_case(seed=seed, scale=2.0)
+    got = jacobian_norms(p, tr)
+    np.testing.assert_array_equal(rnn_path_factor(p, tr), got)
+    for t in range(tr.T):
+        J = fd_jacobian(rnn_end_state, p, tr.x, t, tr.h[t].copy())
+        assert got[t] == pytest.approx(np.linalg.norm(J, 2), rel=1e-6)
+
+
+def test_lstm_step_jacobian_matches_centered_differences():
+    p, tr = lstm_case(T=5, forget_bias=0.5)
+    H = p.hidden_size
+    for t in (0, 3):
+        h_prev = tr.h[t - 1] if t else tr.h0
+        c_prev = tr.c[t - 1] if t else tr.c0
+
+        def step(s):
+            out = lstm_forward(p, tr.x[t:t + 1], h0=s[:H], c0=s[H:])
+            return np.concatenate([out.h[0], out.c[0]])
+
+        s0 = np.concatenate([h_prev, c_prev])
+        num = np.stack([(step(s0 + e) - step(s0 - e)) / (2 * EPS) for e in np.eye(2 * H) * EPS], axis=1)
+        np.testing.assert_allclose(_lstm_step_jacobian(p, tr, t), num, rtol=1e-6, atol=1e-9)
+
+
+def test_rnn_jacobian_bounds_the_backward_gradient():
+    """For a loss at the last step only, dh_t = (∂h_{T−1}/∂h_t)ᵀ dh_{T−1}, so ‖dh_t‖ ≤ norm_t · ‖dh_{T−1}‖."""
+    p, tr = rnn_case(T=30, H=6, seed=3)
+    dh = np.zeros_like(tr.h)
+    dh[-1] = np.random.default_rng(0).normal(size=6)
+    g = rnn_backward(p, tr, dh)
+    n = np.linalg.norm(g.dh, axis=1)
+    assert np.all(n <= jacobian_norms(p, tr) * n[-1] * (1 + 1e-12))
+
+
+def test_jacobian_norms_long_sequences_stay_finite_and_quiet():
+    """No overflow/underflow warnings (pytest.ini makes them errors); vanishing goes to ~0, exploding to inf."""
+    p, tr = rnn_case(T=2000, H=8, seed=0)
+    small = jacobian_norms(p, tr)
+    assert small[0] < 1e-100 and not np.isnan(small).any()
+    big_p = RNNParams(np.eye(8, 3), np.eye(8) * 3.0, np.zeros(8), np.zeros(8))
+    big_tr = rnn_forward(big_p, np.zeros((1000, 3)))  # h stays 0: the product is exactly 3^k · I
+    big = jacobian_norms(big_p, big_tr)
+    np.testing.assert_allclose(big[-200:], 3.0 ** np.arange(199, -1, -1), rtol=1e-10)
+    assert big[0] == np.inf
+    lp, ltr = lstm_case(T=1500, H=4, forget_bias=-4.0)
+    assert 0.0 <= jacobian_norms(lp, ltr)[0] < 1e-100
+
+
+def test_jacobian_norms_rejects_batched_and_mismatched():
+    p, tr = lstm_case(B=2)
+    with pytest.raises(ValueError, match="^trace"):
+        jacobian_norms(p, tr)
+    rp, rtr = rnn_case()
+    with pytest.raises(ValueError, match="^params, trace"):
+        jacobian_norms(p, rtr)
+    with pytest.raises(ValueError, match="^params"):
+        rnn_path_factor(p, rtr)
+
+
+@pytest.mark.parametrize("B", [None, 3])
+def test_carousel_factor_is_the_product_of_later_forget_gates(B):
+    p, tr = lstm_case(T=9, B=B)
+    got = carousel_factor(tr)
+    assert got.shape == tr.f.shape
+    for t in range(tr.T):
+        want = np.ones(tr.f.shape[1:])
+        for s in range(t + 1, tr.T):
+            want = want * tr.f[s]
+        np.testing.assert_allclose(got[t], want, rtol=1e-13)
+    assert np.all(got[-1] == 1.0)
+
+
+def test_carousel_factor_underflows_quietly():
+    p, tr = lstm_case(T=3000, H=2, forget_bias=-8.0)  # f ≈ 3e-4: the product leaves float64's range
+    got = carousel_factor(tr)
+    assert got[0].max() == 0.0 and got[-1].min() == 1.0 and np.all(np.diff(got, axis=0) >= 0)
+
+
+@pytest.mark.parametrize("B", [None, 2])
+def test_grad_norms(B):
+    p, tr = lstm_case(B=B)
+    g = lstm_backward(p, tr, np.random.default_rng(0).normal(size=tr.h.shape))
+    n = grad_norms(g)
+    assert set(n) == {"dh", "dc"}
+    np.testing.assert_allclose(n["dh"], np.sqrt((g.dh ** 2).sum(-1)), rtol=1e-14)
+    np.testing.assert_allclose(n["dc"], np.sqrt((g.dc ** 2).sum(-1)), rtol=1e-14)
+    assert n["dh"].shape == tr.h.shape[:-1]
+    rp, rtr = rnn_case(B=B)
+    rg = rnn_backward(rp, rtr, np.ones_like(rtr.h))
+    rn = grad_norms(rg)
+    assert set(rn) == {"dh"} and np.allclose(rn["dh"], np.sqrt((rg.dh ** 2).sum(-1)))
+    with pytest.raises(ValueError, match="^grads"):
+        grad_norms(tr)
+
+
+def test_memory_half_life():
+    assert memory_half_life([0.05, 0.5, 0.8, 1.0]) == 3
+    assert memory_half_life([0.01, 0.09, 0.5, 1.0]) == 2  # 0.09 < 0.1 first, two steps back
+    assert memory_half_life([0.5, 0.1, 1.0]) is None  # 0.1 is not below a tenth
+    assert memory_half_life([1.0, 1.0]) is None
+    assert memory_half_life([3.0]) is None
+    assert memory_half_life([0.0, 0.0]) is None
+    assert memory_half_life(np.r_[np.full(5, 1e-3), 2.0, 100.0, 5.0]) == 3  # growth on the way doesn't count
+    with pytest.raises(ValueError, match="^norms"):
+        memory_half_life([])
+    with pytest.raises(ValueError, match="^norms"):
+        memory_half_life([1.0, np.nan])
+
+
+def test_first_last_ratio():
+    assert first_last_ratio([2.0, 5.0, 4.0]) == 0.5
+    assert first_last_ratio([3.0, 0.0]) == np.inf
+    assert first_last_ratio([0.0, 0.0]) == 0.0
+    assert first_last_ratio([np.inf, 1.0]) == np.inf
+    with pytest.raises(ValueError, match="^norms"):
+        first_last_ratio(np.ones((2, 2)))
+
+
+def test_gate_saturation_counts_shares():
+    T, H = 4, 5
+    mid = np.full((T, H), 0.5)
+    i = mid.copy(); i[0] = 0.01; i[1, :2] = 0.99  # noqa: E702   5 low, 2 high of 20
+    g = np.zeros((T, H)); g[:, 0] = -0.95; g[:, 1] = 0.95; g[:, 2] = 0.85  # noqa: E702
+    z = np.zeros(H)
+    tr = LSTMTrace(x=np.zeros((T, 1)), h0=z, c0=z, i=i, f=np.full((T, H), 0.999), g=g, o=mid, c=mid, h=mid)
+    s = gate_saturation(tr)
+    assert s == {"i": (0.25, 0.1), "f": (0.0, 1.0), "g": (0.2, 0.2), "o": (0.0, 0.0)}
+    p, real = lstm_case(forget_bias=8.0)
+    assert gate_saturation(real)["f"][1] == 1.0
