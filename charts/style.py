@@ -65,17 +65,21 @@ STEP_LINE = dict(color="#111111", width=2.5)
 STEP_HALO = dict(color="rgba(255,255,255,0.85)", width=6)
 
 
-def mark_step(fig: go.Figure, t: int, *, axes: list[tuple[str, str]] | None = None, column: bool = False) -> go.Figure:
+def mark_step(
+    fig: go.Figure, t: int, *, axes: list[tuple[str, str]] | None = None, column: bool = False, above: bool = True
+) -> go.Figure:
     """Draw the selected step at x = t (1-based, as shown) in place, full height of each subplot.
 
     ``axes``: (x axis, y axis) reference pairs, e.g. [("x", "y"), ("x2", "y2")] for a subplot per row; default the
     single pair ("x", "y"). ``column``: outline the heatmap column t − ½ … t + ½ instead of drawing a line through
     it, so the selected cells stay visible (use it when columns are wide, i.e. short sequences).
+    ``above``: draw over the data (needed on heatmaps, which would hide it); False puts it under line charts'
+    lines and markers, so the values at the selected step stay visible.
     One halo + one line/outline shape per pair (no per-cell shapes), so it stays cheap for any T.
     """
     x0, x1 = (t - 0.5, t + 0.5) if column else (t, t)
     for xref, yref in axes or [("x", "y")]:
         for line in (STEP_HALO, STEP_LINE):
             fig.add_shape(type="rect" if column else "line", x0=x0, x1=x1, y0=0, y1=1, xref=xref,
-                          yref=f"{yref} domain", line=line, layer="above")
+                          yref=f"{yref} domain", line=line, layer="above" if above else "below")
     return fig

@@ -1,0 +1,280 @@
+"""What the LSTM did at every step: gate and state heatmaps (unit × step), per-unit lines, gate saturation.
+
+Pure functions from a trace (or plain arrays) to a plotly Figure; no Streamlit. Steps are stored 0-based in the core
+and shown 1-based here: the x axis is "step t" with t = 1 … T, and a 0-based ``step`` argument is drawn at t = step+1.
+Units are shown 1-based too (unit 1 … H).
+
+Works for single sequences (trace arrays (T, H)); a batched trace must be sliced to one sequence first.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .style import COLORS, DIVERGING, FONT_SIZE, LABELS, SEQUENTIAL, layout, mark_step
+
+QUANTITIES = ("i", "f", "g", "o", "c", "h")
+MAX_UNITS = 8  # lines per quantity in unit_lines: more are unreadable
+ROW_PX = 130  # height of one heatmap / line row
+COLUMN_MARK_MAX_T = 200  # up to this T the selected step is a column outline (cells stay visible), beyond a line
+UNIT_DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "8px,3px,2px,3px,2px,3px", "2px,6px")
+
+# Fixed colour ranges per quantity: sigmoid gates in [0, 1], tanh outputs in [−1, 1]; c is symmetric from its data.
+_RANGES = {"i": (0.0, 1.0), "f": (0.0, 1.0), "o": (0.0, 1.0), "g": (-1.0, 1.0), "h": (-1.0, 1.0)}
+
+
+# ----------------------------------------------------------------------------------------------------- validation
+def check_step(step, T: int, name: str = "step") -> int | None:
+    """None, or a 0-based step index in [0, T−1] (returned as int); else a ValueError naming ``name``."""
+    if step is None:
+        return None
+    if isinstance(step, bool) or not isinstance(step, numbers.Integral):
+        raise ValueError(f"{name}: got {step!r}, needs None or a whole number in [0, {T - 1}] (0-based step)")
+    if not 0 <= step < T:
+        raise ValueError(f"{name}: got {step}, needs a whole number in [0, {T - 1}] (0-based step; T = {T})")
+    return int(step)
+
+
+def _check_quantities(quantities) -> tuple[str, ...]:
+    if isinstance(quantities, str):
+        quantities = tuple(quantities)  # "ifo" -> ('i', 'f', 'o')
+    q = tuple(quantities)
+    bad = [k for k in q if k not in QUANTITIES]
+    if not q or bad or len(set(q)) != len(q):
+        raise ValueError(
+            f"quantities: got {quantities!r}, needs distinct names from {QUANTITIES} (at least one)"
+        )
+    return q
+
+
+def _per_step(trace, quantities: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """The requested (T, H) arrays of a single-sequence trace, checked for shape and finiteness."""
+    out = {}
+    shape = None
+    for k in quantities:
+        if not hasattr(trace, k):
+            raise ValueError(f"trace: {type(trace).__name__} has no '{k}', needs an LSTMTrace (or ask only for 'h')")
+        a = np.asarray(getattr(trace, k), dtype=np.float64)
+        if a.ndim != 2 or a.shape[0] < 1 or a.shape[1] < 1:
+            raise ValueError(
+                f"trace: '{k}' has shape {a.shape}, needs (T, H) for one sequence (slice a batched trace first)"
+            )
+        if shape is not None and a.shape != shape:
+            raise ValueError(f"trace: '{k}' has shape {a.shape}, needs {shape} like the other quantities")
+        if not np.all(np.isfinite(a)):
+            raise ValueError(f"trace: '{k}' contains NaN or infinite values, needs finite numbers")
+        shape = a.shape
+        out[k] = a
+    return out
+
+
+def _steps(T: int) -> np.ndarray:
+    return np.arange(1, T + 1)
+
+
+def _step_title(step: int | None) -> str:
+    return "step t" if step is None else f"step t   (selected: t = {step + 1})"
+
+
+def _row_axes(n: int) -> list[tuple[str, str]]:
+    return [("x" if r == 1 else f"x{r}", "y" if r == 1 else f"y{r}") for r in range(1, n + 1)]
+
+
+def _left_align_titles(fig: go.Figure) -> None:
+    """make_subplots centres row titles; on a wide projector they read better at the left edge."""
+    for ann in fig.layout.annotations:
+        ann.update(x=0, xanchor="left", font=dict(size=FONT_SIZE))
+
+
+def _percent(v: float) -> str:
+    """A share in percent for a bar label: never rounds a non-zero share to "0.0 %"."""
+    if v == 0.0:
+        return "0 %"
+    return f"{v:.1f} %" if v >= 0.1 else "< 0.1 %"
+
+
+# ----------------------------------------------------------------------------------------------------- figures
+def gate_heatmaps(trace, step: int | None = None, quantities=QUANTITIES) -> go.Figure:
+    """One heatmap row per quantity (unit × step), sharing the step axis t = 1 … T.
+
+    trace: LSTMTrace of one sequence (arrays (T, H)); an RNNTrace works with quantities=("h",).
+    step: 0-based selected step, marked at t = step + 1 in every row (an outlined column while T <= 200, so its
+    cells stay readable; a line beyond); None marks none.
+    Colour ranges are fixed so rows compare across runs: i, f, o in [0, 1] (sequential), g, h in [−1, 1], c
+    symmetric in [−max|c|, max|c|] (diverging, white = 0). Each row has its own short colourbar beside it.
+    Heatmap z is quantity.T, shape (H, T), exactly the trace's numbers; trace name = the quantity key.
+    """
+    quantities = _check_quantities(quantities)
+    arrays = _per_step(trace, quantities)
+    T, H = next(iter(arrays.values())).shape
+    step = check_step(step, T)
+    n = len(quantities)
+    spacing_px = 34  # room for the next row's title
+    height = ROW_PX * n + spacing_px * (n - 1) + 40 + 60
+    fig = make_subplots(
+        rows=n, cols=1, shared_xaxes=True, vertical_spacing=spacing_px / height,
+        subplot_titles=[LABELS[k] for k in quantities],
+    )
+    x, y = _steps(T), np.arange(1, H + 1)
+    for r, k in enumerate(quantities, start=1):
+        z = arrays[k].T  # (H, T): unit × step
+        if k in _RANGES:
+            zmin, zmax = _RANGES[k]
+        else:  # c: symmetric around 0 from its own largest magnitude
+            m = float(np.max(np.abs(z))) or 1.0
+            zmin, zmax = -m, m
+        scale = SEQUENTIAL if zmin == 0.0 else DIVERGING
+        ticks = [zmin, (zmin + zmax) / 2, zmax]
+        dom = fig.layout[f"yaxis{'' if r == 1 else r}"].domain
+        fig.add_trace(
+            go.Heatmap(
+                z=z, x=x, y=y, name=k, zmin=zmin, zmax=zmax, colorscale=scale,
+                colorbar=dict(
+                    y=(dom[0] + dom[1]) / 2, len=dom[1] - dom[0], yanchor="middle", x=1.01,
+                    thickness=14, tickfont=dict(size=FONT_SIZE - 3), outlinewidth=0,
+                    tickvals=ticks, ticktext=[f"{v:.3g}" for v in ticks],
+                ),
+                hovertemplate=f"t = %{{x}}<br>unit %{{y}}<br>{k} = %{{z:.4g}}<extra>{LABELS[k]}</extra>",
+            ),
+            row=r, col=1,
+        )
+        fig.update_yaxes(
+            title_text="unit", title_standoff=4, row=r, col=1, autorange="reversed",
+            showgrid=False, zeroline=False, **({"dtick": 1} if H <= 8 else {"nticks": 5}),
+        )
+    fig.update_xaxes(showgrid=False, zeroline=False, **({"dtick": 1} if T <= 20 else {}))
+    fig.update_xaxes(title_text=_step_title(step), row=n, col=1)
+    _left_align_titles(fig)
+    if step is not None:
+        mark_step(fig, step + 1, axes=_row_axes(n), column=T <= COLUMN_MARK_MAX_T)
+    layout(fig, height=height)
+    fig.update_layout(margin=dict(l=70, r=80, t=40, b=60))
+    return fig
+
+
+def unit_lines(trace, units: list[int], quantities=QUANTITIES, step: int | None = None) -> go.Figure:
+    """Line view over steps t = 1 … T for chosen units: one row per quantity, one line per unit.
+
+    units: 0-based unit indices (at most 8), shown 1-based: index 2 is "unit 3". Colour = quantity (house colours),
+    dash style = unit; legend entries "f · unit 3". y ranges: i, f, o [0, 1]; g, h [−1, 1]; c from its data.
+    step: 0-based selected step, drawn at t = step + 1 in every row.
+    """
+    quantities = _check_quantities(quantities)
+    arrays = _per_step(trace, quantities)
+    T, H = next(iter(arrays.values())).shape
+    step = check_step(step, T)
+    if isinstance(units, numbers.Integral) and not isinstance(units, bool):
+        units = [units]
+    try:
+        units = list(units)
+    except TypeError:
+        raise ValueError(f"units: got {units!r}, needs a list of 0-based unit indices") from None
+    if not 1 <= len(units) <= MAX_UNITS:
+        raise ValueError(f"units: got {len(units)} units, needs 1 to {MAX_UNITS} (more lines are unreadable)")
+    for u in units:
+        if isinstance(u, bool) or not isinstance(u, numbers.Integral) or not 0 <= u < H:
+            raise ValueError(f"units: got {u!r}, needs 0-based unit indices in [0, {H - 1}]")
+    if len(set(units)) != len(units):
+        raise ValueError(f"units: got {units}, needs distinct indices")
+    units = [int(u) for u in units]
+
+    n = len(quantities)
+    spacing_px = 34
+    legend_px = 22 * n + 16  # legend grouped by unit: one column per unit, one entry per quantity
+    height = ROW_PX * n + spacing_px * (n - 1) + legend_px + 40 + 60
+    fig = make_subplots(
+        rows=n, cols=1, shared_xaxes=True, vertical_spacing=spacing_px / height,
+        subplot_titles=[LABELS[k] for k in quantities],
+    )
+    x = _steps(T)
+    mode = "lines+markers" if T <= 40 else "lines"
+    for r, k in enumerate(quantities, start=1):
+        for j, u in enumerate(units):
+            fig.add_trace(
+                go.Scatter(
+                    x=x, y=arrays[k][:, u], name=f"{k} · unit {u + 1}", mode=mode,
+                    line=dict(color=COLORS[k], dash=UNIT_DASHES[j], width=2.5), marker=dict(size=5),
+                    legendgroup=f"unit {u + 1}",
+                    hovertemplate=f"t = %{{x}}<br>{k} = %{{y:.4g}}<extra>{k} · unit {u + 1}</extra>",
+                ),
+                row=r, col=1,
+            )
+        if k in _RANGES:
+            lo, hi = _RANGES[k]
+            pad = 0.05 * (hi - lo)
+            fig.update_yaxes(range=[lo - pad, hi + pad], row=r, col=1)
+        fig.update_yaxes(nticks=4, zeroline=False, row=r, col=1)
+    fig.update_xaxes(title_text=_step_title(step), row=n, col=1)
+    if T <= 20:
+        fig.update_xaxes(dtick=1)
+    if T <= 40:  # markers shown: keep the axis on the steps, not on 0
+        fig.update_xaxes(range=[0.5, T + 0.5])
+    _left_align_titles(fig)
+    if step is not None:
+        mark_step(fig, step + 1, axes=_row_axes(n), above=False)
+    layout(fig, height=height)
+    fig.update_layout(
+        margin=dict(l=70, r=20, t=40 + legend_px, b=60),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0 + 28 / (height - 100 - legend_px), xanchor="left", x=0,
+                    groupclick="toggleitem", tracegroupgap=0),
+    )
+    return fig
+
+
+def saturation_bars(saturation: dict[str, tuple[float, float]], *, low: float = 0.05, high: float = 0.95) -> go.Figure:
+    """Horizontal bars per gate: the share of values saturated shut (< low) and open (> high), in percent.
+
+    saturation: {gate: (share_low, share_high)} with shares in [0, 1], e.g. lstm_core.analysis.gate_saturation.
+    low, high: the thresholds used to compute it (only for the labels); the candidate g is counted on (g+1)/2, i.e.
+    g < 2·low − 1 and g > 2·high − 1, as gate_saturation does. Gates are listed top to bottom in i, f, g, o order.
+    """
+    if not isinstance(saturation, dict) or not saturation:
+        raise ValueError(f"saturation: got {type(saturation).__name__}, needs a non-empty dict gate -> (low, high)")
+    gates = [k for k in QUANTITIES if k in saturation] + [k for k in saturation if k not in QUANTITIES]
+    shut, open_ = [], []
+    for k in gates:
+        try:
+            lo_share, hi_share = (float(v) for v in saturation[k])
+        except (TypeError, ValueError):
+            raise ValueError(f"saturation: '{k}' is {saturation[k]!r}, needs a pair (share_low, share_high)") from None
+        for v in (lo_share, hi_share):
+            if not (np.isfinite(v) and 0.0 <= v <= 1.0):
+                raise ValueError(f"saturation: '{k}' has share {v}, needs shares in [0, 1]")
+        if lo_share + hi_share > 1.0 + 1e-12:
+            raise ValueError(f"saturation: '{k}' shares add up to {lo_share + hi_share}, needs at most 1")
+        shut.append(100.0 * lo_share)
+        open_.append(100.0 * hi_share)
+
+    def threshold(k: str, side: str) -> str:
+        if k == "g":
+            return f"g < {2 * low - 1:.2g}" if side == "low" else f"g > {2 * high - 1:.2g}"
+        return f"{k} < {low:.2g}" if side == "low" else f"{k} > {high:.2g}"
+
+    labels = [LABELS.get(k, k) for k in gates]
+    colors = [COLORS.get(k, COLORS["x"]) for k in gates]
+    fig = go.Figure()
+    for name, vals, side, pattern in (
+        ("saturated shut", shut, "low", "/"), ("saturated open", open_, "high", ""),
+    ):
+        fig.add_trace(
+            go.Bar(
+                y=labels, x=vals, name=name, orientation="h",
+                marker=dict(color=colors, pattern=dict(shape=pattern, fgcolor=colors, bgcolor="white", solidity=0.45),
+                            line=dict(color=colors, width=2)),
+                text=[f"{name.split()[1]} {_percent(v)}" for v in vals], textposition="outside", cliponaxis=False,
+                customdata=[threshold(k, side) for k in gates],
+                hovertemplate="%{y}<br>%{customdata}: %{x:.4g} % of values<extra>" + name + "</extra>",
+            )
+        )
+    xmax = max(max(shut), max(open_))
+    fig.update_xaxes(title_text="share of all steps × units (%)", range=[0, min(100.0, xmax) * 1.25 + 5],
+                     ticksuffix=" %")
+    fig.update_yaxes(autorange="reversed", ticklabelstandoff=10)
+    layout(fig, height=90 + 70 * len(gates), barmode="group", bargap=0.25, bargroupgap=0.05)
+    fig.update_layout(margin=dict(l=150, r=30, t=40, b=60),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0))
+    return fig
