@@ -16,6 +16,9 @@ PAGES = [
     st.Page("pages/weights.py", title="Inputs and weights", icon=":material/tune:", url_path="weights"),
 ]
 
+# Static layout CSS only (no user content): less empty space above the page, so a 1280×720 projector shows more.
+st.html("<style>[data-testid=stMainBlockContainer]{padding-top:2.5rem}</style>")
+
 state.init_session()
 state.keep_shared_keys()
 ss = st.session_state
@@ -36,10 +39,9 @@ with st.sidebar:
     st.number_input("Seed", *state.LIMITS["seed"], step=1, key="seed",
                     help="Seeds the weights and the generated input: the same seed gives the same network.")
     st.selectbox("Input sequence", state.input_options(), key="input", format_func=state.input_label)
-    b1, b2 = st.columns(2)
-    b1.button("New weights", icon=":material/casino:", on_click=state.next_seed, width="stretch",
+    st.button("New random weights", icon=":material/casino:", on_click=state.next_seed, width="stretch",
               help="Next seed: new random weights (and a new random input, if the input is generated).")
-    b2.button("Rewind seed", icon=":material/replay:", on_click=state.rewind_seed, width="stretch",
+    st.button("Rewind to this seed", icon=":material/replay:", on_click=state.rewind_seed, width="stretch",
               help="The same seed's initial weights again: drops hand edits and knob settings.")
 
 if ss["t"] > ss["T"]:

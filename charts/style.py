@@ -65,6 +65,21 @@ STEP_LINE = dict(color="#111111", width=2.5)
 STEP_HALO = dict(color="rgba(255,255,255,0.85)", width=6)
 
 
+STEP_SHAPE = "selected step"  # the name of mark_step's shapes, so a cached figure's marker can be moved
+
+
+def move_step_marks(spec: dict, t: int) -> dict:
+    """A copy of figure JSON ``spec`` whose mark_step shapes stand at step t (1-based) instead. Only the layout's
+    shape list is copied: the (large) data arrays are shared with ``spec``, which is left untouched."""
+    shapes = []
+    for shape in spec.get("layout", {}).get("shapes", []):
+        if shape.get("name") == STEP_SHAPE:
+            half = (shape["x1"] - shape["x0"]) / 2
+            shape = {**shape, "x0": t - half, "x1": t + half}
+        shapes.append(shape)
+    return {**spec, "layout": {**spec.get("layout", {}), "shapes": shapes}}
+
+
 def mark_step(
     fig: go.Figure, t: int, *, axes: list[tuple[str, str]] | None = None, column: bool = False, above: bool = True
 ) -> go.Figure:
@@ -81,5 +96,5 @@ def mark_step(
     for xref, yref in axes or [("x", "y")]:
         for line in (STEP_HALO, STEP_LINE):
             fig.add_shape(type="rect" if column else "line", x0=x0, x1=x1, y0=0, y1=1, xref=xref,
-                          yref=f"{yref} domain", line=line, layer="above" if above else "below")
+                          yref=f"{yref} domain", line=line, layer="above" if above else "below", name=STEP_SHAPE)
     return fig

@@ -34,8 +34,9 @@ def walkthrough() -> None:
     state.write_url(state.config())
     left, right = st.columns([3, 2])
     with left:
-        fig = cell_diagram(run.trace, step, unit, grads=run.grads, mode=mode.lower())
-        widgets.chart(fig, key="cell_diagram", filename=f"lstm_cell_{mode.lower()}_t{step + 1}")
+        widgets.cached_chart(
+            lab, "cell_diagram", lambda s: cell_diagram(run.trace, s, unit, grads=run.grads, mode=mode.lower()),
+            step=step, extra=(unit, mode), key="cell_diagram", filename=f"lstm_cell_{mode.lower()}_t{step + 1}")
         st.caption("▶ Play animates every step in the browser; the step buttons above move the selected step.")
     with right:
         st.markdown(f"**Unit {unit + 1} of {H}, step t = {step + 1} of {lab.T}**")
@@ -45,8 +46,8 @@ def walkthrough() -> None:
             lines = equations.forward_latex(run.trace, compute.preactivations(lab), step, unit)
         for line in lines:
             st.latex(line)
-    widgets.chart(unit_bars(run.trace, step, grads=run.grads, mode=mode.lower()), key="cell_bars",
-                  filename=f"lstm_units_t{step + 1}")
+    widgets.cached_chart(lab, "unit_bars", lambda _: unit_bars(run.trace, step, grads=run.grads, mode=mode.lower()),
+                         extra=(step, mode), key="cell_bars", filename=f"lstm_units_t{step + 1}")
 
 
 walkthrough()

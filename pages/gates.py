@@ -10,7 +10,7 @@ state.current()  # first, on every page: makes sure the router (app.py) ran
 st.header("Gates over time")
 st.caption(
     "Each row is one quantity, each heatmap row one unit, each column one step t. Gates i, f, o run from 0 (shut) "
-    "to 1 (open); g and h from −1 to 1. Hover for exact values; the white line marks the selected step."
+    "to 1 (open); g and h from −1 to 1. Hover for exact values; the outlined column (or line) marks the selected step."
 )
 
 
@@ -20,7 +20,8 @@ def heatmaps() -> None:
     run = compute.lstm_run(lab)
     step = widgets.step_controls(lab.T, key="gates")
     state.write_url(state.config())
-    widgets.chart(gate_heatmaps(run.trace, step=step), key="gate_heatmaps", filename="gates_over_time")
+    widgets.cached_chart(lab, "gate_heatmaps", lambda s: gate_heatmaps(run.trace, step=s), step=step,
+                         key="gate_heatmaps", filename="gates_over_time")
 
 
 @st.fragment
@@ -45,8 +46,8 @@ def lines() -> None:
     if not units or not quantities:
         st.info("Choose at least one unit and one quantity to draw the lines.")
         return
-    widgets.chart(unit_lines(run.trace, units, quantities),
-                  key="gate_lines", filename="gate_lines")
+    widgets.cached_chart(lab, "unit_lines", lambda _: unit_lines(run.trace, units, quantities),
+                         extra=(units, quantities), key="gate_lines", filename="gate_lines")
 
 
 heatmaps()
@@ -55,7 +56,7 @@ lab = state.current()
 st.subheader("Gate saturation")
 st.caption("Share of all (unit, step) values that are saturated: below 0.05 (shut) or above 0.95 (open). "
            "Saturated gates pass almost no gradient to their own weights.")
-widgets.chart(saturation_bars(gate_saturation(compute.lstm_run(lab).trace)), key="gate_saturation",
-              filename="gate_saturation")
+widgets.cached_chart(lab, "saturation", lambda _: saturation_bars(gate_saturation(compute.lstm_run(lab).trace)),
+                     key="gate_saturation", filename="gate_saturation")
 widgets.csv_download(lab, "lstm", key="gates_csv")
 widgets.about_equations()

@@ -54,19 +54,22 @@ def flow() -> None:
                 help="Steps back from T until ‖∂L/∂h_t‖ first falls below 1/10 of its value at T.")
 
     curves = {"LSTM ‖∂L/∂h_t‖": lstm.norms["dh"], "LSTM ‖∂L/∂c_t‖": lstm.norms["dc"], "RNN ‖∂L/∂h_t‖": rnn.norms["dh"]}
-    widgets.chart(gradient_flow(curves, half_lives=hl, title="Gradient norm at each step (log scale)"),
-                  key="grad_flow", filename="gradient_flow")
+    widgets.cached_chart(
+        lab, "gradient_flow", lambda _: gradient_flow(curves, half_lives=hl, title="Gradient norm at each step (log scale)"),
+        key="grad_flow", filename="gradient_flow")
 
     st.subheader("Why one survives and the other does not")
     st.markdown(
-        "Along the cell state the LSTM multiplies the gradient by the forget gates only: **∏ f** (green). "
+        "Along the cell state the LSTM multiplies the gradient by the forget gates only: **∏ f** (orange). "
         "The tanh RNN multiplies by **W_hhᵀ·diag(1 − h²)** at every step; the line shows the exact size of that "
         "product (its spectral norm). Products of numbers below 1 vanish geometrically; above 1 they explode."
     )
-    with st.spinner("Computing the exact RNN Jacobian products…"):
+    def build(_):
         carousel, rnn_factor = compute.path_factors(lab)
-    widgets.chart(path_factors(carousel, rnn_factor, title="Gain from step t to the last step"),
-                  key="path_factors", filename="path_factors")
+        return path_factors(carousel, rnn_factor, title="Gain from step t to the last step")
+
+    with st.spinner("Computing the exact RNN Jacobian products…"):
+        widgets.cached_chart(lab, "path_factors", build, key="path_factors", filename="path_factors")
     d1, d2 = st.columns(2)
     with d1:
         widgets.csv_download(lab, "lstm", key="grad_csv_lstm")

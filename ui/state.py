@@ -15,7 +15,8 @@ Rules it enforces:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 import streamlit as st
@@ -228,10 +229,12 @@ class Lab:
     def T(self) -> int:
         return self.x.shape[0]
 
-    @property
-    def step(self) -> int:
-        """The selected step as a 0-based index (the UI shows t = step + 1)."""
-        return min(self.cfg["t"], self.T) - 1
+    @cached_property
+    def key(self) -> str:
+        """A digest of everything the computations depend on (weights, input, loss): the figure cache's key."""
+        from ui.figures import content_key
+
+        return content_key(self.lstm, self.rnn, self.x, self.loss, sorted(self.loss_kwargs.items()))
 
 
 def _deps(cfg: dict, keys) -> dict:
@@ -275,9 +278,9 @@ def resolve() -> tuple[Lab, list[str], str | None]:
             return _build(fallback), [], f"{exc}"
         return last, [], f"{exc}"
     if edits.has_weights:
-        lab = Lab(**{**lab.__dict__, "lstm": edits.lstm or lab.lstm, "rnn": edits.rnn or lab.rnn, "edited_weights": True})
+        lab = replace(lab, lstm=edits.lstm or lab.lstm, rnn=edits.rnn or lab.rnn, edited_weights=True)
     if edits.x is not None:
-        lab = Lab(**{**lab.__dict__, "x": edits.x, "edited_inputs": True, "cfg": {**lab.cfg, "T": edits.x.shape[0]}})
+        lab = replace(lab, x=edits.x, edited_inputs=True, cfg={**lab.cfg, "T": edits.x.shape[0]})
     ss["_last_lab"] = lab
     return lab, [], None
 

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from charts.style import plotly_config
-from ui import compute, state
+from ui import compute, figures, state
 
 EQUATIONS = r"""
 \begin{aligned}
@@ -31,16 +31,24 @@ def chart(fig: go.Figure, *, key: str, filename: str, **kwargs):
     return st.plotly_chart(fig, width="stretch", config=plotly_config(filename), key=key, **kwargs)
 
 
+def cached_chart(lab: state.Lab, name: str, build, *, step: int | None = None, extra=(), key: str, filename: str):
+    """Show ``build(step)`` through the figure cache (built once per lab content + ``extra``; see ui.figures)."""
+    fig = figures.cached(name, figures.content_key(lab.key, *extra), build, step=step)
+    return chart(fig, key=key, filename=filename)
+
+
 def csv_download(lab: state.Lab, model: str = "lstm", *, key: str) -> None:
     """Download the tidy (step, batch, unit, quantity, value) CSV of the current traces and gradients."""
+    rows = lab.T * (lab.lstm.hidden_size * (13 if model == "lstm" else 3) + 2 * lab.x.shape[1])
     st.download_button(
         f"{model.upper()} traces and gradients (CSV)",
-        data=compute.traces_csv(lab, model),
+        data=lambda: compute.traces_csv(lab, model),  # built only when clicked: long traces make large files
         file_name=f"lstm_gate_lab_{model}_{lab.cfg['preset']}_T{lab.T}_seed{lab.cfg['seed']}.csv",
         mime="text/csv",
         key=key,
         icon=":material/download:",
         on_click="ignore",
+        help=f"About {rows:,} rows: every step, unit and quantity (x, gates, c, h and the BPTT gradients).",
     )
 
 

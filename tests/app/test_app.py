@@ -146,7 +146,7 @@ def test_each_input_generator(source):
 def test_new_weights_and_rewind_buttons():
     at = open_app("pages/cell.py")
     w0 = lab_of(at).lstm.weight_hh.copy()
-    next(b for b in at.sidebar.button if b.label == "New weights").click().run()
+    next(b for b in at.sidebar.button if b.label == "New random weights").click().run()
     assert at.session_state["seed"] == 1
     assert not np.array_equal(lab_of(at).lstm.weight_hh, w0)
     # knob on, then rewind: the seed's own initialisation comes back
@@ -155,7 +155,7 @@ def test_new_weights_and_rewind_buttons():
     at.run()
     w1 = PRESETS["default"].build(seed=1).lstm
     assert not np.array_equal(lab_of(at).lstm.bias_ih, w1.bias_ih)
-    next(b for b in at.sidebar.button if b.label == "Rewind seed").click().run()
+    next(b for b in at.sidebar.button if b.label == "Rewind to this seed").click().run()
     np.testing.assert_array_equal(lab_of(at).lstm.bias_ih, w1.bias_ih)
     assert not at.exception
 

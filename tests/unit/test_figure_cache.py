@@ -1,0 +1,63 @@
+"""ui.figures: a figure built once at step 0 and moved to step s must equal the figure built at step s."""
+
+import numpy as np
+import pytest
+
+from charts.cell import cell_diagram
+from charts.timeline import gate_heatmaps
+from lstm_core import init_lstm, lstm_backward, lstm_forward
+from ui.figures import Prebuilt, _select_frame, content_key
+from charts.style import move_step_marks
+
+
+def _run(T, H=3, seed=0):
+    p = init_lstm(2, H, seed=seed)
+    tr = lstm_forward(p, np.random.default_rng(seed).normal(size=(T, 2)))
+    dh = np.zeros_like(tr.h)
+    dh[-1] = 1.0
+    return tr, lstm_backward(p, tr, dh)
+
+
+def moved(build, step):
+    return _select_frame(move_step_marks(build(0).to_dict(), step + 1), step)
+
+
+def same(a, b):
+    """Figure JSON equality with numpy arrays compared by value."""
+    if isinstance(a, dict):
+        assert isinstance(b, dict) and set(a) == set(b), (sorted(a), sorted(b))
+        for k in a:
+            same(a[k], b[k])
+    elif isinstance(a, (list, tuple)) and not (a and isinstance(a[0], (int, float)) and not isinstance(a[0], bool)):
+        assert len(a) == len(b)
+        for x, y in zip(a, b):
+            same(x, y)
+    elif isinstance(a, (np.ndarray, list, tuple)):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    else:
+        assert a == b, (a, b)
+
+
+@pytest.mark.parametrize("T, step", [(5, 3), (40, 17), (300, 250)])
+def test_moved_heatmap_marker_equals_a_fresh_build(T, step):
+    tr, _ = _run(T)
+    build = lambda s: gate_heatmaps(tr, step=s)  # noqa: E731
+    same(moved(build, step)["layout"]["shapes"], build(step).to_dict()["layout"]["shapes"])
+
+
+@pytest.mark.parametrize("mode", ["forward", "backward"])
+@pytest.mark.parametrize("T, step", [(6, 4), (30, 11)])
+def test_selected_frame_equals_a_fresh_build(mode, T, step):
+    tr, gr = _run(T)
+    build = lambda s: cell_diagram(tr, s, 1, grads=gr, mode=mode)  # noqa: E731
+    got, want = moved(build, step), build(step).to_dict()
+    same(got["data"], want["data"])
+    assert got["layout"]["sliders"][0]["active"] == want["layout"]["sliders"][0]["active"]
+
+
+def test_prebuilt_hands_over_its_spec_and_keys_follow_content():
+    spec = {"data": [], "layout": {"title": {"text": "x"}}}
+    assert Prebuilt(spec).to_dict() is spec
+    a = np.arange(6.0).reshape(2, 3)
+    assert content_key(a, "f") == content_key(a.copy(), "f")
+    assert content_key(a, "f") != content_key(a.reshape(3, 2), "f") != content_key(a + 1e-12, "f")

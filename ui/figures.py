@@ -1,0 +1,95 @@
+"""Figures built once and shown many times.
+
+Building a Plotly figure costs far more than the maths behind it (plotly.py validates every property), so a figure
+is built once per content key and kept as its JSON dict in ``st.cache_resource`` (shared, never mutated). What
+changes on every rerun — the selected step — is applied to a shallow copy: the step marker shapes move
+(charts.style.move_step_marks) and, for animated figures, the initial data and slider position switch to that step's
+frame. The copy is handed to st.plotly_chart as a figure whose JSON is already built, so nothing is re-validated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Callable
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from charts.style import move_step_marks
+from lstm_core.params import param_arrays
+
+
+class Prebuilt(go.Figure):
+    """A Figure whose JSON is already built and validated: ``to_dict()`` returns it as it is.
+
+    st.plotly_chart serialises ``figure.to_dict()``; everything else about a Figure stays available, empty."""
+
+    def __init__(self, spec: dict):
+        super().__init__()
+        self._spec = spec
+
+    def to_dict(self) -> dict:  # noqa: D102 — the whole point of the class
+        return self._spec
+
+    @property
+    def spec(self) -> dict:
+        return self._spec
+
+
+def content_key(*parts) -> str:
+    """A short digest of arrays, params and plain values: equal content, equal key."""
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        if hasattr(part, "weight_hh"):
+            for a in param_arrays(part).values():
+                h.update(np.ascontiguousarray(a).tobytes())
+        elif isinstance(part, np.ndarray):
+            h.update(str(part.shape).encode())
+            h.update(np.ascontiguousarray(part).tobytes())
+        else:
+            h.update(repr(part).encode())
+        h.update(b"|")
+    return h.hexdigest()
+
+
+@st.cache_resource(max_entries=96, show_spinner=False)
+def _spec(name: str, key: str, _build: Callable[[], go.Figure]) -> dict:
+    return _build().to_dict()
+
+
+def cached(name: str, key: str, build: Callable[[int], go.Figure], *, step: int | None = None) -> Prebuilt:
+    """The figure ``build(step)`` makes, built once per (name, key) at step 0 and moved to ``step`` (0-based): the
+    step marker shapes move, and an animated figure starts at that step's frame. An animation whose frames skip
+    ``step`` (long sequences are subsampled) is built once more for that step. ``step=None``: no step at all."""
+    if step is None:
+        return Prebuilt(_spec(name, key, lambda: build(None)))
+    spec = _spec(name, key, lambda: build(0))
+    if spec.get("frames") and str(step) not in {f.get("name") for f in spec["frames"]}:
+        return Prebuilt(_spec(name, f"{key}@{step}", lambda: build(step)))
+    return Prebuilt(_select_frame(move_step_marks(spec, step + 1), step))
+
+
+def _merge(base: dict, update: dict) -> dict:
+    """``base`` with ``update`` applied the way Plotly applies a frame: nested dicts merge, anything else replaces."""
+    out = dict(base)
+    for k, v in update.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def _select_frame(spec: dict, step: int) -> dict:
+    """Show frame ``str(step)`` as the figure's initial state and point the slider at it (no-op without frames)."""
+    frames = spec.get("frames")
+    if not frames:
+        return spec
+    names = [f.get("name") for f in frames]
+    k = names.index(str(step))
+    frame = frames[k]
+    data = list(spec["data"])
+    for index, update in zip(frame.get("traces", range(len(frame["data"]))), frame["data"]):
+        data[index] = _merge(data[index], update)
+    layout = dict(spec["layout"])
+    if layout.get("sliders"):
+        layout["sliders"] = [{**layout["sliders"][0], "active": k}, *layout["sliders"][1:]]
+    return {**spec, "data": data, "layout": layout}
