@@ -10,8 +10,16 @@ st.header("Cell walkthrough")
 lab = state.current()
 H = lab.lstm.hidden_size
 top = st.columns([2, 3])
+
+
+def _start_backward_at_the_end() -> None:
+    """BPTT walks from t = T back to 1, so switching to Backward starts at the last step."""
+    if st.session_state.get("cell_mode") == "Backward":
+        st.session_state["t"] = lab.T
+
+
 mode = top[0].segmented_control(
-    "Direction", ["Forward", "Backward"], default="Forward", key="cell_mode",
+    "Direction", ["Forward", "Backward"], default="Forward", key="cell_mode", on_change=_start_backward_at_the_end,
     help="Forward: the values the cell computes. Backward: the gradients BPTT sends back, from t = T down to 1.",
 ) or "Forward"
 if st.session_state.get("cell_unit", 1) > H:
@@ -32,22 +40,22 @@ def walkthrough() -> None:
     backward = mode == "Backward"
     step = widgets.step_controls(lab.T, key="cell", reverse=backward)
     state.write_url(state.config())
-    left, right = st.columns([3, 2])
+    widgets.cached_chart(
+        lab, "cell_diagram", lambda s: cell_diagram(run.trace, s, unit, grads=run.grads, mode=mode.lower()),
+        step=step, extra=(unit, mode), key="cell_diagram", filename=f"lstm_cell_{mode.lower()}_t{step + 1}")
+    st.caption("▶ Play animates every step in the browser; the buttons and the step slider above choose the step "
+               "that the equations and bars below explain.")
+    left, right = st.columns([5, 4])
     with left:
-        widgets.cached_chart(
-            lab, "cell_diagram", lambda s: cell_diagram(run.trace, s, unit, grads=run.grads, mode=mode.lower()),
-            step=step, extra=(unit, mode), key="cell_diagram", filename=f"lstm_cell_{mode.lower()}_t{step + 1}")
-        st.caption("▶ Play animates every step in the browser; the step buttons above move the selected step.")
-    with right:
-        st.markdown(f"**Unit {unit + 1} of {H}, step t = {step + 1} of {lab.T}**")
+        st.markdown(f"**Unit {unit + 1} of {H}, step t = {step + 1} of {lab.T}**"
+                    + (" — gradients" if backward else " — values"))
         if backward:
-            lines = equations.backward_latex(run.trace, run.grads, run.dh_direct, step, unit)
+            st.latex(equations.backward_latex(run.trace, run.grads, run.dh_direct, step, unit))
         else:
-            lines = equations.forward_latex(run.trace, compute.preactivations(lab), step, unit)
-        for line in lines:
-            st.latex(line)
-    widgets.cached_chart(lab, "unit_bars", lambda _: unit_bars(run.trace, step, grads=run.grads, mode=mode.lower()),
-                         extra=(step, mode), key="cell_bars", filename=f"lstm_units_t{step + 1}")
+            st.latex(equations.forward_latex(run.trace, compute.preactivations(lab), step, unit))
+    with right:
+        widgets.cached_chart(lab, "unit_bars", lambda _: unit_bars(run.trace, step, grads=run.grads, mode=mode.lower()),
+                             extra=(step, mode), key="cell_bars", filename=f"lstm_units_t{step + 1}")
 
 
 walkthrough()

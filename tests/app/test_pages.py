@@ -1,0 +1,184 @@
+"""Each page's own controls under AppTest: every button, each option, min/middle/max of every slider, and the numbers
+shown checked against the core."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lstm_core import lstm_backward, lstm_forward
+from lstm_core.analysis import grad_norms
+from lstm_core.losses import make_loss
+from lstm_core.params import forget_bias_of, spectral_radius
+from lstm_core.presets import PRESETS
+from tests.app.conftest import decode, figure, open_app, trace_named
+from ui.equations import num
+
+
+def lab_of(at):
+    return at.session_state["_lab"]
+
+
+def core_run(lab):
+    tr = lstm_forward(lab.lstm, lab.x)
+    return tr, lstm_backward(lab.lstm, tr, make_loss(lab.loss, **lab.loss_kwargs)(tr.h)[1])
+
+
+def latex_text(at) -> str:
+    return " ".join(e.value for e in at.latex)
+
+
+# ---- cell walkthrough ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("t", [1, 20, 40])
+@pytest.mark.parametrize("unit", [1, 4, 8])
+def test_cell_step_and_unit_show_the_core_values(t, unit):
+    at = open_app("pages/cell.py")
+    at.slider(key="t").set_value(t).run()
+    at.slider(key="cell_unit").set_value(unit).run()
+    assert not at.exception
+    tr, _ = core_run(lab_of(at))
+    text = latex_text(at)
+    for q in "ifgoch":
+        assert num(getattr(tr, q)[t - 1, unit - 1]) in text, q
+    assert at.query_params["t"] in ([str(t)], str(t)), "the step is in the link"
+
+
+def test_cell_backward_mode_shows_bptt_numbers():
+    at = open_app("pages/cell.py")
+    at.segmented_control(key="cell_mode").set_value("Backward").run()
+    at.slider(key="t").set_value(7).run()
+    assert not at.exception
+    _, gr = core_run(lab_of(at))
+    text = latex_text(at)
+    for arr in (gr.dh, gr.dc, gr.dz_f, gr.dz_i, gr.dz_g, gr.dz_o):
+        assert num(arr[6, 0], True) in text
+
+
+@pytest.mark.parametrize("mode", ["Forward", "Backward"])
+def test_cell_step_buttons(mode):
+    at = open_app("pages/cell.py")
+    at.segmented_control(key="cell_mode").set_value(mode).run()
+    T = lab_of(at).T
+    backward = mode == "Backward"
+    assert at.session_state["t"] == (T if backward else 1), "Backward starts at the last step"
+    first, last = (T, 1) if backward else (1, T)
+    assert at.button(key="cell_first").disabled and at.button(key="cell_prev").disabled  # already at the start
+    at.button(key="cell_last").click().run()
+    assert at.session_state["t"] == last and at.button(key="cell_next").disabled
+    at.button(key="cell_prev").click().run()
+    assert at.session_state["t"] == (2 if backward else T - 1)
+    at.button(key="cell_next").click().run()
+    assert at.session_state["t"] == last
+    at.button(key="cell_first").click().run()
+    assert at.session_state["t"] == first
+    assert not at.exception
+
+
+def test_cell_diagram_starts_at_the_selected_step():
+    at = open_app("pages/cell.py")
+    at.slider(key="t").set_value(13).run()
+    fig = figure(at, "cell_diagram")
+    names = [f["name"] for f in fig["frames"]]
+    assert fig["layout"]["sliders"][0]["active"] == names.index("12")
+
+
+def test_cell_page_with_one_unit_and_one_step():
+    at = open_app("pages/cell.py", query={"H": 1, "T": 1})
+    assert not at.exception
+    tr, _ = core_run(lab_of(at))
+    assert num(tr.h[0, 0]) in latex_text(at)
+
+
+# ---- gates over time -----------------------------------------------------------------------------------------------
+
+
+def test_gates_step_buttons_move_the_marker():
+    at = open_app("pages/gates.py")
+    at.button(key="gates_last").click().run()
+    T = lab_of(at).T
+    shapes = figure(at, "gate_heatmaps")["layout"]["shapes"]
+    xs = {round((s["x0"] + s["x1"]) / 2, 6) for s in shapes if s.get("name") == "selected step"}
+    assert xs == {T}
+    at.button(key="gates_prev").click().run()
+    shapes = figure(at, "gate_heatmaps")["layout"]["shapes"]
+    assert {round((s["x0"] + s["x1"]) / 2, 6) for s in shapes if s.get("name") == "selected step"} == {T - 1}
+
+
+def test_gates_line_view_units_and_quantities():
+    at = open_app("pages/gates.py")
+    tr, _ = core_run(lab_of(at))
+    at.multiselect(key="gates_units").set_value([0, 7]).run()
+    at.multiselect(key="gates_quantities").set_value(["i", "o"]).run()
+    assert not at.exception
+    fig = figure(at, "gate_lines")
+    ys = [np.asarray(decode(t["y"]), dtype=float) for t in fig["data"] if t.get("y") is not None]
+    for q, u in [("i", 0), ("i", 7), ("o", 0), ("o", 7)]:
+        assert any(y.shape == (lab_of(at).T,) and np.allclose(y, getattr(tr, q)[:, u], rtol=1e-12) for y in ys)
+    at.multiselect(key="gates_units").set_value([]).run()
+    assert any("at least one unit" in i.value for i in at.info)
+
+
+def test_gates_units_survive_a_smaller_hidden_size():
+    at = open_app("pages/gates.py")
+    at.multiselect(key="gates_units").set_value([0, 7]).run()
+    at.number_input(key="H").set_value(3).run()
+    assert not at.exception
+    assert at.multiselect(key="gates_units").value == [0]
+
+
+# ---- gradient flow -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("preset", ["vanishing_rnn", "preserved_lstm", "exploding_rnn"])
+def test_gradient_quick_preset_buttons(preset):
+    at = open_app("pages/gradients.py")
+    at.button(key=f"quick_{preset}").click().run()
+    assert not at.exception
+    assert lab_of(at).cfg["preset"] == preset
+    assert lab_of(at).T == PRESETS[preset].T
+
+
+@pytest.mark.parametrize("fb", [-10.0, 0.0, 10.0])
+def test_gradient_forget_bias_knob_redraws_the_curves(fb):
+    at = open_app("pages/gradients.py")
+    at.toggle(key="fb_on").set_value(True).run()
+    at.slider(key="fb").set_value(fb).run()
+    assert not at.exception
+    lab = lab_of(at)
+    np.testing.assert_array_equal(forget_bias_of(lab.lstm), fb)
+    _, gr = core_run(lab)
+    y = decode(trace_named(figure(at, "grad_flow"), "LSTM ‖∂L/∂c_t‖")["y"])
+    y = np.array([np.nan if v is None else v for v in y], dtype=float)
+    want = grad_norms(gr)["dc"]
+    ok = np.isfinite(y)
+    np.testing.assert_allclose(y[ok], want[ok], rtol=1e-12)
+    assert at.query_params["fb"] in ([f"{fb:g}"], f"{fb:g}")
+
+
+@pytest.mark.parametrize("rho", [0.0, 1.5, 3.0])
+def test_gradient_spectral_radius_knob(rho):
+    at = open_app("pages/gradients.py")
+    at.toggle(key="rho_on").set_value(True).run()
+    at.slider(key="rho").set_value(rho).run()
+    assert not at.exception
+    assert spectral_radius(lab_of(at).rnn.weight_hh) == pytest.approx(rho, abs=1e-9)
+
+
+@pytest.mark.parametrize("scale", [0.0, 2.5, 5.0])
+def test_gradient_weight_scale_knob(scale):
+    at = open_app("pages/gradients.py")
+    base = lab_of(at).rnn.weight_ih.copy()
+    at.slider(key="scale").set_value(scale).run()
+    assert not at.exception
+    np.testing.assert_allclose(lab_of(at).rnn.weight_ih, base * scale)
+
+
+@pytest.mark.parametrize("T", [1, 1000, 2000])
+def test_gradient_page_length_slider(T):
+    at = open_app("pages/gradients.py")
+    at.slider(key="T_grad").set_value(T).run()
+    assert not at.exception
+    assert lab_of(at).T == T and at.session_state["T_box"] == T
+    assert len(at.metric) == 4
