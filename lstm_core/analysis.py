@@ -14,6 +14,23 @@ from .rnn import RNNGrads, RNNTrace
 _CHUNK = 64  # matrices per batched spectral-norm call in jacobian_norms
 
 
+def unit_norms(a: np.ndarray) -> np.ndarray:
+    """L2 norms over the last axis without overflow or underflow of the squares (scaled by the largest |entry|):
+    exact to rounding for every finite input, down to the smallest subnormal; inf where an entry is inf or NaN
+    (a NaN only arises after an overflow in the backward pass)."""
+    a = np.abs(a)
+    with np.errstate(invalid="ignore"):
+        big = np.max(a, axis=-1)
+    bad = ~np.isfinite(big)
+    safe = np.where((big > 0) & ~bad, big, 1.0)
+    q = a / safe[..., None]
+    q[bad] = 0.0
+    out = safe * np.sqrt(np.einsum("...i,...i->...", q, q))
+    out[big == 0] = 0.0
+    out[bad] = np.inf
+    return out
+
+
 def grad_norms(grads) -> dict[str, np.ndarray]:
     """Per-step L2 norms over the unit axis of the total gradients.
 
@@ -21,9 +38,9 @@ def grad_norms(grads) -> dict[str, np.ndarray]:
     Each is (T,) for a single sequence or (T, B) for a batch.
     """
     if isinstance(grads, LSTMGrads):
-        return {"dh": np.linalg.norm(grads.dh, axis=-1), "dc": np.linalg.norm(grads.dc, axis=-1)}
+        return {"dh": unit_norms(grads.dh), "dc": unit_norms(grads.dc)}
     if isinstance(grads, RNNGrads):
-        return {"dh": np.linalg.norm(grads.dh, axis=-1)}
+        return {"dh": unit_norms(grads.dh)}
     raise ValueError(f"grads: got {type(grads).__name__}, needs LSTMGrads or RNNGrads")
 
 

@@ -133,6 +133,103 @@ def _internal_weights(params: LSTMParams):
     return rows, params.weight_ih[rows], params.weight_hh[rows], (params.bias_ih + params.bias_hh)[rows]
 
 
+def _forward_steps(xproj: np.ndarray, w_hh_t: np.ndarray, h_init: np.ndarray, c_init: np.ndarray,
+                   hh_scale: np.ndarray | None = None):
+    """The LSTM recurrence over all steps: the one place in the core where it is written.
+
+    Internal gate order (o, i, f, g) throughout.
+        xproj    (T, B, 4H)  W_ih x_t + b_ih + b_hh of every step (a per-sequence bias is simply part of it)
+        w_hh_t   (H, 4H)     W_hhᵀ
+        h_init, c_init (B, H)
+        hh_scale None, or (B, 4H): per-sequence factors on the recurrent term,
+                 z_t = xproj_t + (h_{t−1} W_hhᵀ) ⊙ hh_scale, i.e. sequence b runs with the row-scaled weights
+                 diag(hh_scale[b]) W_hh. explore.phase_grid uses it to give every grid cell its own spectral radius
+                 with one shared matmul per step; the public API passes None (no extra multiply).
+    Returns gates (T, B, 4H) after their nonlinearity, cell (T, B, H), hid (T, B, H).
+    """
+    T, B, H4 = xproj.shape
+    H = H4 // 4
+    gates = np.empty((T, B, H4))  # internal order o, i, f, g; after the nonlinearity
+    cell = np.empty((T, B, H))
+    hid = np.empty((T, B, H))
+    tanh_c = np.empty((B, H))
+    ig = np.empty((B, H))
+    h_prev, c_prev = h_init, c_init
+    H3 = 3 * H
+    for t in range(T):
+        z = gates[t]  # (B, 4H), pre-activation first, then activated in place
+        np.dot(h_prev, w_hh_t, out=z)
+        if hh_scale is not None:
+            z *= hh_scale
+        z += xproj[t]
+        sigmoid(z[:, :H3], out=z[:, :H3])  # o, i, f
+        np.tanh(z[:, H3:], out=z[:, H3:])  # g
+        o, i, f, g = z[:, :H], z[:, H:2 * H], z[:, 2 * H:H3], z[:, H3:]
+        np.multiply(f, c_prev, out=cell[t])  # c_t = f ⊙ c_{t−1} + i ⊙ g
+        np.multiply(i, g, out=ig)
+        cell[t] += ig
+        np.tanh(cell[t], out=tanh_c)
+        np.multiply(o, tanh_c, out=hid[t])  # h_t = o ⊙ tanh(c_t)
+        h_prev, c_prev = hid[t], cell[t]
+    return gates, cell, hid
+
+
+def _local_derivatives(i, f, g, o, c, c_prev):
+    """Per-step local derivatives for BPTT, vectorised over all steps; every argument (T, B, H).
+
+    Returns dc_from_dh = o ⊙ (1 − tanh² c_t) (T, B, H), k_o (T, B, H) with dz_o = dh_t ⊙ k_o, and
+    k_ifg (T, B, 3, H) with dz_{i,f,g} = dc_t ⊙ k_ifg.
+    """
+    T, B, H = c.shape
+    tanh_c = np.tanh(c)
+    dc_from_dh = o * (1.0 - tanh_c * tanh_c)  # ∂c-path of h_t = o ⊙ tanh(c_t)
+    k_o = tanh_c * o * (1.0 - o)  # dz_o = dh_t ⊙ k_o
+    k_ifg = np.empty((T, B, 3, H))  # dz_{i,f,g} = dc_t ⊙ k_ifg
+    np.multiply(g, i * (1.0 - i), out=k_ifg[:, :, 0])
+    np.multiply(c_prev, f * (1.0 - f), out=k_ifg[:, :, 1])
+    np.multiply(i, 1.0 - g * g, out=k_ifg[:, :, 2])
+    return dc_from_dh, k_o, k_ifg
+
+
+def _backward_steps(dhl, f, dc_from_dh, k_o, k_ifg, w_hh, cut, hh_scale: np.ndarray | None = None):
+    """The BPTT recurrence over all steps (the one place it is written); internal gate order (o, i, f, g).
+
+        dhl        (T, B, H) or (T, 1, H)  the loss's direct ∂L/∂h_t
+        f, dc_from_dh, k_o (T, B, H) or (T, 1, H); k_ifg (T, B, 3, H) or (T, 1, 3, H): from _local_derivatives.
+                   A batch axis of 1 broadcasts: explore.length_sweep backpropagates many losses (batch) through
+                   one trace (batch 1); phase_grid one loss through many traces.
+        w_hh       (4H, H)  W_hh, internal row order
+        cut        cut[t]: no carry from step t+1 into step t (see _cuts)
+        hh_scale   None, or (B, 4H): the row scales of _forward_steps (W_hh,b = diag(hh_scale[b]) W_hh, so
+                   W_hh,bᵀ dz = W_hhᵀ (hh_scale[b] ⊙ dz)).
+    Returns dh_tot, dc_tot (T, B, H) and dz (T, B, 4H).
+    """
+    T, H = dhl.shape[0], dhl.shape[2]
+    B = max(dhl.shape[1], f.shape[1])
+    dh_tot = np.empty((T, B, H))
+    dc_tot = np.empty((T, B, H))
+    dz = np.empty((T, B, 4 * H))  # internal order o, i, f, g
+    carry = np.empty((B, H))
+    scaled_dz = None if hh_scale is None else np.empty((B, 4 * H))
+    for t in range(T - 1, -1, -1):
+        if cut[t]:
+            dh_tot[t] = dhl[t]
+        else:
+            if hh_scale is None:
+                np.dot(dz[t + 1], w_hh, out=dh_tot[t])  # dh_t = ∂L/∂h_t + W_hhᵀ dz_{t+1}
+            else:
+                np.multiply(dz[t + 1], hh_scale, out=scaled_dz)
+                np.dot(scaled_dz, w_hh, out=dh_tot[t])
+            dh_tot[t] += dhl[t]
+        np.multiply(dh_tot[t], dc_from_dh[t], out=dc_tot[t])
+        if not cut[t]:
+            np.multiply(f[t + 1], dc_tot[t + 1], out=carry)  # the carousel: f_{t+1} ⊙ dc_{t+1}
+            dc_tot[t] += carry
+        np.multiply(dh_tot[t], k_o[t], out=dz[t, :, :H])
+        np.multiply(k_ifg[t], dc_tot[t][:, None, :], out=dz[t, :, H:].reshape(B, 3, H))
+    return dh_tot, dc_tot, dz
+
+
 def lstm_forward(params: LSTMParams, x, h0=None, c0=None) -> LSTMTrace:
     """Run the LSTM over ``x`` (T, D) or (T, B, D) from (h0, c0) (None = zeros) and record every step.
 
@@ -151,28 +248,7 @@ def lstm_forward(params: LSTMParams, x, h0=None, c0=None) -> LSTMTrace:
     _, w_ih, w_hh, bias = _internal_weights(params)
     xproj = xb @ w_ih.T  # (T, B, 4H): all input projections in one matmul
     xproj += bias
-    w_hh_t = np.ascontiguousarray(w_hh.T)  # (H, 4H)
-
-    gates = np.empty((T, B, 4 * H))  # internal order o, i, f, g; after the nonlinearity
-    cell = np.empty((T, B, H))
-    hid = np.empty((T, B, H))
-    tanh_c = np.empty((B, H))
-    ig = np.empty((B, H))
-    h_prev, c_prev = h_init, c_init
-    H3 = 3 * H
-    for t in range(T):
-        z = gates[t]  # (B, 4H), pre-activation first, then activated in place
-        np.dot(h_prev, w_hh_t, out=z)
-        z += xproj[t]
-        sigmoid(z[:, :H3], out=z[:, :H3])  # o, i, f
-        np.tanh(z[:, H3:], out=z[:, H3:])  # g
-        o, i, f, g = z[:, :H], z[:, H:2 * H], z[:, 2 * H:H3], z[:, H3:]
-        np.multiply(f, c_prev, out=cell[t])  # c_t = f ⊙ c_{t−1} + i ⊙ g
-        np.multiply(i, g, out=ig)
-        cell[t] += ig
-        np.tanh(cell[t], out=tanh_c)
-        np.multiply(o, tanh_c, out=hid[t])  # h_t = o ⊙ tanh(c_t)
-        h_prev, c_prev = hid[t], cell[t]
+    gates, cell, hid = _forward_steps(xproj, np.ascontiguousarray(w_hh.T), h_init, c_init)
 
     _freeze(gates, cell, hid, h_init, c_init)
     xs = x.copy()
@@ -227,31 +303,8 @@ def lstm_backward(params: LSTMParams, trace: LSTMTrace, dh, *, truncate: int | N
     cut = _cuts(T, truncate)
 
     rows, w_ih, w_hh, _ = _internal_weights(params)
-    # Local derivatives of every step, vectorised before the loop.
-    tanh_c = np.tanh(c)
-    dc_from_dh = o * (1.0 - tanh_c * tanh_c)  # ∂c-path of h_t = o ⊙ tanh(c_t)
-    k_o = tanh_c * o * (1.0 - o)  # dz_o = dh_t ⊙ k_o
-    k_ifg = np.empty((T, B, 3, H))  # dz_{i,f,g} = dc_t ⊙ k_ifg
-    np.multiply(g, i * (1.0 - i), out=k_ifg[:, :, 0])
-    np.multiply(c_prev, f * (1.0 - f), out=k_ifg[:, :, 1])
-    np.multiply(i, 1.0 - g * g, out=k_ifg[:, :, 2])
-
-    dh_tot = np.empty((T, B, H))
-    dc_tot = np.empty((T, B, H))
-    dz = np.empty((T, B, 4 * H))  # internal order o, i, f, g
-    carry = np.empty((B, H))
-    for t in range(T - 1, -1, -1):
-        if cut[t]:
-            dh_tot[t] = dhl[t]
-        else:
-            np.dot(dz[t + 1], w_hh, out=dh_tot[t])  # dh_t = ∂L/∂h_t + W_hhᵀ dz_{t+1}
-            dh_tot[t] += dhl[t]
-        np.multiply(dh_tot[t], dc_from_dh[t], out=dc_tot[t])
-        if not cut[t]:
-            np.multiply(f[t + 1], dc_tot[t + 1], out=carry)  # the carousel: f_{t+1} ⊙ dc_{t+1}
-            dc_tot[t] += carry
-        np.multiply(dh_tot[t], k_o[t], out=dz[t, :, :H])
-        np.multiply(k_ifg[t], dc_tot[t][:, None, :], out=dz[t, :, H:].reshape(B, 3, H))
+    dc_from_dh, k_o, k_ifg = _local_derivatives(i, f, g, o, c, c_prev)
+    dh_tot, dc_tot, dz = _backward_steps(dhl, f, dc_from_dh, k_o, k_ifg, w_hh, cut)
 
     dz2 = dz.reshape(T * B, 4 * H)
     inv = np.argsort(rows)  # internal rows -> PyTorch rows

@@ -54,6 +54,58 @@ class RNNGrads:
     params: RNNParams
 
 
+def _forward_steps(hid: np.ndarray, w_hh_t: np.ndarray, h_init: np.ndarray, hh_scale: np.ndarray | None = None):
+    """The RNN recurrence over all steps, in place: the one place in the core where it is written.
+
+        hid      (T, B, H)  on entry W_ih x_t + b_ih + b_hh of every step; on return h_t
+        w_hh_t   (H, H)     W_hhᵀ
+        h_init   (B, H)
+        hh_scale None, or (B, 1) / (B, H): per-sequence factors on the recurrent term,
+                 h_t = tanh(hid_t + (h_{t−1} W_hhᵀ) ⊙ hh_scale), i.e. sequence b runs with diag(hh_scale[b]) W_hh
+                 (explore.phase_grid: one spectral radius per grid cell, one shared matmul per step).
+    """
+    T, B, H = hid.shape
+    tmp = np.empty((B, H))
+    h_prev = h_init
+    for t in range(T):
+        np.dot(h_prev, w_hh_t, out=tmp)
+        if hh_scale is not None:
+            tmp *= hh_scale
+        hid[t] += tmp
+        np.tanh(hid[t], out=hid[t])
+        h_prev = hid[t]
+    return hid
+
+
+def _backward_steps(dhl, local, w_hh, cut, hh_scale: np.ndarray | None = None):
+    """The RNN's BPTT recurrence over all steps (the one place it is written).
+
+        dhl      (T, B, H) or (T, 1, H)  the loss's direct ∂L/∂h_t
+        local    (T, B, H) or (T, 1, H)  1 − h_t²; a batch axis of 1 broadcasts (see lstm._backward_steps)
+        w_hh     (H, H)
+        cut      cut[t]: no carry from step t+1 into step t
+        hh_scale None, or (B, 1) / (B, H): the row scales of _forward_steps.
+    Returns dh_tot (T, B, H) and dz (T, B, H).
+    """
+    T, H = dhl.shape[0], dhl.shape[2]
+    B = max(dhl.shape[1], local.shape[1])
+    dh_tot = np.empty((T, B, H))
+    dz = np.empty((T, B, H))
+    scaled_dz = None if hh_scale is None else np.empty((B, H))
+    for t in range(T - 1, -1, -1):
+        if cut[t]:
+            dh_tot[t] = dhl[t]
+        else:
+            if hh_scale is None:
+                np.dot(dz[t + 1], w_hh, out=dh_tot[t])  # dh_t = ∂L/∂h_t + W_hhᵀ dz_{t+1}
+            else:
+                np.multiply(dz[t + 1], hh_scale, out=scaled_dz)
+                np.dot(scaled_dz, w_hh, out=dh_tot[t])
+            dh_tot[t] += dhl[t]
+        np.multiply(dh_tot[t], local[t], out=dz[t])
+    return dh_tot, dz
+
+
 def rnn_forward(params: RNNParams, x, h0=None) -> RNNTrace:
     """Run the tanh RNN over ``x`` (T, D) or (T, B, D) from h0 (None = zeros)."""
     if not isinstance(params, RNNParams):
@@ -67,14 +119,7 @@ def rnn_forward(params: RNNParams, x, h0=None) -> RNNTrace:
 
     hid = xb @ params.weight_ih.T  # (T, B, H): input projections, turned into h_t in place
     hid += params.bias_ih + params.bias_hh
-    w_hh_t = np.ascontiguousarray(params.weight_hh.T)
-    tmp = np.empty((B, H))
-    h_prev = h_init
-    for t in range(T):
-        np.dot(h_prev, w_hh_t, out=tmp)
-        hid[t] += tmp
-        np.tanh(hid[t], out=hid[t])
-        h_prev = hid[t]
+    _forward_steps(hid, np.ascontiguousarray(params.weight_hh.T), h_init)
     xs = x.copy()
     _freeze(hid, h_init, xs)
     return RNNTrace(x=xs, h0=_unbatch(h_init, batched), h=_unbatch(hid, batched))
@@ -101,16 +146,8 @@ def rnn_backward(params: RNNParams, trace: RNNTrace, dh, *, truncate: int | None
     local = 1.0 - hb * hb  # tanh'(z_t) = 1 − h_t²
     cut = _cuts(T, truncate)
 
-    dh_tot = np.empty((T, B, H))
-    dz = np.empty((T, B, H))
     w_hh = params.weight_hh
-    for t in range(T - 1, -1, -1):
-        if cut[t]:
-            dh_tot[t] = dhl[t]
-        else:
-            np.dot(dz[t + 1], w_hh, out=dh_tot[t])  # dh_t = ∂L/∂h_t + W_hhᵀ dz_{t+1}
-            dh_tot[t] += dhl[t]
-        np.multiply(dh_tot[t], local[t], out=dz[t])
+    dh_tot, dz = _backward_steps(dhl, local, w_hh, cut)
 
     dz2 = dz.reshape(T * B, H)
     d_b = dz2.sum(axis=0)

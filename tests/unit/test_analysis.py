@@ -194,3 +194,13 @@ def test_gate_saturation_counts_shares():
     assert s == {"i": (0.25, 0.1), "f": (0.0, 1.0), "g": (0.2, 0.2), "o": (0.0, 0.0)}
     p, real = lstm_case(forget_bias=8.0)
     assert gate_saturation(real)["f"][1] == 1.0
+
+
+def test_grad_norms_do_not_underflow_for_tiny_gradients():
+    """np.linalg.norm squares first, so gradients below ~1e-154 would read 0: ours stays exact."""
+    from lstm_core.analysis import unit_norms
+
+    a = np.full((2, 3), 1e-200)
+    np.testing.assert_allclose(unit_norms(a), np.sqrt(3) * 1e-200, rtol=1e-15)
+    b = np.array([[3e200, 4e200], [0.0, 0.0]])
+    np.testing.assert_allclose(unit_norms(b), [5e200, 0.0], rtol=1e-15)

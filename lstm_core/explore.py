@@ -1,0 +1,418 @@
+"""Experiments over many configurations at once: how far back does the gradient reach?
+
+    length_sweep(model, lengths, …)            ‖dL/dc_1‖ (LSTM) or ‖dL/dh_1‖ (RNN) for each sequence length T,
+                                               and the fitted decay rate per step
+    phase_grid(forget_biases, spectral_radii, …)  log10(‖dL/dc_1‖ / ‖dL/dc_T‖) over a grid of configurations,
+                                               all cells in one batched pass of the core
+
+Steps are 1-based in these docstrings, as in the issue ("step 1" is the first step, index 0 of every array; "step T"
+is the last). Both functions run the same experiment, defined once here:
+
+    weights  ``explore_params``: init_lstm / init_rnn(input_size, hidden_size, seed=seed) with both biases
+             multiplied by ``bias_scale``, then (LSTM) ``with_forget_bias(forget_bias)`` and
+             ``with_spectral_radius(spectral_radius)`` when given (each gate block of W_hh for the LSTM; W_hh for
+             the RNN). bias_scale=0 with small inputs is the linear regime.
+    input    ``explore_input``: x = sequences.random_normal(T, input_size, seed=seed + 1, scale=input_scale), i.e.
+             x_t ~ N(0, input_scale²) i.i.d. The input of length T is the first T steps of any longer one.
+    start    h0 = c0 = 0.
+    loss     L = uᵀ h_T with u = (1, …, 1)/√H, so ∂L/∂h_T = u (a unit vector) and ∂L/∂h_t = 0 for t < T.
+             (Unlike ½‖h_T‖², whose gradient h_T vanishes when h_T ≈ 0, this gives every configuration the same
+             unit-size gradient at the end, so the ratios below measure the network, not the loss.)
+
+How the grid is batched (one implementation of the recurrence): every cell shares W_ih, the non-forget biases and
+the direction of each W_hh gate block; cells differ in the forget bias, which goes into the per-cell bias added to
+the input projection, and in the spectral radius, which scales each gate block k of W_hh by r / ρ_k (ρ_k the block's
+own spectral radius, exactly as ``with_spectral_radius`` does). So cell b's recurrent term is
+(h_{t−1} W_hhᵀ) ⊙ s_b with s_b = r_b / ρ_k on block k: one shared matmul per step for the whole grid, then a
+per-cell scale (``lstm._forward_steps(…, hh_scale=…)``, the same loop the public ``lstm_forward`` runs). This equals
+per-cell runs of the public API up to rounding (it rounds (h W)·s instead of h (W·s)); in stable regimes that is
+~1e-15 relative, while in chaotic regimes (RNN with large radius and input) any rounding difference grows with T, as
+it would between two BLAS libraries. Cells are processed in chunks of at most MAX_B and of a bounded memory.
+
+No clipping happens inside the backward pass: the norms are the exact BPTT ones. Where float64 runs out, the analysis
+output says so explicitly (see LOG10_FLOOR / LOG10_CEIL, and LengthSweep.grad_at_first).
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from . import lstm as _lstm
+from . import rnn as _rnn
+from .analysis import unit_norms
+from .params import LSTMParams, RNNParams, init_lstm, init_rnn, spectral_radius, with_forget_bias, with_spectral_radius
+from .sequences import random_normal
+from .validate import MAX_B, MAX_D, MAX_H, MAX_T, as_float_array, check_size
+
+MODELS = ("lstm", "rnn")
+LOG10_FLOOR = -300.0  # phase_grid value for "nothing measurable reached step 1" (ratio <= 1e-300, incl. exactly 0)
+LOG10_CEIL = 300.0  # phase_grid value for "exploded beyond float64" (ratio >= 1e300, incl. overflow to inf)
+MAX_SEED = 2**32 - 2  # seed and seed + 1 (the input's seed) must both be valid numpy seeds
+_CHUNK_BYTES = 48 * 2**20  # per-step arrays of one batched pass stay below this (about)
+_FLOATS_PER_STATE = 28  # float64 values held per (step, sequence, unit) by forward + backward, counted generously
+
+
+# ------------------------------------------------------------------------------------------------- validation
+
+
+def _check_model(model) -> str:
+    if model not in MODELS:
+        raise ValueError(f"model: got {model!r}, needs one of {list(MODELS)}")
+    return model
+
+
+def _check_seed(seed) -> int:
+    return check_size("seed", seed, MAX_SEED, minimum=0)
+
+
+def _check_number(name: str, value, *, nonnegative: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+        raise ValueError(f"{name}: got {value!r}, needs a finite number")
+    if nonnegative and value < 0:
+        raise ValueError(f"{name}: got {value}, needs a number >= 0")
+    return float(value)
+
+
+def _check_axis(value, name: str, *, nonnegative: bool = False) -> np.ndarray:
+    a = as_float_array(value, name, ndim=1)
+    if not 1 <= a.size <= MAX_B:
+        raise ValueError(f"{name}: got {a.size} values, needs 1 to {MAX_B}")
+    if nonnegative and (a < 0).any():
+        what = " (input scales, for model='rnn')" if name == "forget_biases" else ""
+        raise ValueError(f"{name}: got {a.min()}, needs values >= 0{what}")
+    return a
+
+
+def _check_lengths(lengths) -> np.ndarray:
+    a = as_float_array(lengths, "lengths", ndim=1)
+    if not 1 <= a.size <= MAX_B:
+        raise ValueError(f"lengths: got {a.size} values, needs 1 to {MAX_B}")
+    if (a != np.round(a)).any() or (a < 1).any() or (a > MAX_T).any():
+        raise ValueError(f"lengths: got values in [{a.min()}, {a.max()}], needs whole numbers in [1, {MAX_T}]")
+    return a.astype(np.int64)
+
+
+# --------------------------------------------------------------------------------------- the shared experiment
+
+
+def explore_params(
+    model: str = "lstm",
+    *,
+    input_size: int = 1,
+    hidden_size: int = 16,
+    seed: int = 0,
+    forget_bias: float | None = None,
+    spectral_radius: float | None = None,
+    bias_scale: float = 1.0,
+) -> LSTMParams | RNNParams:
+    """The weights of one configuration of the experiments (see the module docstring).
+
+    init_lstm / init_rnn(input_size, hidden_size, seed=seed); both biases × bias_scale; then, when not None,
+    with_forget_bias(forget_bias) (LSTM only: the RNN has no forget gate and ignores it) and
+    with_spectral_radius(spectral_radius).
+    """
+    model = _check_model(model)
+    seed = _check_seed(seed)
+    bias_scale = _check_number("bias_scale", bias_scale)
+    p = (init_lstm if model == "lstm" else init_rnn)(input_size, hidden_size, seed=seed)
+    if bias_scale != 1.0:
+        p = replace(p, bias_ih=p.bias_ih * bias_scale, bias_hh=p.bias_hh * bias_scale)
+    if forget_bias is not None and model == "lstm":
+        p = with_forget_bias(p, forget_bias)
+    if spectral_radius is not None:
+        p = with_spectral_radius(p, spectral_radius)
+    return p
+
+
+def explore_input(T: int, *, input_size: int = 1, seed: int = 0, input_scale: float = 1.0) -> np.ndarray:
+    """The experiments' input, (T, input_size): random_normal(T, input_size, seed=seed + 1, scale=input_scale)."""
+    seed = _check_seed(seed)
+    input_scale = _check_number("input_scale", input_scale, nonnegative=True)
+    return random_normal(T, input_size, seed=seed + 1, scale=input_scale)
+
+
+def probe_direction(hidden_size: int) -> np.ndarray:
+    """u = (1, …, 1)/√H: the loss L = uᵀ h_T of the experiments, so ∂L/∂h_T = u, ‖u‖ = 1. (H,)"""
+    H = check_size("hidden size H", hidden_size, MAX_H)
+    return np.full(H, 1.0 / np.sqrt(H))
+
+
+# ---------------------------------------------------------------------------------------------- length sweep
+
+
+@dataclass(frozen=True, eq=False)
+class LengthSweep:
+    """Gradient reaching step 1 as a function of the sequence length T (see ``length_sweep``).
+
+    model          'lstm' or 'rnn'
+    lengths        (n,) int64, the lengths as given (order and repeats kept)
+    grad_at_first  (n,) ‖dL/dc_1‖ (LSTM) or ‖dL/dh_1‖ (RNN) for the loss at step T = lengths[k]; exactly 0.0 where
+                   it underflowed, inf where the backward pass overflowed float64 (never NaN)
+    fitted         (n,) bool, the points used by the fit: finite and >= the smallest normal float64 (2.2e-308;
+                   subnormals carry too few digits for a logarithm)
+    rate_per_step  slope of ln(grad_at_first) against T, least squares over the fitted points, natural log per step
+                   (< 0: the gradient shrinks by a factor e^rate per extra step). NaN when fewer than two distinct
+                   lengths are fitted (a line needs two points)
+    intercept      the fit's value at T = 0, so ln(grad) ≈ intercept + rate_per_step · T (NaN with rate)
+    """
+
+    model: str
+    lengths: np.ndarray
+    grad_at_first: np.ndarray
+    fitted: np.ndarray
+    rate_per_step: float
+    intercept: float
+
+    @property
+    def steps_per_decade(self) -> float:
+        """Steps over which the fitted gradient falls tenfold, ln(10)/(−rate); inf if it does not fall, NaN if
+        there is no fit."""
+        if np.isnan(self.rate_per_step):
+            return float("nan")
+        return float(np.log(10.0) / -self.rate_per_step) if self.rate_per_step < 0 else float("inf")
+
+
+def _fit_line(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Least-squares slope and intercept of y against x; (nan, nan) with fewer than two distinct x."""
+    if np.unique(x).size < 2:
+        return float("nan"), float("nan")
+    xm, ym = x.mean(), y.mean()
+    slope = float(np.sum((x - xm) * (y - ym)) / np.sum((x - xm) ** 2))
+    return slope, float(ym - slope * xm)
+
+
+def length_sweep(
+    model: str,
+    lengths,
+    *,
+    hidden_size: int = 16,
+    seed: int = 0,
+    forget_bias: float | None = None,
+    spectral_radius: float | None = None,
+    input_size: int = 1,
+    input_scale: float = 1.0,
+    bias_scale: float = 1.0,
+) -> LengthSweep:
+    """The gradient that reaches step 1 from a loss at step T, for each T in ``lengths``, and its decay rate.
+
+    For each T: weights ``explore_params(model, …)``, input the first T steps of ``explore_input``, loss
+    L = uᵀ h_T (u = ones/√H; module docstring), and grad_at_first = ‖dL/dc_1‖ for the LSTM (the cell path, the
+    constant-error carousel's end) or ‖dL/dh_1‖ for the RNN. ``forget_bias`` is ignored by the RNN.
+
+    lengths: 1-D, 1 to MAX_B whole numbers in [1, MAX_T]. Cost: one forward pass of max(lengths) steps (the input
+    of length T is a prefix of the longest, so its states are too) and one backward pass in which the lengths are the
+    batch axis (loss k sits at step lengths[k]; exact, because the gradient of loss k is exactly 0 after its step),
+    chunked to bound memory. Equal to separate lstm_forward/lstm_backward runs per length up to rounding.
+    """
+    model = _check_model(model)
+    lens = _check_lengths(lengths)
+    params = explore_params(
+        model, input_size=input_size, hidden_size=hidden_size, seed=seed, forget_bias=forget_bias,
+        spectral_radius=spectral_radius, bias_scale=bias_scale,
+    )
+    T_max = int(lens.max())
+    x = explore_input(T_max, input_size=input_size, seed=seed, input_scale=input_scale)
+    H = params.hidden_size
+    u = probe_direction(H)
+
+    if model == "lstm":
+        tr = _lstm.lstm_forward(params, x)
+        b = lambda a: a[:, None]  # noqa: E731  (T, 1, H): one trace, broadcast over the losses
+        f, c = b(tr.f), b(tr.c)
+        c_prev = np.concatenate([tr.c0[None, None], c[:-1]], axis=0)
+        local = _lstm._local_derivatives(b(tr.i), f, b(tr.g), b(tr.o), c, c_prev)
+        _, _, w_hh, _ = _lstm._internal_weights(params)
+
+        def first_grads(dhl, cut):
+            _, dc_tot, _ = _lstm._backward_steps(dhl, f[:len(cut)], *(a[:len(cut)] for a in local), w_hh, cut)
+            return dc_tot[0]  # dL/dc_1, (K, H)
+    else:
+        tr = _rnn.rnn_forward(params, x)
+        local = (1.0 - tr.h * tr.h)[:, None]  # (T, 1, H)
+        w_hh = params.weight_hh
+
+        def first_grads(dhl, cut):
+            dh_tot, _ = _rnn._backward_steps(dhl, local[:len(cut)], w_hh, cut)
+            return dh_tot[0]  # dL/dh_1, (K, H)
+
+    uniq = np.unique(lens)  # ascending
+    grad_of = {}
+    per_loss_bytes = _FLOATS_PER_STATE * H * 8  # per step and per loss in the batch
+    start = 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        while start < uniq.size:
+            # the largest chunk of consecutive lengths whose backward (over its longest length) fits the budget
+            stop = start + 1
+            while stop < uniq.size and int(uniq[stop]) * (stop + 1 - start) * per_loss_bytes <= _CHUNK_BYTES:
+                stop += 1
+            chunk = uniq[start:stop]
+            Tc, K = int(chunk[-1]), chunk.size
+            dhl = np.zeros((Tc, K, H))
+            dhl[chunk - 1, np.arange(K)] = u  # loss k reads h at step chunk[k]
+            norms = unit_norms(first_grads(dhl, _lstm._cuts(Tc, None)))
+            grad_of.update(zip(chunk.tolist(), norms.tolist()))
+            start = stop
+
+    grad = np.array([grad_of[int(T)] for T in lens], dtype=np.float64)
+    fitted = np.isfinite(grad) & (grad >= np.finfo(np.float64).tiny)
+    rate, intercept = _fit_line(lens[fitted].astype(np.float64), np.log(grad[fitted]))
+    for a in (lens, grad, fitted):
+        a.flags.writeable = False
+    return LengthSweep(model=model, lengths=lens, grad_at_first=grad, fitted=fitted, rate_per_step=rate,
+                       intercept=intercept)
+
+
+# ------------------------------------------------------------------------------------------------ phase grid
+
+
+def phase_grid_axes(model: str = "lstm") -> tuple[str, str]:
+    """Labels of phase_grid's (first, second) axis for ``model``, e.g. for a heatmap's y and x axes."""
+    if _check_model(model) == "lstm":
+        return "forget-gate bias b_f", "spectral radius of each W_hh gate block"
+    return "input scale (std of x_t)", "spectral radius of W_hh"
+
+
+def phase_grid(
+    forget_biases,
+    spectral_radii,
+    *,
+    T: int,
+    hidden_size: int = 16,
+    seed: int = 0,
+    model: str = "lstm",
+    input_size: int = 1,
+    input_scale: float = 1.0,
+    bias_scale: float = 1.0,
+) -> np.ndarray:
+    """log10(‖dL/dc_1‖ / ‖dL/dc_T‖) for every (forget bias, spectral radius) pair, shape
+    (len(forget_biases), len(spectral_radii)); for model='rnn' log10(‖dL/dh_1‖ / ‖dL/dh_T‖) with the first axis
+    read as input scales (the RNN has no forget gate; the ``input_scale`` argument is then unused).
+
+    Cell [a, b] is the experiment of the module docstring with forget_bias=forget_biases[a] (RNN:
+    input_scale=forget_biases[a], which must be >= 0) and spectral_radius=spectral_radii[b] (>= 0), i.e. the same
+    numbers as ``explore_params`` + ``explore_input`` + lstm_forward/lstm_backward with dL/dh_T = u for that cell.
+    0 means the end's gradient reaches step 1 undiminished, −k that it arrives 10^k times smaller.
+
+    All cells run as the batch axis of one forward and one backward pass (chunks of ≤ MAX_B cells and bounded
+    memory), with per-cell weights as described in the module docstring; parameter gradients are not computed.
+
+    Where float64 runs out the value saturates, never NaN: LOG10_FLOOR (−300) where the ratio is ≤ 1e-300,
+    including ‖dL/dc_1‖ underflowing to exactly 0 (nothing reaches step 1) and the degenerate case where both
+    norms are 0; LOG10_CEIL (+300) where it is ≥ 1e300, including an overflow of the backward pass and
+    ‖dL/dc_T‖ = 0 < ‖dL/dc_1‖ (dL/dc_T is 0 only when o_T or 1 − tanh² c_T rounds to 0). Every other value is the
+    exact log10 of the ratio of the exact BPTT norms (no clipping inside the backward pass).
+
+    T in [1, MAX_T]; each axis 1 to MAX_B finite values.
+    """
+    model = _check_model(model)
+    first = _check_axis(forget_biases, "forget_biases", nonnegative=(model == "rnn"))
+    radii = _check_axis(spectral_radii, "spectral_radii", nonnegative=True)
+    T = check_size("T", T, MAX_T)
+    H = check_size("hidden size H", hidden_size, MAX_H)
+    D = check_size("input size D", input_size, MAX_D)
+    _check_number("input_scale", input_scale, nonnegative=True)  # checked even where unused (RNN), for consistency
+    base = explore_params(model, input_size=D, hidden_size=H, seed=seed, bias_scale=bias_scale)
+    x = explore_input(T, input_size=D, seed=seed, input_scale=1.0 if model == "rnn" else input_scale)
+    u = probe_direction(H)
+
+    n_a, n_b = first.size, radii.size
+    cell_a = np.repeat(np.arange(n_a), n_b)  # row-major cells
+    cell_b = np.tile(np.arange(n_b), n_a)
+    per_cell = _FLOATS_PER_STATE * T * H * 8
+    chunk = int(max(1, min(MAX_B, _CHUNK_BYTES // per_cell)))
+    run = _lstm_cells if model == "lstm" else _rnn_cells
+    setup = (_lstm_setup if model == "lstm" else _rnn_setup)(base, x)
+    n1 = np.empty(n_a * n_b)
+    nT = np.empty(n_a * n_b)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for s in range(0, n_a * n_b, chunk):
+            sl = slice(s, s + chunk)
+            n1[sl], nT[sl] = run(setup, first[cell_a[sl]], radii[cell_b[sl]], u)
+    return _log10_ratio(n1, nT).reshape(n_a, n_b)
+
+
+def _log10_ratio(n1: np.ndarray, nT: np.ndarray) -> np.ndarray:
+    """log10(n1 / nT) saturated to [LOG10_FLOOR, LOG10_CEIL], with the conventions of phase_grid; never NaN."""
+    pos1, posT = n1 > 0, nT > 0
+    ok = pos1 & posT & np.isfinite(n1) & np.isfinite(nT)
+    out = np.full(n1.shape, LOG10_FLOOR)  # n1 == 0: nothing reached step 1 (also when nT is 0 too)
+    out[ok] = np.log10(n1[ok]) - np.log10(nT[ok])  # logs of each: the ratio itself may under/overflow
+    out[pos1 & ~posT] = LOG10_CEIL  # something reached step 1 although dL/dc_T is 0
+    out[np.isinf(n1) & np.isfinite(nT)] = LOG10_CEIL  # the backward pass overflowed
+    return np.clip(out, LOG10_FLOOR, LOG10_CEIL)
+
+
+def _block_radii(w_hh: np.ndarray, n_blocks: int) -> np.ndarray:
+    """ρ_k of each (H, H) row block of w_hh, as with_spectral_radius measures it (0 for a zero block)."""
+    H = w_hh.shape[1]
+    return np.array([spectral_radius(w_hh[k * H:(k + 1) * H]) for k in range(n_blocks)])
+
+
+def _radius_factors(radii: np.ndarray, rho: np.ndarray) -> np.ndarray:
+    """(cells, n_blocks) factors r / ρ_k, the with_spectral_radius rescaling; a zero block stays zero (factor 1)."""
+    safe = np.where(rho > 0, rho, 1.0)
+    return np.where(rho > 0, radii[:, None] / safe, 1.0)
+
+
+def _lstm_setup(base: LSTMParams, x: np.ndarray) -> dict:
+    H = base.hidden_size
+    _, w_ih, w_hh, bias = _lstm._internal_weights(base)  # internal order o, i, f, g
+    f_rows = slice(2 * H, 3 * H)  # the forget block in the internal order
+    return dict(
+        H=H,
+        xproj=x @ w_ih.T,  # (T, 4H), shared by every cell
+        bias=bias,  # (4H,)
+        f_rows=f_rows,
+        w_hh_t=np.ascontiguousarray(w_hh.T),  # (H, 4H), unscaled
+        w_hh=w_hh,  # (4H, H)
+        rho=_block_radii(w_hh, 4),  # per internal block
+    )
+
+
+def _lstm_cells(s: dict, forget_biases: np.ndarray, radii: np.ndarray, u: np.ndarray):
+    """‖dL/dc_1‖ and ‖dL/dc_T‖ of a chunk of cells, (B,) each, in one batched forward + backward pass."""
+    H, B = s["H"], forget_biases.size
+    bias = np.repeat(s["bias"][None], B, axis=0)  # (B, 4H): per-cell bias, as with_forget_bias sets it
+    bias[:, s["f_rows"]] = forget_biases[:, None]  # b_ih_f = b_f, b_hh_f = 0
+    xproj = s["xproj"][:, None, :] + bias  # (T, B, 4H)
+    scale = np.repeat(_radius_factors(radii, s["rho"]), H, axis=1)  # (B, 4H)
+    zeros = np.zeros((B, H))
+    gates, c, _ = _lstm._forward_steps(xproj, s["w_hh_t"], zeros, zeros, hh_scale=scale)
+    o, i, f, g = (gates[:, :, k * H:(k + 1) * H] for k in range(4))
+    c_prev = np.concatenate([zeros[None], c[:-1]], axis=0)
+    local = _lstm._local_derivatives(i, f, g, o, c, c_prev)
+    T = c.shape[0]
+    dhl = np.zeros((T, 1, H))
+    dhl[-1, 0] = u
+    _, dc_tot, _ = _lstm._backward_steps(dhl, f, *local, s["w_hh"], _lstm._cuts(T, None), hh_scale=scale)
+    return unit_norms(dc_tot[0]), unit_norms(dc_tot[-1])
+
+
+def _rnn_setup(base: RNNParams, x: np.ndarray) -> dict:
+    return dict(
+        H=base.hidden_size,
+        x=x,
+        bias=base.bias_ih + base.bias_hh,
+        w_ih=base.weight_ih,
+        w_hh_t=np.ascontiguousarray(base.weight_hh.T),
+        w_hh=base.weight_hh,
+        rho=_block_radii(base.weight_hh, 1),
+    )
+
+
+def _rnn_cells(s: dict, input_scales: np.ndarray, radii: np.ndarray, u: np.ndarray):
+    """‖dL/dh_1‖ and ‖dL/dh_T‖ of a chunk of cells, (B,) each, in one batched forward + backward pass."""
+    H, B = s["H"], input_scales.size
+    xb = s["x"][:, None, :] * input_scales[:, None]  # (T, B, D): random_normal's x · scale, per cell
+    hid = xb @ s["w_ih"].T  # (T, B, H), becomes h_t in place
+    hid += s["bias"]
+    scale = _radius_factors(radii, s["rho"])  # (B, 1)
+    _rnn._forward_steps(hid, s["w_hh_t"], np.zeros((B, H)), hh_scale=scale)
+    T = hid.shape[0]
+    dhl = np.zeros((T, 1, H))
+    dhl[-1, 0] = u
+    dh_tot, _ = _rnn._backward_steps(dhl, 1.0 - hid * hid, s["w_hh"], _lstm._cuts(T, None), hh_scale=scale)
+    return unit_norms(dh_tot[0]), unit_norms(dh_tot[-1])
