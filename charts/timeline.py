@@ -77,7 +77,9 @@ def _steps(T: int) -> np.ndarray:
 
 
 def _step_title(step: int | None) -> str:
-    return "step t" if step is None else f"step t   (selected: t = {step + 1})"
+    """The time axis title. It never names the selected step: the marker shows it, and a cached figure's marker is
+    moved without rebuilding its text (ui.figures)."""
+    return "step t"
 
 
 def _row_axes(n: int) -> list[tuple[str, str]]:

@@ -158,7 +158,7 @@ def input_lines(x: np.ndarray, step: int | None = None) -> go.Figure:
                 hovertemplate=f"t = %{{x}}<br>input {d + 1}: %{{y:.4g}}<extra></extra>",
             )
         )
-    title = "step t" if step is None else f"step t   (selected: t = {step + 1})"
+    title = "step t"  # no step number in text: cached figures only move the marker
     fig.update_xaxes(title_text=title, **({"dtick": 1} if T <= 20 else {}))
     if T <= 40:  # markers shown: keep the axis on the steps, not on 0
         fig.update_xaxes(range=[0.5, T + 0.5])

@@ -42,7 +42,7 @@ def same(a, b):
 def test_moved_heatmap_marker_equals_a_fresh_build(T, step):
     tr, _ = _run(T)
     build = lambda s: gate_heatmaps(tr, step=s)  # noqa: E731
-    same(moved(build, step)["layout"]["shapes"], build(step).to_dict()["layout"]["shapes"])
+    same(moved(build, step)["layout"], build(step).to_dict()["layout"])  # shapes and every text
 
 
 @pytest.mark.parametrize("mode", ["forward", "backward"])
