@@ -84,7 +84,8 @@ LABELS_AT: dict[str, tuple[float, float, str]] = {
     "h": (RIGHT + 0.3, H_Y - 0.42, "middle left"),
     "h_prev": (LEFT - 0.25, BUS_Y - 0.4, "middle right"),
     "x": (JOIN_X + 0.3, X_IN_Y, "middle right"),
-    **{k: (GATE_X[k] + 0.36, GATE_Y - 0.05, "middle right") for k in ("f", "i", "g", "o")},
+    # under each gate box, right of its input line (beside the box they would run into the next gate)
+    **{k: (GATE_X[k] + 0.1, GATE_Y - 0.8, "middle right") for k in ("f", "i", "g", "o")},
     "output": (FORK_X - 0.15, Y_RANGE[1] - 0.2, "middle right"),
     "step": (LEFT - 0.25, Y_RANGE[1] - 0.2, "middle right"),  # the step lives here, not in the title: see below
 }

@@ -14,6 +14,28 @@ APP = str(ROOT / "app.py")
 PAGES = ["pages/cell.py", "pages/gates.py", "pages/gradients.py", "pages/weights.py"]
 
 
+class _PathWithoutLegacyPagesDir(type(Path())):
+    """A Path for which a folder named ``pages`` never exists (used only inside streamlit's PagesManager)."""
+
+    def exists(self, *args, **kwargs) -> bool:
+        return False if self.name == "pages" else super().exists(*args, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _no_legacy_pages_dir(monkeypatch):
+    """Run app.py on every AppTest run, as a browser session does.
+
+    The page files live in a folder named ``pages/``, and AppTest resets ``PagesManager.uses_pages_directory``
+    before every run, so every run after the first takes Streamlit's legacy MPA-v1 route: the page runs without
+    app.py, ``state.current()`` notices and reruns through the router (ui/state.py's fix for a real server's first
+    deep link). In AppTest that extra rerun happens on EVERY run and swallows one-shot events such as a button's
+    True (the Apply buttons here). Hide the folder from that one check instead (a real server is unaffected:
+    app.py's st.navigation switches the legacy route off for the whole process)."""
+    import streamlit.runtime.pages_manager as pages_manager
+
+    monkeypatch.setattr(pages_manager, "Path", _PathWithoutLegacyPagesDir)
+
+
 def open_app(page: str | None = None, query: dict | None = None) -> AppTest:
     """app.py after its first run (optionally with URL query parameters), switched to ``page``."""
     at = AppTest.from_file(APP, default_timeout=60)

@@ -196,3 +196,13 @@ def test_edited_weights_are_not_dropped_without_asking():
     at.run()
     at.slider(key="T").set_value(60).run()
     assert not at.warning and lab_of(at).edited_weights and lab_of(at).T == 60
+
+
+def test_a_page_reached_by_legacy_pages_routing_reruns_through_the_router(monkeypatch):
+    """Without the conftest's fixture, AppTest (like a fresh server's first deep link) runs pages/gates.py alone,
+    through Streamlit's legacy pages/ routing; state.current() must rerun through app.py: sidebar and all."""
+    monkeypatch.undo()  # switch the autouse fixture off: the legacy route is taken again
+    at = open_app("pages/gates.py", query={"T": 33})
+    assert not at.exception
+    assert at.sidebar.selectbox(key="preset").value == "default", "app.py's sidebar ran"
+    assert lab_of(at).T == 33 and [h.value for h in at.header] == ["Gates over time"]
