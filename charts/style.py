@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import plotly.graph_objects as go
+import plotly.io as pio
+
+# The house template, set once: passing template= to every figure deep-copies it (~40 ms a figure).
+pio.templates.default = "plotly_white"
 
 FONT_SIZE = 15  # readable on a 1280×720 projector
 FONT = dict(size=FONT_SIZE, family="Inter, Source Sans Pro, Arial, sans-serif")
@@ -40,7 +44,6 @@ def layout(fig: go.Figure, *, title: str | None = None, height: int | None = Non
     fig.update_layout(
         title=dict(text=title, x=0.01, xanchor="left") if title else None,
         font=FONT,
-        template="plotly_white",
         margin=dict(l=60, r=20, t=50 if title else 20, b=50),
         hoverlabel=dict(font_size=FONT_SIZE),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1),

@@ -13,8 +13,8 @@ from plotly.subplots import make_subplots
 from .style import COLORS, DIVERGING, FONT_SIZE, LABELS, SEQUENTIAL, layout, mark_step
 from .timeline import check_step
 
-TEXT_MAX_CELLS = 16  # cell values are printed when both sides are at most this (weight_heatmap)
-GATE_TEXT_MAX = 8  # … and at most this in the four narrower panels of gate_weight_heatmaps
+TEXT_MAX_CELLS = 8  # cell values are printed when both sides are at most this (weight_heatmap)
+GATE_TEXT_MAX = 5  # … and at most this in the four narrower panels of gate_weight_heatmaps
 MAX_CHANNELS = 64
 GATE_ORDER = ("i", "f", "g", "o")
 _WHICH = {

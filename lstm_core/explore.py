@@ -416,3 +416,123 @@ def _rnn_cells(s: dict, input_scales: np.ndarray, radii: np.ndarray, u: np.ndarr
     dhl[-1, 0] = u
     dh_tot, _ = _rnn._backward_steps(dhl, 1.0 - hid * hid, s["w_hh"], _lstm._cuts(T, None), hh_scale=scale)
     return unit_norms(dh_tot[0]), unit_norms(dh_tot[-1])
+
+
+# ------------------------------------------------------------------------------ for the gradient explorer page
+#
+# The page's fixed choices live here, next to the experiment they configure, so tests and charts read the same numbers.
+
+PHASE_RANGES = {  # (first axis, second axis) of each model's phase diagram, ends included
+    "lstm": ((-4.0, 6.0), (0.1, 3.0)),  # forget-gate bias b_f × spectral radius of each W_hh gate block
+    "rnn": ((1e-4, 3.0), (0.1, 3.0)),  # input scale (log-spaced) × spectral radius of W_hh
+}
+PHASE_BIAS_SCALE = 0.0  # the page's experiment: every bias 0 except the LSTM's forget-gate bias (see phase_axes)
+VANISHING_BELOW = -3.0  # log10 ratio < −3: less than a thousandth of the end's gradient reaches step 1
+EXPLODING_ABOVE = 1.0  # log10 ratio > +1: more than ten times the end's gradient reaches step 1
+REGIMES = {-1: "vanishing", 0: "preserved", 1: "exploding"}
+
+
+def phase_axes(model: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The (first, second) axis values of the page's phase diagram for ``model``, n values each (n >= 2).
+
+    LSTM: forget-gate biases linspace(−4, 6, n) × spectral radii linspace(0.1, 3, n).
+    RNN: input scales geomspace(1e-4, 3, n) × spectral radii linspace(0.1, 3, n). The input scale is log-spaced
+    because the RNN's interesting change happens at tiny inputs: with zero biases and x_t ≈ 0 the state stays near 0,
+    where tanh is linear, so ‖∂h_T/∂h_1‖ ≈ ρ^(T−1) (vanishing below ρ = 1, exploding above); larger inputs saturate
+    tanh, whose small slope then makes every radius vanish.
+    The page runs phase_grid on these axes with bias_scale=PHASE_BIAS_SCALE (0: no biases but b_f), so that the
+    two axes are the only knobs.
+    """
+    _check_model(model)
+    n = check_size("n", n, MAX_B, minimum=2)
+    (a0, a1), (b0, b1) = PHASE_RANGES[model]
+    first = np.linspace(a0, a1, n) if model == "lstm" else np.geomspace(a0, a1, n)
+    return first, np.linspace(b0, b1, n)
+
+
+def phase_regimes(values, *, vanishing_below: float = VANISHING_BELOW,
+                  exploding_above: float = EXPLODING_ABOVE) -> np.ndarray:
+    """Each phase_grid value's regime as an int8 array of the same shape: −1 vanishing (value < vanishing_below),
+    +1 exploding (value > exploding_above), 0 preserved (in between, ends included). Names in REGIMES."""
+    v = as_float_array(values, "values")  # finite, as phase_grid's values always are
+    lo = _check_number("vanishing_below", vanishing_below)
+    hi = _check_number("exploding_above", exploding_above)
+    if lo > hi:
+        raise ValueError(f"vanishing_below, exploding_above: got {lo} > {hi}, needs vanishing_below <= exploding_above")
+    out = np.zeros(v.shape, dtype=np.int8)
+    out[v < lo] = -1
+    out[v > hi] = 1
+    return out
+
+
+def sweep_lengths(T_max: int, n: int = 20) -> np.ndarray:
+    """n sequence lengths evenly spaced up to T_max (ends included, rounded, duplicates removed), for length_sweep.
+
+    Evenly (not log-) spaced: the decay is fitted as a straight line of ln(gradient) against T, so even spacing
+    weights every part of the range alike and the line reads straight on a linear T axis. T_max < n gives 1 … T_max.
+    """
+    T_max = check_size("T_max", T_max, MAX_T)
+    n = check_size("n", n, MAX_B)
+    return np.unique(np.round(np.linspace(T_max / n, T_max, n)).astype(np.int64).clip(1, T_max))
+
+
+@dataclass(frozen=True, eq=False)
+class ClipTruncate:
+    """What truncated BPTT and clipping by global norm do to one model's gradient (see ``clip_and_truncate``).
+
+    full          grad_norms of the full BPTT gradients: {'dh', 'dc'} (LSTM) or {'dh'} (RNN), (T,) each
+    after         the same norms with truncate=k, then times ``scale`` (the clipping factor)
+    norm_full     global norm ‖∇θ‖ of the parameter gradients under full BPTT
+    norm_before   ‖∇θ‖ under truncate=k (= norm_full when truncate is None), before clipping
+    norm_after    ‖∇θ‖ after clipping (= norm_before when not clipped)
+    scale         the clipping factor min(1, clip / norm_before); 1.0 when clip is None
+    truncate, clip  the settings, as given
+    """
+
+    full: dict
+    after: dict
+    norm_full: float
+    norm_before: float
+    norm_after: float
+    scale: float
+    truncate: int | None
+    clip: float | None
+
+    @property
+    def clipped(self) -> bool:
+        return self.scale < 1.0
+
+
+def clip_and_truncate(params, trace, dh, *, truncate: int | None = None, clip: float | None = None) -> ClipTruncate:
+    """Per-step gradient norms before and after truncated BPTT and clipping by global norm, and ‖∇θ‖ before/after.
+
+    params, trace: LSTMParams + LSTMTrace or RNNParams + RNNTrace; dh the loss's direct ∂L/∂h_t (shape of trace.h).
+    Runs the model's backward twice, in full and with ``truncate=k`` (windows of k steps counted back from the end;
+    None = full), never clipping inside backward. Then clips the truncated parameter gradients by their global norm,
+    ‖∇θ‖ = √(Σ over weight_ih, weight_hh, bias_ih, bias_hh of Σ g²), with lstm_core.optim.clip_by_global_norm (the
+    one clipping function the training loop uses too): every gradient is multiplied by
+    scale = min(1, clip / ‖∇θ‖). ``after`` shows the per-step norms under that same factor: each step's share of
+    ∇θ (e.g. dz_t h_{t−1}ᵀ) is linear in ∂L/∂h_t and ∂L/∂c_t, so clipping rescales the whole curve at once — it
+    moves it down on a log axis but never changes its shape (it tames an explosion, it cannot revive a gradient that
+    has vanished), while truncation sets it to exactly 0 beyond the window of the loss's steps.
+    """
+    from .analysis import grad_norms
+    from .optim import clip_by_global_norm, global_norm
+    from .params import param_arrays
+
+    if isinstance(params, LSTMParams):
+        backward = _lstm.lstm_backward
+    elif isinstance(params, RNNParams):
+        backward = _rnn.rnn_backward
+    else:
+        raise ValueError(f"params: got {type(params).__name__}, needs LSTMParams or RNNParams")
+    full = backward(params, trace, dh)
+    cut = full if truncate is None else backward(params, trace, dh, truncate=truncate)
+    result = clip_by_global_norm(param_arrays(cut.params), clip)
+    norm_full = global_norm(param_arrays(full.params))
+    full_norms, cut_norms = grad_norms(full), grad_norms(cut)
+    after = {k: v * result.scale for k, v in cut_norms.items()}
+    for a in (*full_norms.values(), *after.values()):
+        a.flags.writeable = False
+    return ClipTruncate(full=full_norms, after=after, norm_full=norm_full, norm_before=result.norm_before,
+                        norm_after=result.norm_after, scale=float(result.scale), truncate=truncate, clip=clip)

@@ -13,7 +13,7 @@ Formats:
            objects is refused and nothing in it is unpickled.
     .json  one object with exactly the four keys, values nested lists of numbers. Parsed by ``json.loads`` only;
            NaN / Infinity tokens and numbers that overflow float64 are refused.
-    .csv   an input sequence x (T, D): header ``step,x0,…,x{D-1}``, one row per step (``step`` is 1-based and
+    .csv   an input sequence x (T, D): header ``step,x1,…,xD``, one row per step (``step`` is 1-based and
            optional when reading).
 
 Every reader takes untrusted bytes (an upload) and raises ValueError with a message fit to show the user.
@@ -395,7 +395,7 @@ def load_params(
 
 
 def inputs_to_csv_bytes(x) -> bytes:
-    """An input sequence x (T, D) as CSV: header ``step,x0,…,x{D-1}``, one row per step, step = 1…T.
+    """An input sequence x (T, D) as CSV: header ``step,x1,…,xD``, one row per step, step = 1…T.
 
     Floats are written in their shortest round-trip form, so reading the file back gives bit-identical values.
     """
@@ -405,7 +405,7 @@ def inputs_to_csv_bytes(x) -> bytes:
     T, D = x.shape
     check_size("sequence length T", T, MAX_T)
     check_size("input size D", D, MAX_D)
-    df = pd.DataFrame(x, columns=[f"x{j}" for j in range(D)])
+    df = pd.DataFrame(x, columns=[f"x{j + 1}" for j in range(D)])  # 1-based, as the app's table and charts
     df.insert(0, "step", np.arange(1, T + 1))
     return df.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
@@ -442,7 +442,7 @@ def inputs_from_csv_bytes(data: bytes, expected_D: int | None = None) -> np.ndar
         df = read(0)
         if len(df.columns) and all(_looks_numeric(c) for c in df.columns):
             df = read(None)  # no header row: the first row is data
-            df.columns = [f"x{j}" for j in range(df.shape[1])]
+            df.columns = [f"x{j + 1}" for j in range(df.shape[1])]
     except pd.errors.EmptyDataError:
         raise ValueError(".csv: the file has no data") from None
     except (pd.errors.ParserError, ValueError) as exc:
@@ -456,7 +456,7 @@ def inputs_from_csv_bytes(data: bytes, expected_D: int | None = None) -> np.ndar
     if T == 0:
         raise ValueError(".csv: no data rows (needs one row per time step after the header)")
     if D == 0:
-        raise ValueError(".csv: no input columns (needs x0, …, x{D-1}, optionally after a 'step' column)")
+        raise ValueError(".csv: no input columns (needs x1, …, xD, optionally after a 'step' column)")
     if T > MAX_T:
         raise ValueError(f".csv: {T} rows, more than the {MAX_T}-step limit (T <= {MAX_T})")
     if D > MAX_D:

@@ -222,6 +222,26 @@ def with_spectral_radius(params: Params, radius: float) -> Params:
     return replace(params, weight_hh=w)
 
 
+def with_block(params: Params, name: str, gate: str | None, block) -> Params:
+    """A copy with one block replaced: the (H, ·) or (H,) rows of array ``name`` ('weight_ih', …) that belong to
+    ``gate`` ('i', 'f', 'g', 'o'; LSTM), or the whole array when ``gate`` is None. Validated like any params."""
+    arrays = {k: np.array(v) for k, v in param_arrays(params).items()}
+    if name not in arrays:
+        raise ValueError(f"name: got {name!r}, needs one of {list(arrays)}")
+    if gate is None:
+        rows = slice(None)
+    elif isinstance(params, LSTMParams) and gate in GATES:
+        k, H = GATES.index(gate), params.hidden_size
+        rows = slice(k * H, (k + 1) * H)
+    else:
+        raise ValueError(f"gate: got {gate!r}, needs one of {list(GATES)} for an LSTM, or None")
+    block = as_float_array(block, f"{name} block")
+    if block.shape != arrays[name][rows].shape:
+        raise ValueError(f"{name} block: got shape {block.shape}, needs {arrays[name][rows].shape}")
+    arrays[name][rows] = block
+    return type(params)(**arrays)
+
+
 def scaled(params: Params, factor: float) -> Params:
     """A copy with every weight and bias multiplied by ``factor``."""
     _check_finite_scalar("factor", factor)

@@ -16,7 +16,7 @@ import streamlit as st
 
 from charts.weights import gate_weight_heatmaps, input_lines, weight_heatmap
 from lstm_core import io
-from lstm_core.params import GATE_NAMES, GATES, LSTMParams
+from lstm_core.params import GATE_NAMES, GATES, LSTMParams, with_block
 from ui import state, widgets
 
 ss = st.session_state
@@ -335,17 +335,15 @@ def _block_editors(params, gate: str | None, tag: str) -> tuple[dict, int]:
 
 def _assemble(params, edited_by_gate: dict):
     """New params from the edited tables (ValueError naming the first bad cell, or the params' own check)."""
-    H = params.hidden_size
-    arrays = {name: np.array(getattr(params, name)) for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
     for gate, edited in edited_by_gate.items():
         where = f"{'W_' + gate if gate else 'W'}"
-        rows = slice(GATES.index(gate) * H, (GATES.index(gate) + 1) * H) if gate else slice(None)
         for name in MATRICES:
             df = edited[name]
-            arrays[name][rows] = _table_values(df, list(df.columns), where=f"{where} {name} table", row_name="unit")
+            block = _table_values(df, list(df.columns), where=f"{where} {name} table", row_name="unit")
+            params = with_block(params, name, gate, block)
         bias = _table_values(edited["bias"], ["b_ih", "b_hh"], where=f"{where} bias table", row_name="unit")
-        arrays["bias_ih"][rows], arrays["bias_hh"][rows] = bias[:, 0], bias[:, 1]
-    return type(params)(**arrays)
+        params = with_block(with_block(params, "bias_ih", gate, bias[:, 0]), "bias_hh", gate, bias[:, 1])
+    return params
 
 
 @st.fragment

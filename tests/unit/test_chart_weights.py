@@ -27,7 +27,7 @@ def test_weight_heatmap_exact_symmetric_and_1_based(params):
     m = float(np.max(np.abs(w)))
     assert (hm.zmin, hm.zmax, hm.zmid) == (-m, m, 0.0)
     assert hm.colorscale == colorscale_of(DIVERGING)
-    assert hm.texttemplate is None  # 20 rows > 16: no cell text (see the next test)
+    assert hm.texttemplate is None  # 20 rows > 8: no cell text (see the next test)
     assert "%{z:.4g}" in hm.hovertemplate
     assert fig.layout.yaxis.autorange == "reversed"  # row 1 at the top
     assert fig.layout.title.text == "W_hh"
@@ -37,8 +37,8 @@ def test_weight_heatmap_exact_symmetric_and_1_based(params):
 
 def test_weight_heatmap_text_only_for_small_matrices():
     rng = np.random.default_rng(0)
-    assert weight_heatmap(rng.normal(size=(16, 16)), title="a", x_label="x", y_label="y").data[0].texttemplate
-    assert weight_heatmap(rng.normal(size=(17, 4)), title="a", x_label="x", y_label="y").data[0].texttemplate is None
+    assert weight_heatmap(rng.normal(size=(8, 8)), title="a", x_label="x", y_label="y").data[0].texttemplate
+    assert weight_heatmap(rng.normal(size=(9, 4)), title="a", x_label="x", y_label="y").data[0].texttemplate is None
     assert weight_heatmap(rng.normal(size=(4, 64)), title="a", x_label="x", y_label="y").data[0].texttemplate is None
 
 

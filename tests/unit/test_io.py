@@ -388,7 +388,7 @@ def test_csv_round_trip_is_bit_identical():
     x = rng.normal(size=(50, 4)) * 10.0 ** rng.integers(-300, 300, size=(50, 4))
     x[0, 0], x[1, 1] = 5e-324, -0.0
     data = inputs_to_csv_bytes(x)
-    assert data.splitlines()[0] == b"step,x0,x1,x2,x3"
+    assert data.splitlines()[0] == b"step,x1,x2,x3,x4"
     assert data.splitlines()[1].startswith(b"1,") and data.splitlines()[-1].startswith(b"50,")
     back = inputs_from_csv_bytes(data, expected_D=4)
     assert back.dtype == np.float64 and back.shape == (50, 4)

@@ -346,3 +346,22 @@ def test_lists_and_ints_are_accepted_as_float64():
     b = lstm_forward(p, np.array(x, dtype=np.float64))
     np.testing.assert_array_equal(a.h, b.h)
     assert a.x.dtype == np.float64
+
+
+def test_with_block_replaces_exactly_one_gate_block():
+    from lstm_core.params import with_block
+
+    p = init_lstm(3, 4, seed=2)
+    block = np.full((4, 4), 0.25)
+    q = with_block(p, "weight_hh", "g", block)
+    np.testing.assert_array_equal(q.weight_hh[8:12], block)
+    np.testing.assert_array_equal(np.delete(q.weight_hh, np.s_[8:12], axis=0), np.delete(p.weight_hh, np.s_[8:12], axis=0))
+    np.testing.assert_array_equal(q.bias_ih, p.bias_ih)
+    r = init_rnn(2, 3)
+    np.testing.assert_array_equal(with_block(r, "bias_hh", None, [1.0, 2.0, 3.0]).bias_hh, [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="weight_hh block: got shape"):
+        with_block(p, "weight_hh", "g", np.zeros((3, 4)))
+    with pytest.raises(ValueError, match="gate"):
+        with_block(p, "weight_hh", "z", block)
+    with pytest.raises(ValueError, match="NaN"):
+        with_block(p, "bias_ih", "f", [np.nan, 0, 0, 0])
