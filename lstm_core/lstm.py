@@ -156,21 +156,31 @@ def _forward_steps(xproj: np.ndarray, w_hh_t: np.ndarray, h_init: np.ndarray, c_
     ig = np.empty((B, H))
     h_prev, c_prev = h_init, c_init
     H3 = 3 * H
-    for t in range(T):
-        z = gates[t]  # (B, 4H), pre-activation first, then activated in place
-        np.dot(h_prev, w_hh_t, out=z)
-        if hh_scale is not None:
-            z *= hh_scale
-        z += xproj[t]
-        sigmoid(z[:, :H3], out=z[:, :H3])  # o, i, f
-        np.tanh(z[:, H3:], out=z[:, H3:])  # g
-        o, i, f, g = z[:, :H], z[:, H:2 * H], z[:, 2 * H:H3], z[:, H3:]
-        np.multiply(f, c_prev, out=cell[t])  # c_t = f ⊙ c_{t−1} + i ⊙ g
-        np.multiply(i, g, out=ig)
-        cell[t] += ig
-        np.tanh(cell[t], out=tanh_c)
-        np.multiply(o, tanh_c, out=hid[t])  # h_t = o ⊙ tanh(c_t)
-        h_prev, c_prev = hid[t], cell[t]
+    # The sigmoid rows (o, i, f) are negated once here (exact), so each step computes σ(z) = 1 / (1 + e^{−z}) as
+    # exp, +1, reciprocal on −z directly; e^{−z} overflowing to inf for z < −709 gives σ's correctly rounded 0.
+    w_hh_t = w_hh_t.copy()
+    w_hh_t[:, :H3] *= -1.0
+    xproj = xproj.copy()
+    xproj[:, :, :H3] *= -1.0
+    with np.errstate(over="ignore"):
+        for t in range(T):
+            z = gates[t]  # (B, 4H), pre-activation first (−z for o, i, f), then activated in place
+            np.dot(h_prev, w_hh_t, out=z)
+            if hh_scale is not None:
+                z *= hh_scale
+            z += xproj[t]
+            s = z[:, :H3]
+            np.exp(s, out=s)
+            s += 1.0
+            np.reciprocal(s, out=s)  # o, i, f = σ(z)
+            np.tanh(z[:, H3:], out=z[:, H3:])  # g
+            o, i, f, g = z[:, :H], z[:, H:2 * H], z[:, 2 * H:H3], z[:, H3:]
+            np.multiply(f, c_prev, out=cell[t])  # c_t = f ⊙ c_{t−1} + i ⊙ g
+            np.multiply(i, g, out=ig)
+            cell[t] += ig
+            np.tanh(cell[t], out=tanh_c)
+            np.multiply(o, tanh_c, out=hid[t])  # h_t = o ⊙ tanh(c_t)
+            h_prev, c_prev = hid[t], cell[t]
     return gates, cell, hid
 
 
@@ -246,7 +256,7 @@ def lstm_forward(params: LSTMParams, x, h0=None, c0=None) -> LSTMTrace:
     c_init = check_state(c0, "c0", xb.shape[1:2] if batched else (), H).reshape(B, H)
 
     _, w_ih, w_hh, bias = _internal_weights(params)
-    xproj = xb @ w_ih.T  # (T, B, 4H): all input projections in one matmul
+    xproj = (xb.reshape(T * B, -1) @ w_ih.T).reshape(T, B, -1)  # (T, B, 4H): all x_t projected in one GEMM
     xproj += bias
     gates, cell, hid = _forward_steps(xproj, np.ascontiguousarray(w_hh.T), h_init, c_init)
 
@@ -311,7 +321,7 @@ def lstm_backward(params: LSTMParams, trace: LSTMTrace, dh, *, truncate: int | N
     d_w_ih = (dz2.T @ x.reshape(T * B, -1))[inv]
     d_w_hh = (dz2.T @ h_prev.reshape(T * B, H))[inv]
     d_b = dz2.sum(axis=0)[inv]
-    dx = dz @ w_ih  # (T, B, D)
+    dx = (dz.reshape(T * B, -1) @ w_ih).reshape(T, B, -1)  # (T, B, D), one GEMM
     dh0 = dz[0] @ w_hh  # (B, H)
     dc0 = f[0] * dc_tot[0]
     grads_params = LSTMParams(weight_ih=d_w_ih, weight_hh=d_w_hh, bias_ih=d_b, bias_hh=d_b)
