@@ -1,0 +1,345 @@
+"""Myths vs. measurements: one figure per misconception, drawn from the numbers lstm_core.myths computes.
+
+Pure functions to plotly Figures; no Streamlit. Steps and units are shown 1-based (t = 1 … T, unit 1 … H); a stored
+memory c₀ is drawn at t = 0. Trace names are stable (tests read the figures back by them).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from lstm_core.myths import (
+    BPTTCost,
+    GateDistribution,
+    GatedMemory,
+    GateShapes,
+    HistoryGates,
+    LabVariant,
+    NoClock,
+    OutputFormula,
+    VariantComparison,
+)
+
+from .style import COLORS, DIVERGING, FONT_SIZE, LABELS, layout
+from .weights import gate_weight_heatmaps
+
+GATE_ORDER = ("i", "f", "g", "o")
+HISTORY_COLORS = {"a": "#333333", "b": "#D55E00"}  # history A / B in myth 1
+X_ONLY = dict(color="#333333", dash="dash")  # the x-only-gates variant, drawn over the standard LSTM
+CASE_COLORS = (COLORS["f"], COLORS["g"], COLORS["x"])  # the three hand-built cells of myths 2 and 8
+SATURATED = 0.05  # a sigmoid gate within this of 0 or 1 counts as "≈ 0" / "≈ 1"
+
+
+def _gate_title(k: str) -> str:
+    return LABELS[k].rsplit(" ", 1)[0]
+
+
+def _colour_titles(fig: go.Figure) -> None:
+    """Subplot titles that name a gate take that gate's colour."""
+    for ann in fig.layout.annotations:
+        for k in GATE_ORDER:
+            if ann.text.startswith(_gate_title(k)):
+                ann.update(font=dict(size=FONT_SIZE, color=COLORS[k]))
+
+
+# ---- 1 ----------------------------------------------------------------------------------------------------------
+
+
+def history_gates(r: HistoryGates) -> go.Figure:
+    """Top: input channel 1 of the two sequences (their last step is the same). Bottom: each gate at that last step,
+    unit by unit, after history A (dark dots) and history B (orange diamonds), joined by a line per unit; each gate's
+    axis is zoomed to its values."""
+    T, H = r.x_a.shape[0], r.h_prev_a.shape[0]
+    fig = make_subplots(
+        rows=2, cols=4, specs=[[{"colspan": 4}, None, None, None], [{}, {}, {}, {}]], row_heights=[0.38, 0.62],
+        vertical_spacing=0.2, horizontal_spacing=0.05,
+        subplot_titles=["Two histories, then the same input x<sub>T</sub> (grey band)",
+                        *(_gate_title(k) for k in GATE_ORDER)],
+    )
+    t = np.arange(1, T + 1)
+    for tag, x in (("a", r.x_a), ("b", r.x_b)):
+        fig.add_trace(go.Scatter(x=t, y=x[:, 0], name=f"history {tag.upper()}", mode="lines+markers",
+                                 line=dict(color=HISTORY_COLORS[tag], width=2), marker=dict(size=5),
+                                 hovertemplate=f"history {tag.upper()}<br>t = %{{x}}<br>x_t (input 1) = %{{y:.3f}}"
+                                               "<extra></extra>"), row=1, col=1)
+    fig.add_vrect(x0=T - 0.5, x1=T + 0.5, fillcolor="rgba(0,0,0,0.12)", line_width=0, row=1, col=1)
+    fig.update_xaxes(title_text="step t", row=1, col=1)
+    fig.update_yaxes(title_text="x_t (input 1)", row=1, col=1)
+    units = np.arange(1, H + 1)
+    for c, k in enumerate(GATE_ORDER, start=1):
+        a, b = r.gates_a[k], r.gates_b[k]
+        xs = np.repeat(units, 3).astype(float)
+        ys = np.column_stack([a, b, np.full(H, np.nan)]).ravel()
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=COLORS[k], width=3), showlegend=False,
+                                 hoverinfo="skip", name=f"{k} gap"), row=2, col=c)
+        for tag, v, sym in (("a", a, "circle"), ("b", b, "diamond")):
+            fig.add_trace(go.Scatter(
+                x=units, y=v, mode="markers", name=f"{k} after {tag.upper()}", showlegend=False,
+                marker=dict(color=HISTORY_COLORS[tag], size=9 if H <= 16 else 6, symbol=sym),
+                hovertemplate=f"{k} after history {tag.upper()}<br>unit %{{x}}: %{{y:.4f}}<extra></extra>",
+            ), row=2, col=c)
+        lo, hi = float(min(a.min(), b.min())), float(max(a.max(), b.max()))
+        pad = max(0.1 * (hi - lo), 0.02)  # zoomed to the values, so the gaps between A and B are visible
+        fig.update_yaxes(range=[lo - pad, hi + pad], row=2, col=c)
+        fig.update_xaxes(title_text="unit", dtick=1 if H <= 16 else None, row=2, col=c)
+    _colour_titles(fig)
+    layout(fig, height=520)
+    fig.update_layout(legend=dict(y=1.08, x=0, xanchor="left"))  # top left: clear of the modebar
+    return fig
+
+
+# ---- 2 and 8 ------------------------------------------------------------------------------------------------------
+
+
+def gated_memory(r: GatedMemory, *, title: str | None = None) -> go.Figure:
+    """c_t of each hand-built cell over t = 0 … T, one line per case; the stored c₀ is a diamond at t = 0."""
+    T = r.c.shape[0]
+    t = np.arange(0, T + 1)
+    fig = go.Figure()
+    for u, label in enumerate(r.labels):
+        y = np.concatenate([[r.c0], r.c[:, u]])
+        fig.add_trace(go.Scatter(
+            x=t, y=y, name=label, mode="lines", line=dict(color=CASE_COLORS[u % len(CASE_COLORS)], width=3),
+            hovertemplate=f"{label}<br>t = %{{x}}<br>c_t = %{{y:.6f}}<extra></extra>",
+        ))
+    fig.add_trace(go.Scatter(x=[0], y=[r.c0], name="stored memory c₀", mode="markers",
+                             marker=dict(color="#111111", size=12, symbol="diamond"),
+                             hovertemplate="stored memory c₀ = %{y}<extra></extra>"))
+    fig.update_xaxes(title_text="step t  (t = 0: the memory already stored)")
+    fig.update_yaxes(title_text=LABELS["c"])
+    layout(fig, title=title, height=400)
+    fig.update_layout(legend=dict(orientation="h", y=-0.3, yanchor="top", x=0, xanchor="left"),
+                      margin=dict(b=110))
+    return fig
+
+
+# ---- 3 --------------------------------------------------------------------------------------------------------------
+
+
+def output_formula(r: OutputFormula, unit: int = 0) -> go.Figure:
+    """One unit over time: the core's h_t, o_t ⊙ tanh(c_t) recomputed (circles on it), the myth's tanh(σ(c_t))
+    (dashed), and the band (0, tanh 1) that tanh(σ(·)) can never leave."""
+    T, H = r.h.shape
+    if not 0 <= unit < H:
+        raise ValueError(f"unit: got {unit}, needs a unit index in [0, {H - 1}]")
+    t = np.arange(1, T + 1)
+    fig = go.Figure()
+    fig.add_hrect(y0=0.0, y1=float(np.tanh(1.0)), fillcolor="rgba(120,120,120,0.12)", line_width=0,
+                  annotation_text="the only values tanh(σ(c)) can take", annotation_position="top left")
+    fig.add_trace(go.Scatter(x=t, y=r.h[:, unit], name="h_t (the core)", mode="lines",
+                             line=dict(color=COLORS["h"], width=4),
+                             hovertemplate="t = %{x}<br>h_t = %{y:.6f}<extra></extra>"))
+    fig.add_trace(go.Scatter(x=t, y=r.correct[:, unit], name="o_t ⊙ tanh(c_t)", mode="markers",
+                             marker=dict(color=COLORS["o"], size=8 if T <= 60 else 5, symbol="circle-open",
+                                         line=dict(width=2 if T <= 60 else 1)),
+                             hovertemplate="t = %{x}<br>o·tanh(c) = %{y:.6f}<extra></extra>"))
+    fig.add_trace(go.Scatter(x=t, y=r.myth[:, unit], name="myth: tanh(σ(c_t))", mode="lines",
+                             line=dict(color="#333333", width=2.5, dash="dash"),
+                             hovertemplate="t = %{x}<br>tanh(σ(c)) = %{y:.6f}<extra></extra>"))
+    fig.update_xaxes(title_text="step t")
+    fig.update_yaxes(title_text=f"unit {unit + 1}")
+    layout(fig, height=400)
+    return fig
+
+
+# ---- 4 --------------------------------------------------------------------------------------------------------------
+
+
+def gate_histograms(r: GateDistribution) -> go.Figure:
+    """How often each sigmoid gate takes each value in [0, 1] (one panel per gate, shared counts axis); the grey
+    strips are the "≈ 0" and "≈ 1" zones a binary gate would live in."""
+    gates = tuple(r.counts)
+    fig = make_subplots(rows=1, cols=len(gates), shared_yaxes=True, horizontal_spacing=0.04,
+                        subplot_titles=[f"{_gate_title(k)}: {100 * r.share_between[k]:.0f} % in (0.05, 0.95)"
+                                        for k in gates])
+    centers = (r.edges[:-1] + r.edges[1:]) / 2
+    width = float(r.edges[1] - r.edges[0])
+    for c, k in enumerate(gates, start=1):
+        for x0, x1 in ((0.0, SATURATED), (1.0 - SATURATED, 1.0)):
+            fig.add_vrect(x0=x0, x1=x1, fillcolor="rgba(0,0,0,0.10)", line_width=0, row=1, col=c)
+        fig.add_trace(go.Bar(x=centers, y=r.counts[k], width=width * 0.92, name=k, marker_color=COLORS[k],
+                             showlegend=False,
+                             hovertemplate=f"{k} in [%{{customdata[0]:.2f}}, %{{customdata[1]:.2f}})<br>"
+                                           "%{y} values<extra></extra>",
+                             customdata=np.column_stack([r.edges[:-1], r.edges[1:]])), row=1, col=c)
+        fig.update_xaxes(range=[0, 1], dtick=0.25, title_text="gate value", row=1, col=c)
+    fig.update_yaxes(title_text=f"count (of {r.n_values} per gate)", row=1, col=1)
+    _colour_titles(fig)
+    layout(fig, height=380)
+    return fig
+
+
+# ---- 5 --------------------------------------------------------------------------------------------------------------
+
+
+def bptt_cost(r: BPTTCost) -> go.Figure:
+    """Left: measured seconds of forward + BPTT per T with the fitted line. Right: the numbers the forward pass
+    stores for the backward pass, per T (exactly linear)."""
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12,
+                        subplot_titles=["Time for forward + BPTT (measured)", "Numbers kept for the backward pass"])
+    T = r.lengths.astype(float)
+    fit_x = np.array([0.0, T.max()])
+    fig.add_trace(go.Scatter(x=T, y=1e3 * r.seconds, name="measured", mode="markers",
+                             marker=dict(color=COLORS["lstm"], size=12),
+                             hovertemplate="T = %{x}<br>%{y:.2f} ms<extra></extra>"), row=1, col=1)
+    fig.add_trace(go.Scatter(x=fit_x, y=1e3 * (r.slope * fit_x + r.intercept),
+                             name=f"fit: {1e6 * r.slope:.1f} µs per step (R² = {r.r2:.3f})", mode="lines",
+                             line=dict(color="#333333", dash="dash", width=2), hoverinfo="skip"), row=1, col=1)
+    fig.add_trace(go.Scatter(x=T, y=r.stored_floats, name="stored numbers", mode="lines+markers",
+                             line=dict(color=COLORS["c"], width=2.5), marker=dict(size=10),
+                             hovertemplate="T = %{x}<br>%{y:,} numbers<extra></extra>"), row=1, col=2)
+    for c in (1, 2):
+        fig.update_xaxes(title_text="sequence length T", rangemode="tozero", row=1, col=c)
+    fig.update_yaxes(title_text="milliseconds", rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(title_text="float64 values", rangemode="tozero", row=1, col=2)
+    layout(fig, height=400)
+    fig.update_layout(legend=dict(orientation="h", y=-0.25, yanchor="top", x=0, xanchor="left"), margin=dict(b=100))
+    return fig
+
+
+# ---- 6 --------------------------------------------------------------------------------------------------------------
+
+
+def no_clock(r: NoClock, unit: int = 0) -> go.Figure:
+    """Left: h of one unit against wall-clock time (log axis) for the two recordings. Right: the same two traces
+    against the step index t: they coincide."""
+    T = r.x.shape[0]
+    t = np.arange(1, T + 1)
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1,
+                        subplot_titles=["Against wall-clock time (log scale)", "Against the step t"])
+    runs = (("fast", "100 samples per second", r.times_fast, r.h_fast, dict(color=COLORS["h"], width=4)),
+            ("slow", "1 s to 5 min apart", r.times_slow, r.h_slow, dict(color="#333333", width=2, dash="dash")))
+    for tag, label, times, h, line in runs:
+        name = f"recorded {label}"
+        fig.add_trace(go.Scatter(x=times, y=h[:, unit], name=name, mode="lines+markers", line=line,
+                                 marker=dict(size=5), legendgroup=tag,
+                                 hovertemplate=f"{label}<br>%{{x:.3g}} s<br>h = %{{y:.6f}}<extra></extra>"),
+                      row=1, col=1)
+        fig.add_trace(go.Scatter(x=t, y=h[:, unit], name=f"{name} (by step)", mode="lines+markers", line=line,
+                                 marker=dict(size=5), legendgroup=tag, showlegend=False,
+                                 hovertemplate=f"{label}<br>t = %{{x}}<br>h = %{{y:.6f}}<extra></extra>"),
+                      row=1, col=2)
+    fig.update_xaxes(type="log", title_text="seconds since the recording started", row=1, col=1)
+    fig.update_xaxes(title_text="step t", row=1, col=2)
+    fig.update_yaxes(title_text=f"h_t, unit {unit + 1}", row=1, col=1)
+    layout(fig, height=400)
+    fig.update_layout(legend=dict(orientation="h", y=-0.25, yanchor="top", x=0, xanchor="left"), margin=dict(b=100))
+    return fig
+
+
+# ---- 7 --------------------------------------------------------------------------------------------------------------
+
+
+def recurrent_blocks(params) -> go.Figure:
+    """The four H × H blocks of W_hh (charts.weights.gate_weight_heatmaps) with each diagonal dotted: one-to-one
+    connections across time would leave everything off that line white."""
+    fig = gate_weight_heatmaps(params, "weight_hh")
+    H = params.hidden_size
+    fig.update_traces(texttemplate=None)  # the pattern matters here, not the values (hover shows them)
+    fig.update_layout(height=int(np.clip(24 * H + 200, 380, 620)))
+    for c in range(1, 5):
+        suffix = "" if c == 1 else str(c)
+        fig.add_shape(type="line", x0=0.5, y0=0.5, x1=H + 0.5, y1=H + 0.5, xref=f"x{suffix}", yref=f"y{suffix}",
+                      line=dict(color="#111111", width=2, dash="dot"), layer="above")
+    return fig
+
+
+# ---- 9 --------------------------------------------------------------------------------------------------------------
+
+
+def gate_blocks(r: GateShapes) -> go.Figure:
+    """[W_ih | W_hh] as one (4H × (D + H)) heatmap: a band of H rows per gate, each with an input block (H × D) on
+    the left and a hidden block (H × H) on the right, labelled with their shapes."""
+    H, D = r.H, r.D
+    a = r.combined
+    m = float(np.max(np.abs(a))) or 1.0
+    fig = go.Figure(go.Heatmap(
+        z=a, x=np.arange(1, D + H + 1), y=np.arange(1, 4 * H + 1), colorscale=DIVERGING, zmin=-m, zmax=m, zmid=0.0,
+        name="[W_ih | W_hh]", colorbar=dict(thickness=16, outlinewidth=0),
+        customdata=np.broadcast_to(np.array(
+            [f"{k} gate, unit {u + 1}" for k in GATE_ORDER for u in range(H)])[:, None], a.shape),
+        hovertemplate="%{customdata}<br>column %{x}<br>value %{z:.4g}<extra></extra>",
+    ))
+    line = dict(color="#111111", width=2)
+    fig.add_shape(type="line", x0=D + 0.5, x1=D + 0.5, y0=0.5, y1=4 * H + 0.5, line=line)
+    for k in range(1, 4):
+        fig.add_shape(type="line", x0=0.5, x1=D + H + 0.5, y0=k * H + 0.5, y1=k * H + 0.5, line=line)
+    for n, k in enumerate(GATE_ORDER):
+        mid = n * H + (H + 1) / 2
+        labels = ((D / 2 + 0.5, f"W<sub>{k}x</sub><br>{H}×{D}"), (D + H / 2 + 0.5, f"W<sub>{k}h</sub>  {H}×{H}"))
+        for x, label in labels:
+            fig.add_annotation(x=x, y=mid, text=f"<b>{label}</b>", showarrow=False,
+                               font=dict(size=FONT_SIZE, color=COLORS[k]), bgcolor="rgba(255,255,255,0.85)")
+    fig.update_yaxes(autorange="reversed", showgrid=False, zeroline=False, title_text="row (gate band, unit)",
+                     tickvals=[n * H + (H + 1) / 2 for n in range(4)], ticktext=list(GATE_ORDER))
+    fig.update_xaxes(showgrid=False, zeroline=False, title_text="columns: what the row reads",
+                     tickvals=[(D + 1) / 2, D + (H + 1) / 2],
+                     ticktext=[f"x<sub>t</sub> ({D})", f"h<sub>t−1</sub> ({H})"])
+    layout(fig, height=int(np.clip(8 * 4 * H + 140, 380, 560)))
+    return fig
+
+
+# ---- the x-only-gates variant ----------------------------------------------------------------------------------------
+
+
+def variant_task(r: VariantComparison, *, show_x_only: bool = True) -> go.Figure:
+    """The first-marker task: the input (values, marked steps as diamonds), the memory unit's input gate and its
+    cell state, for the standard LSTM and (``show_x_only``) the variant whose gates ignore h_{t−1}."""
+    T = r.x.shape[0]
+    t = np.arange(1, T + 1)
+    marked = np.flatnonzero(r.x[:, 1] > 0.5)
+    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.07, row_heights=[0.3, 0.3, 0.4],
+                        subplot_titles=["Input: a value every step; the marked steps (diamonds) are candidates",
+                                        "Input gate i of the memory unit", "Memory c_t (goal: the FIRST marked value)"])
+    fig.add_trace(go.Scatter(x=t, y=r.x[:, 0], name="value v_t", mode="lines", line=dict(color=COLORS["x"], width=1.5),
+                             hovertemplate="t = %{x}<br>v_t = %{y:.3f}<extra></extra>"), row=1, col=1)
+    fig.add_trace(go.Scatter(x=marked + 1, y=r.x[marked, 0], name="marked", mode="markers",
+                             marker=dict(color=COLORS["g"], size=13, symbol="diamond",
+                                         line=dict(width=1, color="#333333")),
+                             hovertemplate="marked at t = %{x}<br>v = %{y:.3f}<extra></extra>"), row=1, col=1)
+    models = [("standard", "standard LSTM", None)]
+    if show_x_only:
+        models.append(("x_only", "x-only gates", X_ONLY))
+    for key, label, style in models:
+        tr = r.traces[key]
+        fig.add_trace(go.Scatter(x=t, y=tr["i"], name=f"i: {label}", mode="lines", showlegend=False,
+                                 line=style or dict(color=COLORS["i"], width=3),
+                                 hovertemplate=f"{label}<br>t = %{{x}}<br>i = %{{y:.4f}}<extra></extra>"), row=2, col=1)
+        fig.add_trace(go.Scatter(x=t, y=tr["c"], name=label, mode="lines",
+                                 line=style or dict(color=COLORS["c"], width=3),
+                                 hovertemplate=f"{label}<br>t = %{{x}}<br>c = %{{y:.4f}}<extra></extra>"), row=3, col=1)
+    fig.add_hline(y=r.target, line=dict(color=COLORS["g"], dash="dot", width=2), row=3, col=1,
+                  annotation_text="tanh(first marked value)", annotation_position="bottom right")
+    fig.update_yaxes(range=[-0.05, 1.05], row=2, col=1)
+    fig.update_xaxes(title_text="step t", row=3, col=1)
+    layout(fig, height=640)
+    fig.update_layout(legend=dict(orientation="h", y=-0.12, yanchor="top", x=0, xanchor="left"), margin=dict(b=90))
+    return fig
+
+
+def variant_lab_gates(r: LabVariant, unit: int = 0, *, show_x_only: bool = True) -> go.Figure:
+    """The lab's LSTM: gates i, f, o of one unit over time, standard (coloured) and x-only variant (dashed)."""
+    T, H = r.standard.h.shape
+    if not 0 <= unit < H:
+        raise ValueError(f"unit: got {unit}, needs a unit index in [0, {H - 1}]")
+    t = np.arange(1, T + 1)
+    gates = ("i", "f", "o")
+    fig = make_subplots(rows=1, cols=3, shared_yaxes=True, horizontal_spacing=0.04,
+                        subplot_titles=[_gate_title(k) for k in gates])
+    for c, k in enumerate(gates, start=1):
+        fig.add_trace(go.Scatter(x=t, y=getattr(r.standard, k)[:, unit], name=f"{k}: standard", mode="lines",
+                                 line=dict(color=COLORS[k], width=3), showlegend=False,
+                                 hovertemplate=f"standard<br>t = %{{x}}<br>{k} = %{{y:.4f}}<extra></extra>"),
+                      row=1, col=c)
+        if show_x_only:
+            fig.add_trace(go.Scatter(x=t, y=getattr(r.x_only, k)[:, unit], name=f"{k}: x-only", mode="lines",
+                                     line=X_ONLY, showlegend=False,
+                                     hovertemplate=f"x-only<br>t = %{{x}}<br>{k} = %{{y:.4f}}<extra></extra>"),
+                          row=1, col=c)
+        fig.update_xaxes(title_text="step t", row=1, col=c)
+    fig.update_yaxes(range=[-0.02, 1.02], title_text=f"unit {unit + 1}", row=1, col=1)
+    _colour_titles(fig)
+    layout(fig, height=340)
+    return fig

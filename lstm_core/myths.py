@@ -1,0 +1,516 @@
+"""Myths vs. measurements: one pure function per common misconception about LSTMs, returning the numbers that
+refute it. Every function is seeded and deterministic (except ``bptt_cost``, which measures wall-clock time) and
+computes its numbers with the core (``lstm_forward`` / ``lstm_backward``); charts/myths.py draws them.
+
+    1  "The gates look only at x_t"              same_input_different_history
+    2  "f ≈ 1 erases the memory"                  forget_gate_memory
+    3  "h_t = tanh(σ(c_t))"                       output_formula
+    4  "Gates are 0 or 1"                         gate_distribution
+    5  "BPTT is a trick to reduce computation"    bptt_cost
+    6  "A time step is a slice of wall-clock time" no_wall_clock
+    7  "Hidden units connect one-to-one"          recurrent_connections
+    8  "Closing the input gate erases the memory" input_gate_memory
+    9  "Each gate has one H × D weight matrix"    gate_weight_shapes
+    variant: gates that ignore h_{t−1}            x_only_gates, first_marker_params, first_marker_task,
+                                                  x_only_comparison, x_only_gate_traces
+
+Steps are 0-based in every returned array (index 0 is the first step), as everywhere in the core.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .lstm import LSTMTrace, lstm_backward, lstm_forward, sigmoid
+from .params import GATES, LSTMParams
+from .sequences import random_normal
+from .validate import MAX_B, MAX_T, check_size
+
+SIGMOID_GATES = ("i", "f", "o")  # the gates proper, in (0, 1); g is the cell candidate in (−1, 1)
+BIG = 15.0  # a bias of ±15 puts a sigmoid gate within σ(−15) ≈ 3.1e-7 of 0 or 1
+
+
+def _frozen(a) -> np.ndarray:
+    a = np.array(a, dtype=np.float64, copy=True)
+    a.flags.writeable = False
+    return a
+
+
+def _check_params(params) -> LSTMParams:
+    if not isinstance(params, LSTMParams):
+        raise ValueError(f"params: got {type(params).__name__}, needs LSTMParams")
+    return params
+
+
+def _last_gates(trace: LSTMTrace) -> dict[str, np.ndarray]:
+    return {k: _frozen(getattr(trace, k)[-1]) for k in GATES}
+
+
+# ---- 1. the gates read h_{t−1} too ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class HistoryGates:
+    """The same LSTM run on two sequences that differ only before their (identical) last input.
+
+    x_a, x_b (T, D): the two sequences (x_a[-1] == x_b[-1]); h_prev_a, h_prev_b (H,): h_{T−2}, the state each
+    history left behind; gates_a, gates_b: {'i','f','g','o'} -> (H,) at the last step; max_diff: the largest
+    |gate_a − gate_b| over all gates and units.
+    """
+
+    x_a: np.ndarray
+    x_b: np.ndarray
+    h_prev_a: np.ndarray
+    h_prev_b: np.ndarray
+    gates_a: dict
+    gates_b: dict
+    max_diff: float
+
+
+def same_input_different_history(params: LSTMParams, *, prefix: int = 20, seed: int = 0,
+                                 scale: float = 3.0) -> HistoryGates:
+    """Feed one x_t after two different random histories; the gates at that step differ because they read h_{t−1}.
+
+    The histories are ``prefix`` steps of N(0, scale²) noise seeded by (seed, 1) and (seed, 2); the shared last input
+    is N(0, 1) seeded by (seed, 3). Sequences are ``prefix + 1`` steps long.
+    """
+    p = _check_params(params)
+    prefix = check_size("prefix", prefix, MAX_T - 1)
+    D = p.input_size
+    last = np.random.default_rng([seed, 3]).normal(size=(1, D))
+    x_a = np.vstack([np.random.default_rng([seed, 1]).normal(size=(prefix, D)) * scale, last])
+    x_b = np.vstack([np.random.default_rng([seed, 2]).normal(size=(prefix, D)) * scale, last])
+    tr_a, tr_b = lstm_forward(p, x_a), lstm_forward(p, x_b)
+    ga, gb = _last_gates(tr_a), _last_gates(tr_b)
+    diff = max(float(np.max(np.abs(ga[k] - gb[k]))) for k in GATES)
+    return HistoryGates(x_a=_frozen(x_a), x_b=_frozen(x_b), h_prev_a=_frozen(tr_a.h[-2]), h_prev_b=_frozen(tr_b.h[-2]),
+                        gates_a=ga, gates_b=gb, max_diff=diff)
+
+
+# ---- 2 and 8. what the forget and input gates do to c ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class GatedMemory:
+    """Hand-built one-input LSTM units, each with its gates pinned by a bias, all starting from c0.
+
+    labels: one per unit; i_bias, f_bias (U,): the pinned biases (W_hh = 0, no input weight on i and f, so the gates
+    are constant: i = σ(i_bias), f = σ(f_bias)); x (T, 1): the input, written through g = tanh(x_t);
+    c (T, U): the cell state after every step; c0: the stored memory at the start.
+    """
+
+    labels: tuple
+    i_bias: np.ndarray
+    f_bias: np.ndarray
+    x: np.ndarray
+    i: np.ndarray  # (T, U)
+    f: np.ndarray  # (T, U)
+    c: np.ndarray  # (T, U)
+    c0: float
+
+    def max_drift(self, unit: int) -> float:
+        """max_t |c_t − c0| of one unit: how far its memory moved from what was stored."""
+        return float(np.max(np.abs(self.c[:, unit] - self.c0)))
+
+
+def hand_gated_params(i_bias, f_bias) -> LSTMParams:
+    """An LSTM with D = 1 and one unit per (i_bias, f_bias) pair: z_i = i_bias, z_f = f_bias, z_g = x_t, z_o = 0.
+
+    W_hh = 0 and the gates i, f have no input weight, so i = σ(i_bias) and f = σ(f_bias) at every step, while the
+    candidate g = tanh(x_t) follows the input: c_t = f·c_{t−1} + i·tanh(x_t).
+    """
+    ib, fb = np.atleast_1d(np.asarray(i_bias, dtype=float)), np.atleast_1d(np.asarray(f_bias, dtype=float))
+    if ib.shape != fb.shape or ib.ndim != 1:
+        raise ValueError(f"i_bias, f_bias: got shapes {ib.shape} and {fb.shape}, needs two equal-length 1-D lists")
+    U = ib.size
+    w_ih = np.zeros((4 * U, 1))
+    w_ih[2 * U:3 * U, 0] = 1.0  # g = tanh(x_t)
+    b = np.zeros(4 * U)
+    b[:U], b[U:2 * U] = ib, fb
+    return LSTMParams(weight_ih=w_ih, weight_hh=np.zeros((4 * U, U)), bias_ih=b, bias_hh=np.zeros(4 * U))
+
+
+def _gated_memory(labels, i_bias, f_bias, *, T: int, seed: int, c0: float) -> GatedMemory:
+    T = check_size("T", T, MAX_T)
+    p = hand_gated_params(i_bias, f_bias)
+    U = p.hidden_size
+    x = random_normal(T, 1, seed=seed)
+    tr = lstm_forward(p, x, c0=np.full(U, float(c0)))
+    return GatedMemory(labels=tuple(labels), i_bias=_frozen(i_bias), f_bias=_frozen(f_bias), x=tr.x,
+                       i=tr.i, f=tr.f, c=tr.c, c0=float(c0))
+
+
+FORGET_CASES = (  # (label, i bias, f bias): the input gate is shut in all three, so only f acts on c
+    ("f ≈ 1 (b_f = +15): keeps c", -BIG, BIG),
+    ("f ≈ 0.88 (b_f = +2): fades slowly", -BIG, 2.0),
+    ("f ≈ 0 (b_f = −15): erases c", -BIG, -BIG),
+)
+
+INPUT_CASES = (  # (label, i bias, f bias)
+    ("i ≈ 0, f ≈ 1: keeps c", -BIG, BIG),
+    ("i ≈ 1, f ≈ 1: writes x on top", BIG, BIG),
+    ("i ≈ 0, f ≈ 0: erased (by f, not i)", -BIG, -BIG),
+)
+
+
+def forget_gate_memory(*, T: int = 100, seed: int = 0, c0: float = 1.0) -> GatedMemory:
+    """Myth 2. A stored c0 under a forget gate pinned open (≈ 1), half-open and shut (≈ 0); input gate shut.
+
+    f ≈ 1 keeps c (c_t = σ(15)^t c0 + tiny writes: within 1e-3 of c0 over 100 steps); f ≈ 0 erases it in one step.
+    """
+    labels, ib, fb = zip(*FORGET_CASES)
+    return _gated_memory(labels, ib, fb, T=T, seed=seed, c0=c0)
+
+
+def input_gate_memory(*, T: int = 100, seed: int = 0, c0: float = 1.0) -> GatedMemory:
+    """Myth 8. A stored c0 with the input gate shut (≈ 0) keeps it; an open input gate writes the input on top; only a
+    shut forget gate erases it."""
+    labels, ib, fb = zip(*INPUT_CASES)
+    return _gated_memory(labels, ib, fb, T=T, seed=seed, c0=c0)
+
+
+# ---- 3. h_t = o_t ⊙ tanh(c_t) ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class OutputFormula:
+    """From one trace: h (the core's h_t), the correct o ⊙ tanh(c), and the myth's tanh(σ(c)); all (T, H).
+
+    max_err_true = max|h − o ⊙ tanh(c)| (0: it is the formula), max_err_myth = max|h − tanh(σ(c))|.
+    """
+
+    c: np.ndarray
+    o: np.ndarray
+    h: np.ndarray
+    correct: np.ndarray
+    myth: np.ndarray
+    max_err_true: float
+    max_err_myth: float
+
+
+def output_formula(params: LSTMParams, x) -> OutputFormula:
+    """Myth 3. Recompute h_t both ways from the core's trace of ``x`` (T, D)."""
+    tr = lstm_forward(_check_params(params), x)
+    correct = tr.o * np.tanh(tr.c)
+    myth = np.tanh(sigmoid(np.array(tr.c)))
+    return OutputFormula(c=tr.c, o=tr.o, h=tr.h, correct=_frozen(correct), myth=_frozen(myth),
+                         max_err_true=float(np.max(np.abs(tr.h - correct))),
+                         max_err_myth=float(np.max(np.abs(tr.h - myth))))
+
+
+# ---- 4. gates are continuous --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class GateDistribution:
+    """Histograms of the sigmoid gates' values over every step and unit of one run.
+
+    edges (bins + 1,) on [0, 1]; counts {'i','f','o'} -> (bins,) ints; n_values = T·H per gate;
+    value_range {'i','f','o'} -> (min, max); share_between {'i','f','o'} -> share of values in [0.05, 0.95].
+    """
+
+    edges: np.ndarray
+    counts: dict
+    n_values: int
+    value_range: dict
+    share_between: dict
+    T: int
+
+
+def gate_distribution(params: LSTMParams, *, T: int = 200, seed: int = 0, bins: int = 20) -> GateDistribution:
+    """Myth 4. Run the LSTM on T steps of N(0, 1) input (seeded) and histogram i, f and o over [0, 1]."""
+    p = _check_params(params)
+    bins = check_size("bins", bins, 200)
+    tr = lstm_forward(p, random_normal(T, p.input_size, seed=seed))
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    counts, ranges, between = {}, {}, {}
+    for k in SIGMOID_GATES:
+        v = getattr(tr, k).ravel()
+        counts[k] = np.histogram(v, bins=edges)[0]
+        counts[k].flags.writeable = False
+        ranges[k] = (float(v.min()), float(v.max()))
+        between[k] = float(np.mean((v >= 0.05) & (v <= 0.95)))
+    return GateDistribution(edges=_frozen(edges), counts=counts, n_values=tr.i.size, value_range=ranges,
+                            share_between=between, T=int(T))
+
+
+# ---- 5. BPTT's cost grows linearly with T ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class BPTTCost:
+    """Wall-clock seconds of one lstm_forward + lstm_backward per sequence length, and a straight-line fit.
+
+    lengths (n,); seconds (n,): the fastest of ``repeats`` runs; slope (s per step), intercept (s), r2 of the fit;
+    stored_floats (n,): numbers the forward pass keeps for the backward pass (x, h0, c0 and the six per-step
+    arrays i, f, g, o, c, h), exactly T·(D + 6H) + 2H.
+    """
+
+    lengths: np.ndarray
+    seconds: np.ndarray
+    slope: float
+    intercept: float
+    r2: float
+    stored_floats: np.ndarray
+
+
+def fit_line(x, y) -> tuple[float, float, float]:
+    """Least-squares y ≈ slope·x + intercept; returns (slope, intercept, R²) (R² = 1 when y is constant)."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    slope, intercept = np.polyfit(x, y, 1)
+    resid = y - (slope * x + intercept)
+    ss_tot = float(np.sum((y - y.mean()) ** 2))
+    r2 = 1.0 - float(np.sum(resid ** 2)) / ss_tot if ss_tot > 0 else 1.0
+    return float(slope), float(intercept), r2
+
+
+def bptt_cost(params: LSTMParams, *, lengths=(100, 200, 400, 800), repeats: int = 5, budget: float = 0.6,
+              seed: int = 0) -> BPTTCost:
+    """Myth 5. Time full BPTT (forward, then backward from L = ½‖h_T‖²) at each length in ``lengths``.
+
+    Wall-clock, so not deterministic. The lengths are timed round-robin (so a busy moment of the machine hits all of
+    them alike) for up to ``repeats`` rounds, stopping after ``budget`` seconds once every length has two timings;
+    the fastest timing per length is kept. At H = 64 the whole measurement takes about ``budget`` seconds.
+    """
+    p = _check_params(params)
+    lengths = np.array([check_size("T", T, MAX_T) for T in lengths], dtype=int)
+    repeats = check_size("repeats", repeats, 50)
+    x_all = random_normal(int(lengths.max()), p.input_size, seed=seed)
+    seconds = np.full(len(lengths), np.inf)
+    stored = np.empty(len(lengths), dtype=np.int64)
+    began = time.perf_counter()
+    for rep in range(repeats):
+        for n, T in enumerate(lengths):
+            start = time.perf_counter()
+            tr = lstm_forward(p, x_all[:T])
+            dh = np.zeros_like(tr.h)
+            dh[-1] = tr.h[-1]  # L = ½‖h_T‖²
+            lstm_backward(p, tr, dh)
+            seconds[n] = min(seconds[n], time.perf_counter() - start)
+            stored[n] = sum(getattr(tr, k).size for k in ("x", "h0", "c0", "i", "f", "g", "o", "c", "h"))
+        if rep >= 1 and time.perf_counter() - began > budget:
+            break
+    slope, intercept, r2 = fit_line(lengths, seconds)
+    return BPTTCost(lengths=_frozen(lengths), seconds=_frozen(seconds), slope=slope, intercept=intercept, r2=r2,
+                    stored_floats=stored)
+
+
+# ---- 6. a step is a position, not a duration ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class NoClock:
+    """One sequence of values recorded at two very different wall-clock paces, and the LSTM's h for each.
+
+    x (T, D): the values; times_fast (T,): seconds at 100 samples per second; times_slow (T,): irregular gaps of 1 s
+    to about 5 min; h_fast, h_slow (T, H): the traces (the timestamps are never an input); max_diff = max|h_fast −
+    h_slow| (exactly 0).
+    """
+
+    x: np.ndarray
+    times_fast: np.ndarray
+    times_slow: np.ndarray
+    h_fast: np.ndarray
+    h_slow: np.ndarray
+    max_diff: float
+
+
+def no_wall_clock(params: LSTMParams, *, T: int = 40, seed: int = 0) -> NoClock:
+    """Myth 6. The LSTM only sees the order of the values: stretch their timestamps however you like, h is identical.
+
+    Timestamps start at the first sample: fast = 0.01·(t + 1) s; slow = cumulative gaps 10^U(0, 2.5) s.
+    """
+    p = _check_params(params)
+    T = check_size("T", T, MAX_T)
+    x = random_normal(T, p.input_size, seed=seed)
+    fast = 0.01 * np.arange(1, T + 1)
+    slow = np.cumsum(10.0 ** np.random.default_rng([seed, 6]).uniform(0.0, 2.5, size=T))
+    # A recording is (timestamp, value) pairs; the LSTM is handed the values in time order, one per step, and
+    # never the timestamps themselves.
+    h_fast = lstm_forward(p, x[np.argsort(fast, kind="stable")]).h
+    h_slow = lstm_forward(p, x[np.argsort(slow, kind="stable")]).h
+    return NoClock(x=_frozen(x), times_fast=_frozen(fast), times_slow=_frozen(slow), h_fast=h_fast, h_slow=h_slow,
+                   max_diff=float(np.max(np.abs(h_fast - h_slow))))
+
+
+# ---- 7 and 9. the recurrent weights and each gate's blocks ----------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class RecurrentConnections:
+    """The recurrent weights of each gate, W_hh[gate] (H, H): row k = unit k at step t, column j = unit j of h_{t−1}.
+
+    blocks {'i','f','g','o'} -> (H, H); nonzero {'i','f','g','o'} -> how many of the H² entries are nonzero;
+    offdiag_share: the share of Σ|W_hh| off the diagonals of the four blocks (0 if units connected one-to-one).
+    """
+
+    blocks: dict
+    nonzero: dict
+    offdiag_share: float
+    H: int
+
+
+def recurrent_connections(params: LSTMParams) -> RecurrentConnections:
+    """Myth 7. Every unit of h_{t−1} feeds every unit's four gates at step t through a full H × H block."""
+    p = _check_params(params)
+    H = p.hidden_size
+    blocks = {k: p.gate_block("weight_hh", k) for k in GATES}
+    total = sum(float(np.abs(b).sum()) for b in blocks.values())
+    diag = sum(float(np.abs(np.diag(b)).sum()) for b in blocks.values())
+    return RecurrentConnections(
+        blocks=blocks, nonzero={k: int(np.count_nonzero(b)) for k, b in blocks.items()},
+        offdiag_share=(total - diag) / total if total > 0 else 0.0, H=H,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class GateShapes:
+    """Each gate's parameters: shapes {'i',…} -> {'W_ih': (H, D), 'W_hh': (H, H), 'b_ih': (H,), 'b_hh': (H,)};
+    counts {'i',…} -> {'input': H·D, 'hidden': H·H, 'bias': 2H}; total = 4(HD + H² + 2H), the size of all four
+    arrays; combined (4H, D + H) = [W_ih | W_hh], the matrix each z_t = combined · [x_t; h_{t−1}] + b uses."""
+
+    shapes: dict
+    counts: dict
+    total: int
+    combined: np.ndarray
+    H: int
+    D: int
+
+
+def gate_weight_shapes(params: LSTMParams) -> GateShapes:
+    """Myth 9. Each gate has an H × D input block and an H × H hidden block (and two biases)."""
+    p = _check_params(params)
+    H, D = p.hidden_size, p.input_size
+    shapes, counts = {}, {}
+    for k in GATES:
+        arrays = {"W_ih": p.gate_block("weight_ih", k), "W_hh": p.gate_block("weight_hh", k),
+                  "b_ih": p.gate_block("bias_ih", k), "b_hh": p.gate_block("bias_hh", k)}
+        shapes[k] = {name: a.shape for name, a in arrays.items()}
+        counts[k] = {"input": arrays["W_ih"].size, "hidden": arrays["W_hh"].size,
+                     "bias": arrays["b_ih"].size + arrays["b_hh"].size}
+    total = sum(sum(c.values()) for c in counts.values())
+    return GateShapes(shapes=shapes, counts=counts, total=total,
+                      combined=_frozen(np.hstack([p.weight_ih, p.weight_hh])), H=H, D=D)
+
+
+# ---- the variant: gates that ignore h_{t−1} ------------------------------------------------------------------------
+
+
+def x_only_gates(params: LSTMParams) -> LSTMParams:
+    """The same LSTM with the i, f and o rows of W_hh set to 0: its gates read x_t (and their biases) only.
+
+    The candidate g keeps its recurrent weights: g is the content written, not a gate, so this variant changes only
+    the gating decisions. (Biases stay: a gate still has a resting level; it just cannot react to the history.)
+    """
+    p = _check_params(params)
+    H = p.hidden_size
+    w = p.weight_hh.copy()
+    for k in ("i", "f", "o"):
+        j = GATES.index(k)
+        w[j * H:(j + 1) * H] = 0.0
+    return replace(p, weight_hh=w)
+
+
+# Hand-built "keep the first marked value": unit 0 is the memory, unit 1 a flag "something is stored".
+MARK_GAIN = 2 * BIG  # z = 30·marker − 15: σ(±15) for marker 1 / 0
+FLAG_BLOCK = 4 * BIG  # W_hh flag → memory's input gate: z_i = 15 − 60·0.76 ≈ −31 once the flag is set
+
+
+def first_marker_params() -> LSTMParams:
+    """A hand-built LSTM (D = 2: channel 0 a value v_t, channel 1 a marker m_t ∈ {0, 1}; H = 2) that stores the value
+    at the FIRST marker and ignores every later one — a decision that needs h_{t−1}.
+
+        unit 1 (flag):   z_i = 30·m − 15, z_f = +15, z_g = 5·m, z_o = +15  → h₁ ≈ tanh(1) ≈ 0.76 after a marker
+        unit 0 (memory): z_i = 30·m − 15 − 60·h₁,t−1, z_f = +15, z_g = v_t, z_o = +15
+                         → the input gate opens on a marker only while the flag is still 0; c₀ = tanh(v_first)
+    """
+    H, D = 2, 2
+    w_ih, w_hh, b = np.zeros((4 * H, D)), np.zeros((4 * H, H)), np.zeros(4 * H)
+    I, F, G, O = (GATES.index(k) * H for k in GATES)
+    for u in (0, 1):
+        w_ih[I + u, 1], b[I + u] = MARK_GAIN, -BIG  # input gates open on a marker
+        b[F + u] = BIG  # forget gates hold
+        b[O + u] = BIG  # output gates reveal
+    w_hh[I + 0, 1] = -FLAG_BLOCK  # the memory's input gate is shut once the flag is set: reads h_{t−1}
+    w_ih[G + 0, 0] = 1.0  # memory candidate g₀ = tanh(v_t)
+    w_ih[G + 1, 1] = 5.0  # flag candidate g₁ = tanh(5·m_t) ≈ 1 on a marker, exactly 0 otherwise
+    return LSTMParams(weight_ih=w_ih, weight_hh=w_hh, bias_ih=b, bias_hh=np.zeros(4 * H))
+
+
+@dataclass(frozen=True, eq=False)
+class MarkerBatch:
+    """x (T, B, 2): channel 0 values U(−1, 1) at every step, channel 1 markers (1 at ``n_markers`` distinct steps);
+    first (B,): the step of each sequence's first marker; target (B,) = tanh(value at the first marker)."""
+
+    x: np.ndarray
+    first: np.ndarray
+    target: np.ndarray
+
+
+def first_marker_task(T: int = 30, batch: int = 1, *, n_markers: int = 3, seed: int = 0) -> MarkerBatch:
+    """Seeded sequences for "keep the first marked value" (the markers avoid step 0 so the first can vary)."""
+    T = check_size("T", T, MAX_T, minimum=2)
+    batch = check_size("batch", batch, MAX_B)
+    n_markers = check_size("n_markers", n_markers, T - 1)
+    rng = np.random.default_rng([seed, 8])
+    x = np.zeros((T, batch, 2))
+    x[:, :, 0] = rng.uniform(-1.0, 1.0, size=(T, batch))
+    first = np.empty(batch, dtype=int)
+    for b in range(batch):
+        steps = np.sort(rng.choice(np.arange(1, T), size=n_markers, replace=False))
+        x[steps, b, 1] = 1.0
+        first[b] = steps[0]
+    target = np.tanh(x[first, np.arange(batch), 0])
+    return MarkerBatch(x=_frozen(x), first=_frozen(first), target=_frozen(target))
+
+
+@dataclass(frozen=True, eq=False)
+class VariantComparison:
+    """The standard hand-built LSTM and its x-only-gates variant on the first-marker task.
+
+    example: x (T, 2), target (float), and per model {'standard', 'x_only'} -> {'i' (T,), 'c' (T,)} of the memory
+    unit; errors {'standard', 'x_only'} -> mean |c₀,T − tanh(v_first)| over ``batch`` random sequences.
+    """
+
+    x: np.ndarray
+    target: float
+    first: int
+    traces: dict
+    errors: dict
+    batch: int
+
+
+def x_only_comparison(*, T: int = 30, n_markers: int = 3, batch: int = 500, seed: int = 0) -> VariantComparison:
+    """Run the first-marker LSTM with and without its gates reading h_{t−1}; measure how well each keeps the first
+    value. Standard: error ≈ 1e-5; x-only: its input gate opens at every marker, so c₀ ends as the sum of all."""
+    p = first_marker_params()
+    models = {"standard": p, "x_only": x_only_gates(p)}
+    ex = first_marker_task(T, 1, n_markers=n_markers, seed=seed)
+    many = first_marker_task(T, batch, n_markers=n_markers, seed=seed + 1)
+    traces, errors = {}, {}
+    for name, m in models.items():
+        tr = lstm_forward(m, ex.x[:, 0])
+        traces[name] = {"i": tr.i[:, 0], "c": tr.c[:, 0]}
+        errors[name] = float(np.mean(np.abs(lstm_forward(m, many.x).c[-1, :, 0] - many.target)))
+    return VariantComparison(x=ex.x[:, 0], target=float(ex.target[0]), first=int(ex.first[0]), traces=traces,
+                             errors=errors, batch=int(batch))
+
+
+@dataclass(frozen=True, eq=False)
+class LabVariant:
+    """The lab's LSTM and its x-only-gates variant on the same input: {'standard', 'x_only'} -> trace; max_diff
+    {'i','f','o'} -> max |gate_standard − gate_x_only| over every step and unit."""
+
+    standard: LSTMTrace
+    x_only: LSTMTrace
+    max_diff: dict
+
+
+def x_only_gate_traces(params: LSTMParams, x) -> LabVariant:
+    """Run ``params`` and ``x_only_gates(params)`` on ``x`` (T, D)."""
+    a, b = lstm_forward(_check_params(params), x), lstm_forward(x_only_gates(params), x)
+    return LabVariant(standard=a, x_only=b,
+                      max_diff={k: float(np.max(np.abs(getattr(a, k) - getattr(b, k)))) for k in SIGMOID_GATES})
