@@ -335,3 +335,129 @@ def test_phase_grid_rejects_bad_arguments(kwargs, name):
     args.update(kwargs)
     with pytest.raises(ValueError, match=name):
         E.phase_grid(args.pop("forget_biases"), args.pop("spectral_radii"), **args)
+
+
+# ------------------------------------------------------------------ the gradient explorer page's additions
+
+
+def test_phase_axes_are_the_documented_ranges():
+    fb, r = E.phase_axes("lstm", 21)
+    np.testing.assert_array_equal(fb, np.linspace(-4.0, 6.0, 21))
+    np.testing.assert_array_equal(r, np.linspace(0.1, 3.0, 21))
+    assert np.allclose(np.diff(fb), 0.5), "21 LSTM rows land on the forget-bias slider's 0.5 grid"
+    s, r2 = E.phase_axes("rnn", 41)
+    assert s[0] == pytest.approx(1e-4) and s[-1] == pytest.approx(3.0)
+    np.testing.assert_allclose(np.diff(np.log10(s)), np.log10(3.0 / 1e-4) / 40)  # log-spaced
+    np.testing.assert_array_equal(r2, np.linspace(0.1, 3.0, 41))
+    with pytest.raises(ValueError, match="n"):
+        E.phase_axes("lstm", 1)
+    with pytest.raises(ValueError, match="model"):
+        E.phase_axes("gru", 21)
+
+
+def test_phase_regimes_thresholds_are_inclusive_for_preserved():
+    v = np.array([[-300.0, -3.0000001, -3.0], [0.0, 1.0, 1.0000001]])
+    np.testing.assert_array_equal(E.phase_regimes(v), [[-1, -1, 0], [0, 0, 1]])
+    assert E.phase_regimes(v).dtype == np.int8
+    np.testing.assert_array_equal(E.phase_regimes(v, vanishing_below=-1.0, exploding_above=2.0), [[-1, -1, -1],
+                                                                                                   [0, 0, 0]])
+    assert set(E.REGIMES.values()) == {"vanishing", "preserved", "exploding"}
+    with pytest.raises(ValueError, match="vanishing_below"):
+        E.phase_regimes(v, vanishing_below=2.0, exploding_above=1.0)
+    with pytest.raises(ValueError, match="values"):
+        E.phase_regimes([np.nan])
+
+
+def test_phase_regimes_of_a_real_grid_match_its_values():
+    fb, r = E.phase_axes("lstm", 5)
+    g = E.phase_grid(fb, r, T=30, hidden_size=4, bias_scale=E.PHASE_BIAS_SCALE)
+    reg = E.phase_regimes(g)
+    assert (g[reg == -1] < E.VANISHING_BELOW).all() and (g[reg == 1] > E.EXPLODING_ABOVE).all()
+    assert ((g[reg == 0] >= E.VANISHING_BELOW) & (g[reg == 0] <= E.EXPLODING_ABOVE)).all()
+
+
+@pytest.mark.parametrize("T_max, n, expected", [
+    (1000, 20, np.arange(50, 1001, 50)),
+    (200, 20, np.arange(10, 201, 10)),
+    (7, 20, np.arange(1, 8)),
+    (1, 20, np.array([1])),
+])
+def test_sweep_lengths_are_evenly_spaced_up_to_T_max(T_max, n, expected):
+    lens = E.sweep_lengths(T_max, n)
+    np.testing.assert_array_equal(lens, expected)
+    assert lens.dtype == np.int64 and lens[-1] == T_max and np.all(np.diff(lens) > 0)
+
+
+def test_sweep_lengths_rounds_and_rejects_bad_sizes():
+    lens = E.sweep_lengths(30)
+    assert lens[-1] == 30 and lens.size <= 20 and np.all(np.diff(lens) > 0)
+    for bad in (0, MAX_T + 1, 2.5, True):
+        with pytest.raises(ValueError, match="T_max"):
+            E.sweep_lengths(bad)
+
+
+def _global_norm(p) -> float:
+    return float(np.sqrt(sum(np.sum(a ** 2) for a in (p.weight_ih, p.weight_hh, p.bias_ih, p.bias_hh))))
+
+
+@pytest.mark.parametrize("model", ["lstm", "rnn"])
+@pytest.mark.parametrize("truncate, clip", [(None, None), (5, None), (None, 0.01), (7, 0.05), (3, 1e6)])
+def test_clip_and_truncate_equals_backward_then_global_norm_scaling(model, truncate, clip):
+    T, H = 25, 4
+    x = np.random.default_rng(2).normal(size=(T, 2))
+    dh = np.zeros((T, H))
+    dh[-1] = np.arange(1, H + 1)
+    if model == "lstm":
+        p = init_lstm(2, H, seed=1, forget_bias=2.0)
+        tr = lstm_forward(p, x)
+        back = lambda **kw: lstm_backward(p, tr, dh, **kw)  # noqa: E731
+        keys = ("dh", "dc")
+    else:
+        p = init_rnn(2, H, seed=1, spectral_radius=1.3)
+        tr = rnn_forward(p, x)
+        back = lambda **kw: rnn_backward(p, tr, dh, **kw)  # noqa: E731
+        keys = ("dh",)
+    full, cut = back(), back(truncate=truncate)
+    res = E.clip_and_truncate(p, tr, dh, truncate=truncate, clip=clip)
+    before = _global_norm(cut.params)
+    scale = 1.0 if clip is None else min(1.0, clip / before)
+    assert res.norm_full == pytest.approx(_global_norm(full.params), rel=1e-12)
+    assert res.norm_before == pytest.approx(before, rel=1e-12)
+    assert res.scale == pytest.approx(scale, rel=1e-12)
+    assert res.norm_after == pytest.approx(before * scale, rel=1e-12)
+    assert res.clipped == (scale < 1.0)
+    if res.clipped:
+        assert res.norm_after == pytest.approx(clip, rel=1e-12)
+    assert set(res.full) == set(res.after) == set(keys)
+    for k in keys:
+        np.testing.assert_allclose(res.full[k], np.linalg.norm(getattr(full, k), axis=1), rtol=1e-12)
+        np.testing.assert_allclose(res.after[k], np.linalg.norm(getattr(cut, k), axis=1) * scale, rtol=1e-12)
+        assert not res.full[k].flags.writeable and not res.after[k].flags.writeable
+    if truncate is not None:
+        assert np.all(res.after[keys[0]][: T - truncate] == 0.0), "nothing crosses the last window's edge"
+        assert np.all(res.after[keys[0]][T - truncate:] > 0.0)
+    assert res.truncate == truncate and res.clip == clip
+
+
+def test_clipping_keeps_the_curve_shape():
+    T, H = 30, 3
+    p = init_rnn(1, H, seed=0, spectral_radius=1.5)
+    tr = rnn_forward(p, np.random.default_rng(0).normal(size=(T, 1)) * 1e-3)
+    dh = np.zeros((T, H))
+    dh[-1] = 1.0
+    res = E.clip_and_truncate(p, tr, dh, clip=1e-3)
+    assert res.clipped
+    ratio = res.after["dh"] / res.full["dh"]
+    np.testing.assert_allclose(ratio, ratio[0], rtol=1e-12)  # one factor for every step
+
+
+def test_clip_and_truncate_rejects_bad_arguments():
+    p = init_lstm(1, 2)
+    tr = lstm_forward(p, np.zeros((4, 1)))
+    dh = np.zeros((4, 2))
+    with pytest.raises(ValueError, match="params"):
+        E.clip_and_truncate("lstm", tr, dh)
+    with pytest.raises(ValueError, match="truncate"):
+        E.clip_and_truncate(p, tr, dh, truncate=0)
+    with pytest.raises(ValueError, match="max_norm"):
+        E.clip_and_truncate(p, tr, dh, clip=-1.0)

@@ -1,0 +1,201 @@
+"""Gradient explorer: where, in the space of weights, gradients vanish, survive or explode — for both models.
+
+Four views (one at a time, so only the open one is computed): phase diagrams (click a cell to load it into the shared
+knobs), a length sweep with the fitted decay rate and the memory half-life, truncated BPTT and clipping applied to the
+gradient-flow curves, and the exact state-Jacobian norm beside the loss gradient.
+"""
+
+from functools import partial
+
+import numpy as np
+import streamlit as st
+
+from charts.explorer import clipped_flow, jacobian_vs_gradient, length_sweep_chart
+from lstm_core import explore
+from lstm_core.analysis import memory_half_life
+from ui import compute, state, widgets
+from ui import explore as ex
+
+VIEWS = {"phase": "Phase diagrams", "sweep": "Length sweep", "clip": "Clip & truncate", "jacobian": "Jacobian"}
+RESOLUTIONS = (21, 41)
+CLIP_OPTIONS = (0.001, 0.01, 0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0, 1000.0)
+
+ss = st.session_state
+lab = state.current()
+H, D, seed = lab.lstm.hidden_size, lab.lstm.input_size, int(lab.cfg["seed"])
+fb = float(ss["fb"]) if ss["fb_on"] else None
+rho = float(ss["rho"]) if ss["rho_on"] else None
+
+
+
+def _keep_view() -> None:
+    """A click on the view already shown would deselect it: keep showing it instead."""
+    if ss["ex_view"] is None:
+        ss["ex_view"] = ss.get("_ex_view_last", "phase")
+
+
+st.header("Gradient explorer")
+view = st.segmented_control(
+    "View", list(VIEWS), format_func=VIEWS.get, default="phase", key="ex_view", label_visibility="collapsed",
+    on_change=_keep_view, help="One view at a time: only the one shown is computed.") or "phase"
+ss["_ex_view_last"] = view
+
+
+def _signed(v: float) -> str:
+    return format(v, ".4g").replace("-", "−")
+
+
+def _num(v: float) -> str:
+    if not np.isfinite(v):
+        return "overflow" if v > 0 or np.isnan(v) else "—"
+    return f"{v:.3g}"
+
+
+# ---- phase diagrams --------------------------------------------------------------------------------------------------
+
+if view == "phase":
+    c1, c2, _ = st.columns([3, 2, 4])
+    T_map = c1.slider("Sequence length T (maps)", 10, 300, 100, step=10, key="ex_phase_T",
+                      help="Each cell runs a sequence of this length forward and back. Up to 300 for speed.")
+    n = c2.segmented_control("Resolution", RESOLUTIONS, format_func=lambda k: f"{k}×{k}", default=RESOLUTIONS[0],
+                             key="ex_phase_n", help="Cells per axis. 41×41 is 1,681 configurations per map.") \
+        or RESOLUTIONS[0]
+    flash = ss.pop(ex.FLASH, None)
+    if flash:
+        (st.success if flash[0] == "success" else st.warning)(flash[1], icon=":material/input:")
+    cols = st.columns(2)
+    for col, model in zip(cols, ("lstm", "rnn")):
+        key = f"ex_phase_{model}"
+        current = (fb, rho) if model == "lstm" else (None, rho)
+        with col, st.spinner(f"Running {n * n:,} {model.upper()} configurations…"):
+            widgets.chart(
+                ex.phase_figure(model, n, T_map, H, D, seed, None if current == (None, None) else current),
+                key=key, filename=f"phase_{model}_T{T_map}_H{H}_seed{seed}", selection_mode="points",
+                on_select=partial(ex.load_cell, model, key, n, T_map, H, D, seed),
+            )
+    st.caption(
+        f"Colour: log₁₀(‖∂L/∂c₁‖ / ‖∂L/∂c_T‖) for the LSTM, log₁₀(‖∂L/∂h₁‖ / ‖∂L/∂h_T‖) for the RNN — how many "
+        f"decades of the end's gradient are lost (blue) or gained (red) on the way back to step 1. Regimes: "
+        f"**vanishing** below {_signed(explore.VANISHING_BELOW)} (less than a thousandth arrives), **preserved** "
+        f"from {_signed(explore.VANISHING_BELOW)} to +{explore.EXPLODING_ABOVE:g}, **exploding** above "
+        f"+{explore.EXPLODING_ABOVE:g} (more than ten times); black lines run along the cell edges between regimes. "
+        f"Each cell: fresh weights (H = {H}, D = {D}, seed {seed}) with every bias 0 except b_f, x_t ~ N(0, 1) "
+        "(RNN: N(0, s²), s the input scale), "
+        "h₀ = c₀ = 0, loss L = uᵀh_T with u = (1, …, 1)/√H. **Click a cell** to load its forget bias and radius into "
+        "the shared knobs (green ✕ / dashed line: the current setting). The radius applies to both models' W_hh. "
+        "The other pages apply the knobs to the preset's own weights, input and loss, so their numbers differ "
+        "from the map's."
+    )
+
+# ---- length sweep ----------------------------------------------------------------------------------------------------
+
+elif view == "sweep":
+    chart_col, side = st.columns([3, 1.3])
+    with side:
+        T_max = st.slider("Longest sequence T_max", 20, 1000, 200, step=10, key="ex_sweep_T",
+                          help="20 lengths evenly spaced up to this one; each sends a gradient from step T back to 1.")
+    sweeps = ex.length_sweeps(T_max, H, D, seed, fb, rho)
+    lstm_run, rnn_run = compute.lstm_run(lab), compute.rnn_run(lab)
+    half = {"LSTM": memory_half_life(lstm_run.norms["dc"]), "RNN": memory_half_life(rnn_run.norms["dh"])}
+    rows = {"factor per step": [], "steps per 10× drop": [], "memory half-life ¹": []}
+    for name in ("LSTM", "RNN"):
+        sw = sweeps[name]
+        spd = sw.steps_per_decade
+        rows["factor per step"].append("no fit" if np.isnan(sw.rate_per_step) else f"×{np.exp(sw.rate_per_step):.4g}")
+        rows["steps per 10× drop"].append("no fit" if np.isnan(spd) else "never" if np.isinf(spd) else f"{spd:.1f}")
+        rows["memory half-life ¹"].append("none" if half[name] is None else f"{half[name]} steps")
+    with side:
+        st.markdown("| | LSTM | RNN |\n|---|---|---|\n"
+                    + "\n".join(f"| {k} | {a} | {b} |" for k, (a, b) in rows.items()))
+        st.caption(f"Fitted rate r = {_signed(sweeps['LSTM'].rate_per_step)} (LSTM), "
+                   f"{_signed(sweeps['RNN'].rate_per_step)} "
+                   "(RNN) in ln per step; steps per 10× drop = ln 10 / (−r). ¹ From the lab's own gradient-flow curve "
+                   f"(T = {lab.T}, as on *Gradient flow*): steps back from T until the norm first falls below a tenth; "
+                   "none = not within T.")
+    with chart_col:
+        widgets.cached_chart(
+            lab, "ex_sweep",
+            lambda _: length_sweep_chart(sweeps, title="Gradient reaching step 1 from a loss at step T"),
+            extra=(T_max, fb, rho, H, D, seed), key="ex_sweep_chart", filename=f"length_sweep_H{H}_seed{seed}")
+    widgets.knob_controls(key="ex")
+    st.caption(
+        "Same experiment as the phase diagrams (fresh weights with your H, D and seed, every bias 0 except b_f, "
+        "x_t ~ N(0, 1), L = uᵀh_T), with the shared knobs above: b_f and the W_hh radius when switched on, else "
+        "b_f = 0 and the radius as initialised; the weight scale is not used here. A straight dotted line on this log "
+        "axis means a fixed factor per step: the gradient decays (or grows) exponentially in T."
+    )
+
+# ---- clip and truncate -----------------------------------------------------------------------------------------------
+
+elif view == "clip":
+    T = lab.T
+    k_max = max(T, 2)
+    if ss.get("ex_tbptt_k", 1) > k_max:
+        ss["ex_tbptt_k"] = k_max
+    c1, c2 = st.columns(2)
+    with c1:
+        trunc_on = st.toggle("Truncated BPTT", True, key="ex_tbptt_on",
+                             help="Cut the backward pass into windows of k steps counted back from T; no gradient "
+                                  "crosses a window's edge (as if h and c were detached there).")
+        k = st.slider("Window k (steps)", 1, k_max, min(20, max(T // 2, 1)), key="ex_tbptt_k", disabled=not trunc_on)
+    with c2:
+        clip_on = st.toggle("Clip by global norm", True, key="ex_clip_on",
+                            help="After backward, scale every parameter gradient by min(1, c/‖∇θ‖).")
+        c = st.select_slider("Threshold c", CLIP_OPTIONS, value=1.0, key="ex_clip", disabled=not clip_on,
+                             format_func=lambda v: f"{v:g}")
+    truncate = int(k) if trunc_on else None
+    clip = float(c) if clip_on else None
+    parts = [f"TBPTT k = {truncate}" if truncate else "", f"clipped at c = {clip:g}" if clip else ""]
+    after_label = "after " + " and ".join(p for p in parts if p) if any(parts) else "after (nothing applied)"
+    cols = st.columns(2)
+    for col, model, name, q, qk in ((cols[0], "lstm", "LSTM", "‖∂L/∂c_t‖", "dc"),
+                                    (cols[1], "rnn", "RNN", "‖∂L/∂h_t‖", "dh")):
+        res = ex.clip_truncate(lab, model, truncate, clip)
+        with col:
+            widgets.cached_chart(
+                lab, f"ex_clip_{model}",
+                lambda _, res=res, name=name, q=q, qk=qk: clipped_flow(
+                    res.full[qk], res.after[qk], model=name, quantity=q, truncate=truncate, after_label=after_label,
+                    title=f"{name}: {q}"),
+                extra=(truncate, clip), key=f"ex_clip_chart_{model}", filename=f"clip_truncate_{model}")
+            mc = st.columns(3)
+            mc[0].metric("‖∇θ‖ full BPTT", _num(res.norm_full),
+                         help="Global norm of all parameter gradients (weight_ih, weight_hh, bias_ih, bias_hh).")
+            mc[1].metric(f"with TBPTT k = {truncate}" if truncate else "before clipping", _num(res.norm_before),
+                         help="Before clipping: with truncated BPTT when it is on, else the full BPTT norm.")
+            mc[2].metric(f"after clipping at {clip:g}" if clip else "no clipping", _num(res.norm_after),
+                         delta=f"×{res.scale:.3g}" if res.clipped else None, delta_color="off", delta_arrow="off",
+                         help="What an optimiser would be given; the factor scales every step's curve alike.")
+    st.caption(
+        "Clipping multiplies the whole gradient by one factor: on a log axis the curve moves down but keeps its "
+        "shape — it tames an explosion, it cannot bring back a gradient that has vanished. Truncation keeps the "
+        "last window exact and sends nothing further back (shaded). Backward itself never clips: the solid curves "
+        "are the true BPTT norms."
+    )
+
+# ---- Jacobian --------------------------------------------------------------------------------------------------------
+
+else:
+    seconds = ex.jacobian_seconds(lab.T, H)
+    if seconds > ex.JACOBIAN_AUTO_SECONDS and ss.get("_ex_jacobian_ok") != lab.key:
+        st.info(f"The exact Jacobian costs O(T·(2H)³) for the LSTM: about {seconds:.0f} s at T = {lab.T}, H = {H}.",
+                icon=":material/hourglass_top:")
+        st.button(f"Compute (takes ~{seconds:.0f} s)", key="ex_jacobian_compute", type="primary",
+                  on_click=lambda: ss.__setitem__("_ex_jacobian_ok", lab.key))
+    else:
+        with st.spinner(f"Multiplying {lab.T} exact step Jacobians…"):
+            jac = {"LSTM ‖∂(h_T,c_T)/∂(h_t,c_t)‖₂": ex.jacobian_norms(lab, "lstm"),
+                   "RNN ‖∂h_T/∂h_t‖₂": ex.jacobian_norms(lab, "rnn")}
+        lstm_run, rnn_run = compute.lstm_run(lab), compute.rnn_run(lab)
+        grads = {"LSTM ‖∂L/∂c_t‖": lstm_run.norms["dc"], "RNN ‖∂L/∂h_t‖": rnn_run.norms["dh"]}
+        widgets.cached_chart(
+            lab, "ex_jacobian",
+            lambda _: jacobian_vs_gradient(jac, grads, title="Exact state Jacobian (dotted) vs loss gradient (solid)"),
+            key="ex_jacobian_chart", filename=f"jacobian_vs_gradient_T{lab.T}_H{H}")
+        st.caption(
+            "Dotted: the spectral norm of ∂state_T/∂state_t, the product of the step Jacobians from t to T — the "
+            "largest factor by which any gradient arriving at T can reach step t. Solid: the loss gradient of the "
+            "lab (its loss reads only h_T), divided by its value at T. Both fall with the same slope: the loss "
+            "gradient's decay *is* the Jacobian's. Exact, not estimated: one (2H)×(2H) product and eigen-solve per "
+            "step."
+        )

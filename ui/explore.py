@@ -1,0 +1,167 @@
+"""The gradient explorer's cached calls into lstm_core and its phase-diagram click handler.
+
+Like ui.compute: keys are plain values and arrays (``st.cache_data`` hashes them by content) and the functions only
+call the core. ``load_cell`` is the on_select callback of the phase diagrams: it reads the chart's selection from
+session state, as Streamlit delivers it, and writes the shared knob settings (fb_on, fb, rho_on, rho).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from charts.explorer import phase_diagram
+from lstm_core import analysis, explore
+from lstm_core.lstm import lstm_forward
+from lstm_core.params import LSTMParams, RNNParams
+from lstm_core.rnn import rnn_forward
+from ui import compute, figures, state
+
+CACHE = dict(max_entries=16, show_spinner=False)
+KNOB_STEPS = {"fb": 0.5, "rho": 0.05}  # the shared sliders' steps (ui.widgets.knob_controls)
+JACOBIAN_RATE = 4e7  # (2H)³-flops per second of jacobian_norms, measured on a 2-core machine (LSTM, H = 64)
+JACOBIAN_AUTO_SECONDS = 2.0  # estimated cost up to which the Jacobian is computed without asking
+FLASH = "_explorer_loaded"  # session key of the message shown after a cell was loaded
+
+
+def _arrays(p) -> tuple:
+    return p.weight_ih, p.weight_hh, p.bias_ih, p.bias_hh
+
+
+# ---- phase diagrams --------------------------------------------------------------------------------------------------
+
+
+@st.cache_data(**CACHE)
+def phase_grid(model: str, n: int, T: int, H: int, D: int, seed: int) -> np.ndarray:
+    """explore.phase_grid on the page's axes (explore.phase_axes) with the page's experiment (zero biases but b_f)."""
+    first, second = explore.phase_axes(model, n)
+    return explore.phase_grid(first, second, T=T, hidden_size=H, input_size=D, seed=seed, model=model,
+                              bias_scale=explore.PHASE_BIAS_SCALE)
+
+
+def phase_figure(model: str, n: int, T: int, H: int, D: int, seed: int, current) -> figures.Prebuilt:
+    """The phase diagram figure for these settings, built once per content (ui.figures)."""
+    def build(_):
+        values = phase_grid(model, n, T, H, D, seed)
+        first, second = explore.phase_axes(model, n)
+        y_title, x_title = explore.phase_grid_axes(model)
+        return phase_diagram(
+            values, first, second, explore.phase_regimes(values), y_title=y_title, x_title=x_title,
+            vanishing_below=explore.VANISHING_BELOW, exploding_above=explore.EXPLODING_ABOVE,
+            log_y=model == "rnn", current=current, y_symbol="b_f" if model == "lstm" else "input scale",
+            title=("LSTM: forget bias × W_hh radius" if model == "lstm" else "tanh RNN: input scale × W_hh radius"),
+        )
+
+    return figures.cached(f"phase_{model}", figures.content_key(model, n, T, H, D, seed, current), build)
+
+
+def snap(value: float, key: str) -> float:
+    """``value`` on the shared slider's grid (KNOB_STEPS) and within its limits (state.KNOB_LIMITS)."""
+    lo, hi = state.KNOB_LIMITS[key]
+    step = KNOB_STEPS[key]
+    return float(min(max(round(round(value / step) * step, 10), lo), hi))
+
+
+def _signed(v: float, fmt: str = "g") -> str:
+    """+4, −1.5: an explicit sign, with a true minus."""
+    return format(v, "+" + fmt).replace("-", "−")
+
+
+def load_cell(model: str, chart_key: str, n: int, T: int, H: int, D: int, seed: int) -> None:
+    """on_select callback: load the clicked cell's configuration into the shared knobs.
+
+    Reads st.session_state[chart_key] (Streamlit's selection state: {"selection": {"points": [{…, "customdata":
+    [row, column, …]}]}}). LSTM: fb_on = rho_on = True, fb = the cell's forget bias, rho = its radius. RNN: rho only;
+    the input scale is not a shared setting, which the message says. Values are put on the sliders' grid; when that
+    moves them, the message gives both numbers. An empty selection (a click that deselects) changes nothing.
+    """
+    event = st.session_state.get(chart_key) or {}
+    points = (event.get("selection") or {}).get("points") or []
+    if not points:
+        return
+    custom = points[0].get("customdata") or []
+    first, second = explore.phase_axes(model, n)
+    try:
+        a, b = int(custom[0]), int(custom[1])
+        if not (0 <= a < first.size and 0 <= b < second.size):
+            raise IndexError
+    except (IndexError, TypeError, ValueError):
+        st.session_state[FLASH] = ("warning", "That point is not a cell of the current map; click a cell again.")
+        return
+    value = float(phase_grid(model, n, T, H, D, seed)[a, b])
+    regime = explore.REGIMES[int(explore.phase_regimes(np.array([value]))[0])]
+    ss = st.session_state
+    rho = snap(second[b], "rho")
+    ss["rho_on"], ss["rho"] = True, rho
+    notes = []
+    if abs(rho - second[b]) > 1e-9:
+        notes.append(f"ρ = {second[b]:.3f} rounded to the slider's 0.05 steps")
+    if model == "lstm":
+        fb = snap(first[a], "fb")
+        ss["fb_on"], ss["fb"] = True, fb
+        if abs(fb - first[a]) > 1e-9:
+            notes.append(f"b_f = {_signed(first[a], '.3f')} rounded to the slider's 0.5 steps")
+        text = f"Loaded forget bias **b_f = {_signed(fb)}** and spectral radius **ρ = {rho:g}** ({regime} on this map"
+    else:
+        text = (f"Loaded spectral radius **ρ = {rho:g}** ({regime} on this map at input scale {first[a]:.2g}, which "
+                "is not a shared setting and stays here")
+    text += "; " + "; ".join(notes) + ")." if notes else ")."
+    text += " Open *Gradient flow* or *Cell walkthrough* to see it."
+    ss[FLASH] = ("success", text)
+
+
+# ---- length sweep ----------------------------------------------------------------------------------------------------
+
+
+@st.cache_data(**CACHE)
+def length_sweeps(T_max: int, H: int, D: int, seed: int, forget_bias, spectral_radius) -> dict:
+    """{'LSTM': LengthSweep, 'RNN': LengthSweep} over explore.sweep_lengths(T_max), with the phase diagrams'
+    experiment (zero biases but b_f); forget_bias / spectral_radius None = as initialised."""
+    lengths = explore.sweep_lengths(T_max)
+    common = dict(hidden_size=H, input_size=D, seed=seed, spectral_radius=spectral_radius,
+                  bias_scale=explore.PHASE_BIAS_SCALE)
+    return {"LSTM": explore.length_sweep("lstm", lengths, forget_bias=forget_bias, **common),
+            "RNN": explore.length_sweep("rnn", lengths, **common)}
+
+
+# ---- clip and truncate -----------------------------------------------------------------------------------------------
+
+
+@st.cache_data(**CACHE)
+def _clip_truncate(model: str, w_ih, w_hh, b_ih, b_hh, x, dh, truncate, clip) -> explore.ClipTruncate:
+    if model == "lstm":
+        p = LSTMParams(w_ih, w_hh, b_ih, b_hh)
+        trace = lstm_forward(p, x)
+    else:
+        p = RNNParams(w_ih, w_hh, b_ih, b_hh)
+        trace = rnn_forward(p, x)
+    return explore.clip_and_truncate(p, trace, dh, truncate=truncate, clip=clip)
+
+
+def clip_truncate(lab, model: str, truncate: int | None, clip: float | None) -> explore.ClipTruncate:
+    """explore.clip_and_truncate for the lab's model, input and loss (cached by content)."""
+    run = compute.lstm_run(lab) if model == "lstm" else compute.rnn_run(lab)
+    p = lab.lstm if model == "lstm" else lab.rnn
+    return _clip_truncate(model, *_arrays(p), lab.x, run.dh_direct, truncate, clip)
+
+
+# ---- Jacobian --------------------------------------------------------------------------------------------------------
+
+
+@st.cache_data(**CACHE)
+def _jacobian(model: str, w_ih, w_hh, b_ih, b_hh, x) -> np.ndarray:
+    if model == "lstm":
+        p = LSTMParams(w_ih, w_hh, b_ih, b_hh)
+        return analysis.jacobian_norms(p, lstm_forward(p, x))
+    p = RNNParams(w_ih, w_hh, b_ih, b_hh)
+    return analysis.jacobian_norms(p, rnn_forward(p, x))
+
+
+def jacobian_norms(lab, model: str) -> np.ndarray:
+    """analysis.jacobian_norms of the lab's model on its input (cached by content)."""
+    return _jacobian(model, *_arrays(lab.lstm if model == "lstm" else lab.rnn), lab.x)
+
+
+def jacobian_seconds(T: int, H: int) -> float:
+    """Rough time for both models' exact Jacobian norms: O(T·(2H)³) for the LSTM plus O(T·H³) for the RNN."""
+    return T * ((2 * H) ** 3 + H ** 3) / JACOBIAN_RATE
