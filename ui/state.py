@@ -39,6 +39,8 @@ BOOL_KEYS = ("fb_on", "rho_on")
 TEXT_KEYS = ("preset", "input")
 SHARED_KEYS = TEXT_KEYS + INT_KEYS + BOOL_KEYS + FLOAT_KEYS
 WEIGHT_DEPS = ("preset", "D", "H", "seed", "fb_on", "fb", "rho_on", "rho", "scale")
+# URL parameters other modules own (ui/presenter.py: lesson, step, presenter mode); write_url keeps them.
+PASSTHROUGH_KEYS = ("lesson", "step", "present")
 INPUT_DEPS = ("preset", "D", "T", "seed", "input")
 
 
@@ -134,8 +136,9 @@ def config() -> dict:
     return {key: ss[key] for key in SHARED_KEYS}
 
 
-def write_url(cfg: dict) -> None:
-    """Mirror the configuration into the URL (knobs only when switched on)."""
+def write_url(cfg: dict, extra: dict | None = None) -> None:
+    """Mirror the configuration into the URL (knobs only when switched on), then the ``extra`` parameters; without
+    ``extra`` the PASSTHROUGH_KEYS already in the URL stay as they are (pages call this from their fragments)."""
     params = {k: cfg[k] for k in ("preset", "D", "H", "T", "seed", "input", "t")}
     if cfg["fb_on"]:
         params.update(fb_on=1, fb=cfg["fb"])
@@ -144,6 +147,10 @@ def write_url(cfg: dict) -> None:
     if cfg["scale"] != 1.0:
         params["scale"] = cfg["scale"]
     text = {k: f"{v:g}" if isinstance(v, float) else str(v) for k, v in params.items()}
+    if extra is None:
+        text.update({k: st.query_params[k] for k in PASSTHROUGH_KEYS if k in st.query_params})
+    else:
+        text.update({k: str(v) for k, v in extra.items()})
     if dict(st.query_params) != text:
         st.query_params.from_dict(text)
 

@@ -1,0 +1,282 @@
+"""Guided lessons and presenter mode, the Streamlit side (the lesson files themselves: ui/lessons.py).
+
+Session keys (all private to this module):
+    _lesson        {"id": lesson id, "step": 1-based step} while a lesson is active, else absent/None
+    _present       presenter mode on/off
+    _lesson_goto   url path of the page a lesson step asked for, until app.py has switched to it
+    _here          url path of the page the last run showed
+    _lesson_notes  problems found in a lesson URL (shown with the URL notes)
+
+URL parameters: ``lesson=<id>&step=<n>&present=1`` (ui.state.write_url keeps them, see state.PASSTHROUGH_KEYS).
+A bare lesson link (no ``preset`` parameter) loads the step's preset and settings and opens the step's page; a link
+that also carries the settings (what the address bar shows once a step is open) reproduces exactly those settings.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from urllib.parse import urlencode, urljoin
+
+import streamlit as st
+
+from lstm_core.presets import PRESETS
+from ui import lessons, state
+
+URL_KEYS = state.PASSTHROUGH_KEYS  # lesson, step, present
+# Page widgets a lesson step may set ("controls: ex_view=clip"): widget key -> (page, valid values). A step resets
+# the ones it doesn't name to the page's own default, so Back / Next always show the same view.
+CONTROLS = {
+    "cell_mode": ("cell", ("Forward", "Backward")),
+    "ex_view": ("explorer", ("phase", "sweep", "clip", "jacobian")),
+    "ex_clip_on": ("explorer", (True, False)),
+    "ex_tbptt_on": ("explorer", (True, False)),
+}
+TRUE = ("1", "true", "True", "yes", "on")
+FALSE = ("0", "false", "False", "no", "off", "")
+
+# Static CSS only (no user content). Larger type for a projector; tools a class doesn't need are hidden.
+PRESENTER_CSS = """<style>
+html { font-size: 18px; }
+[data-testid=stMainBlockContainer] { padding-top: 4rem; padding-left: 2rem; padding-right: 2rem; }
+[data-testid=stMarkdownContainer] p, [data-testid=stMarkdownContainer] li { font-size: 1.08rem; }
+[data-testid=stMain] h2 { font-size: 1.9rem; padding-top: 0.6rem; }
+.st-key-lesson_panel [data-testid=stMarkdownContainer] p { font-size: 1.15rem; line-height: 1.4; }
+[data-testid=stDownloadButton], [data-testid=stAppDeployButton], .modebar-container { display: none !important; }
+</style>"""
+PANEL_CSS = """<style>
+.st-key-lesson_panel { background: rgba(28, 131, 225, 0.06); }
+.st-key-lesson_panel [data-testid=stCaptionContainer] { margin-bottom: -0.6rem; }
+</style>"""
+
+
+# ---- the lesson catalogue ------------------------------------------------------------------------------------------
+
+
+def _buildable(preset: str, settings: dict) -> None:
+    """Raises ValueError when the preset can't be built at the step's sizes (e.g. the latch needs D ≥ 2)."""
+    PRESETS[preset].build(D=settings.get("D"), H=settings.get("H"), T=settings.get("T"), seed=settings.get("seed", 0))
+
+
+def rules(pages) -> lessons.Rules:
+    """What a lesson step may name: these pages (url paths), the presets, and ui.state's settings and ranges."""
+    return lessons.Rules(
+        pages=tuple(pages), presets=tuple(PRESETS),
+        ints={k: state.LIMITS[k] for k in state.INT_KEYS}, floats=dict(state.KNOB_LIMITS), bools=state.BOOL_KEYS,
+        choices={"input": tuple(state.input_options())},
+        default_T=lambda preset: PRESETS[preset].T, check=_buildable, controls=CONTROLS,
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _load(folder: str, signature: tuple, pages: tuple) -> tuple[tuple, tuple]:
+    found, errors = lessons.load_lessons(folder, rules(pages))
+    return tuple(found), tuple(errors)
+
+
+def _signature(folder: Path) -> tuple:
+    """Names, sizes and modification times: a lesson file edited while the app runs is read again."""
+    if not folder.is_dir():
+        return ()
+    return tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(folder.iterdir()) if p.is_file())
+
+
+def catalogue() -> tuple[list[lessons.Lesson], list[lessons.LessonError]]:
+    """The valid lessons (in order) and one error per malformed file, for the pages app.py routes."""
+    folder = lessons.folder()
+    found, errors = _load(str(folder), _signature(folder), tuple(st.session_state.get("_routes", ())))
+    return list(found), list(errors)
+
+
+def find(lesson_id: str) -> lessons.Lesson | None:
+    return next((lesson for lesson in catalogue()[0] if lesson.id == lesson_id), None)
+
+
+def active() -> tuple[lessons.Lesson, int] | None:
+    """(lesson, 1-based step) of the running lesson, or None."""
+    pos = st.session_state.get("_lesson")
+    if not pos:
+        return None
+    lesson = find(pos["id"])
+    if lesson is None:  # its file was removed or broke while the lesson ran
+        st.session_state["_lesson"] = None
+        return None
+    return lesson, min(pos["step"], len(lesson.steps))
+
+
+# ---- session and URL -----------------------------------------------------------------------------------------------
+
+
+def presenting() -> bool:
+    """Presenter mode: the session's choice, or on the first run the URL's ``present=1``."""
+    ss = st.session_state
+    if "_present" in ss:
+        return bool(ss["_present"])
+    return st.query_params.get("present", "0") in TRUE
+
+
+def init(routes, default_route: str) -> None:
+    """app.py, after state.init_session(): remember the routed pages (url paths; ``default_route`` is served at "/")
+    and, on a session's first run, read the lesson URL."""
+    ss = st.session_state
+    ss["_routes"] = tuple(routes)
+    ss["_default_route"] = default_route
+    if ss.get("_lesson_url_read"):
+        return
+    ss["_lesson_url_read"] = True
+    notes: list[str] = []
+    raw = st.query_params.get("present")
+    if raw is not None and raw not in TRUE + FALSE:
+        notes.append(f"URL parameter `present={raw}` must be 1 or 0; presenter mode is off.")
+    ss["_present"] = raw in TRUE
+    lesson_id = st.query_params.get("lesson")
+    if lesson_id is None:
+        ss["_lesson_notes"] = notes
+        return
+    lesson = find(lesson_id)
+    if lesson is None:
+        known = ", ".join(lesson.id for lesson in catalogue()[0]) or "none"
+        notes.append(f"URL parameter `lesson={lesson_id}` is not a lesson (lessons: {known}).")
+        ss["_lesson_notes"] = notes
+        return
+    n = _step_number(st.query_params.get("step", "1"), len(lesson.steps), notes)
+    ss["_lesson"] = {"id": lesson.id, "step": n}
+    if "preset" not in st.query_params:  # a bare lesson link: open the step as the lesson defines it
+        apply_step(lesson.step(n))
+        ss["_lesson_goto"] = lesson.step(n).page
+    ss["_lesson_notes"] = notes
+
+
+def _step_number(raw: str, n_steps: int, notes: list[str]) -> int:
+    try:
+        n = int(raw)
+    except ValueError:
+        notes.append(f"URL parameter `step={raw}` is not a whole number; showing step 1.")
+        return 1
+    if not 1 <= n <= n_steps:
+        clamped = min(max(n, 1), n_steps)
+        notes.append(f"URL parameter `step={raw}` is outside 1–{n_steps}; showing step {clamped}.")
+        return clamped
+    return n
+
+
+def apply_step(step: lessons.Step) -> None:
+    """The step's configuration: its preset's own settings, seed 0, t = 1, then the step's overrides, and its page
+    controls. Hand edits of weights and inputs are dropped (a lesson step always shows what its text describes)."""
+    ss = st.session_state
+    cfg = {**state.defaults(), "preset": step.preset, **state.preset_defaults(PRESETS[step.preset]), **step.settings}
+    cfg["t"] = min(cfg["t"], cfg["T"])
+    for key, value in cfg.items():
+        ss[key] = value
+    ss["T_box"] = cfg["T"]
+    for key in CONTROLS:
+        if key in step.controls:
+            ss[key] = step.controls[key]
+        elif key in ss:
+            del ss[key]  # the widget starts again from its page's default
+    if "_edits" in ss:
+        state.discard_edits(("weights", "inputs"))
+
+
+def url_params() -> dict:
+    """The lesson position and presenter mode, for the URL (state.write_url's ``extra``)."""
+    ss = st.session_state
+    out = {}
+    pos = ss.get("_lesson")
+    if pos:
+        out.update(lesson=pos["id"], step=pos["step"])
+    if ss.get("_present"):
+        out["present"] = 1
+    return out
+
+
+def step_link(lesson: lessons.Lesson, n: int = 1, *, present: bool = True) -> str:
+    """A bare link to step n (absolute when the app knows its own URL, e.g. http://host/gradients?lesson=…)."""
+    query = {"lesson": lesson.id, "step": n, **({"present": 1} if present else {})}
+    page = lesson.step(n).page
+    # The default page is served at "/" only: Streamlit 1.67 answers its own path (e.g. /cell) with "Page not found".
+    relative = f"./{'' if page == st.session_state.get('_default_route') else page}?{urlencode(query)}"
+    return urljoin(st.context.url or "", relative)
+
+
+def follow(pages: dict) -> None:
+    """app.py, before st.navigation: if a lesson step asked for another page than the last run showed, switch to it
+    (ends this run). Before st.navigation, so a first run never resolves (and reports) the requested page first."""
+    ss = st.session_state
+    goto = ss.pop("_lesson_goto", None)
+    if goto and goto != ss.get("_here") and goto in pages:
+        st.switch_page(pages[goto], query_params=url_params())
+
+
+def arrived(url_path: str) -> None:
+    """app.py, after st.navigation: the page this run shows."""
+    st.session_state["_here"] = url_path
+
+
+# ---- callbacks -----------------------------------------------------------------------------------------------------
+
+
+def go(lesson_id: str, n: int, present: bool | None = None) -> None:
+    """Callback: open step n of a lesson (its settings now, its page at the top of the next run)."""
+    lesson = find(lesson_id)
+    if lesson is None:
+        return
+    n = min(max(n, 1), len(lesson.steps))
+    ss = st.session_state
+    ss["_lesson"] = {"id": lesson.id, "step": n}
+    if present is not None:
+        ss["_present"] = present
+    apply_step(lesson.step(n))
+    ss["_lesson_goto"] = lesson.step(n).page
+
+
+def _goto_page(url_path: str) -> None:
+    st.session_state["_lesson_goto"] = url_path
+
+
+def end_lesson() -> None:
+    st.session_state["_lesson"] = None
+
+
+def set_presenting(on: bool) -> None:
+    st.session_state["_present"] = on
+
+
+# ---- rendering -----------------------------------------------------------------------------------------------------
+
+
+def style() -> None:
+    st.html(PANEL_CSS + (PRESENTER_CSS if presenting() else ""))
+
+
+def notes() -> list[str]:
+    return list(st.session_state.get("_lesson_notes", []))
+
+
+def panel(current_url_path: str, titles: dict) -> None:
+    """The running lesson's step above the page: the text to read, what to look at, the question, back / next."""
+    pos = active()
+    if pos is None:
+        return
+    lesson, n = pos
+    step = lesson.step(n)
+    number = next((k for k, other in enumerate(catalogue()[0], start=1) if other.id == lesson.id), 0)
+    with st.container(border=True, key="lesson_panel"):
+        read, ask = st.columns([3, 2], gap="medium")
+        with read:
+            st.caption(f"Lesson {number} · {lesson.title} · step {n} of {len(lesson.steps)}")
+            st.markdown(f"**{step.title}.** {step.text}")
+            if step.look:
+                st.markdown(f":material/visibility: **Look:** {step.look}")
+        with ask:
+            st.markdown(f":blue[:material/forum: **Ask the class:** {step.ask}]")
+            back, nxt, end = st.columns([1, 2, 1.5])
+            back.button("", icon=":material/arrow_back:", key="lesson_prev", help="Previous step", on_click=go,
+                        args=(lesson.id, n - 1), disabled=n == 1, width="stretch")
+            nxt.button("Next", icon=":material/arrow_forward:", key="lesson_next", help="Next step", on_click=go,
+                       args=(lesson.id, n + 1), disabled=n == len(lesson.steps), width="stretch", type="primary")
+            end.button("End", icon=":material/close:", key="lesson_end", help="End the lesson", on_click=end_lesson,
+                       width="stretch")
+            if step.page != current_url_path:
+                st.button(f"Back to this step's page ({titles.get(step.page, step.page)})", icon=":material/undo:",
+                          key="lesson_return", on_click=_goto_page, args=(step.page,), width="stretch")
