@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ui.preload  # noqa: F401  (first: see ui/preload.py)
+
 import streamlit as st
 
 from lstm_core.presets import PRESETS

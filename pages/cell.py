@@ -1,5 +1,7 @@
 """Cell walkthrough: one LSTM cell at step t, with the live values on the diagram and in the equations."""
 
+import ui.preload  # noqa: F401  (first: see ui/preload.py)
+
 import streamlit as st
 
 from charts.cell import cell_diagram, unit_bars

@@ -5,6 +5,8 @@ knobs), a length sweep with the fitted decay rate and the memory half-life, trun
 gradient-flow curves, and the exact state-Jacobian norm beside the loss gradient.
 """
 
+import ui.preload  # noqa: F401  (first: see ui/preload.py)
+
 from functools import partial
 
 import numpy as np

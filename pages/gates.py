@@ -1,5 +1,7 @@
 """Gates over time: every gate, cell and hidden value as a unit × step heatmap on one shared time axis."""
 
+import ui.preload  # noqa: F401  (first: see ui/preload.py)
+
 import streamlit as st
 
 from charts.timeline import gate_heatmaps, saturation_bars, unit_lines

@@ -1,5 +1,7 @@
 """Gradient flow: the same input through an LSTM and a tanh RNN; how much gradient reaches each earlier step."""
 
+import ui.preload  # noqa: F401  (first: see ui/preload.py)
+
 import streamlit as st
 
 from charts.gradients import gradient_flow, path_factors

@@ -1,6 +1,8 @@
 """Lessons: six guided lessons for one class. Each step loads its preset and page and shows, above the page, the
 text to read aloud, what to point at and a question for the class. The lessons are files in assets/lessons/."""
 
+import ui.preload  # noqa: F401  (first: see ui/preload.py)
+
 from ui import state
 
 state.current()  # first, on every page: makes sure the router (app.py) ran

@@ -5,6 +5,8 @@ The numbers come from lstm_core.myths (through the cached ``_measured`` below); 
 
 from __future__ import annotations
 
+import ui.preload  # noqa: F401  (first: see ui/preload.py)
+
 import streamlit as st
 
 from charts import myths as charts

@@ -5,6 +5,8 @@ strip on the right; after training, one click puts the trained weights and a tas
 The loop, the session keys and the callbacks live in ui/training.py; the figures in charts/training.py.
 """
 
+import ui.preload  # noqa: F401  (first: see ui/preload.py)
+
 import itertools
 
 import streamlit as st

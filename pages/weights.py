@@ -7,6 +7,8 @@ naming the place and the fix; the previous inputs / weights are kept.
 
 from __future__ import annotations
 
+import ui.preload  # noqa: F401  (first: see ui/preload.py)
+
 import hashlib
 from functools import partial
 
