@@ -71,7 +71,7 @@ def history_gates(r: HistoryGates) -> go.Figure:
     for c, k in enumerate(GATE_ORDER, start=1):
         a, b = r.gates_a[k], r.gates_b[k]
         xs = np.repeat(units, 3).astype(float)
-        ys = np.column_stack([a, b, np.full(H, np.nan)]).ravel()
+        ys = [v for pair in zip(a.tolist(), b.tolist()) for v in (*pair, None)]  # None: a gap between the units
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=COLORS[k], width=3), showlegend=False,
                                  hoverinfo="skip", name=f"{k} gap"), row=2, col=c)
         for tag, v, sym in (("a", a, "circle"), ("b", b, "diamond")):

@@ -33,6 +33,11 @@ from .params import LSTMParams, RNNParams
 from .validate import MAX_D, MAX_T, as_float_array, check_size
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # largest file any reader accepts
+# Largest |number| the app takes from a file or a table (the readers themselves round-trip any finite float64).
+# Finite is not enough: with 1e308 every product W·x overflows float64 (NaN gates, overflow warnings, errors on the
+# pages). 1e6 is far beyond any trained network's weights and keeps every pre-activation, at most
+# (D + H + 2) · 5 · 1e6 · 1e6 with the weight-scale knob, far below float64's 1.8e308.
+MAX_ABS_VALUE = 1e6
 # Largest total *uncompressed* size of the arrays in an .npz (guards against zip bombs). An LSTM at the size
 # limits (H=256, D=64) is 329,728 float64 = 2.6 MB; int64/float64 of that size fit with room to spare.
 MAX_NPZ_UNCOMPRESSED_BYTES = 16 * 1024 * 1024
@@ -195,6 +200,30 @@ def _decode_text(data: bytes, what: str) -> str:
         return data.decode("utf-8-sig")  # a leading BOM (Excel, Notepad) is dropped
     except UnicodeDecodeError as exc:
         raise ValueError(f"{what}: not UTF-8 text (byte {exc.start} is 0x{data[exc.start]:02x})") from None
+
+
+def check_magnitude(value, what: str = "", limit: float = MAX_ABS_VALUE) -> None:
+    """Refuse numbers larger than ``limit`` in size, naming where: ``value`` is LSTMParams / RNNParams (messages use
+    the state_dict key names) or an input sequence x (T, D) (messages name the row t and the column x1…xD).
+    ``what`` prefixes the message (e.g. ".csv")."""
+    prefix = f"{what}: " if what else ""
+    if isinstance(value, (LSTMParams, RNNParams)):
+        for key, a in params_to_state_dict(value).items():
+            big = np.abs(a) > limit
+            if big.any():
+                raise ValueError(
+                    f"{prefix}{key} has {int(big.sum())} value(s) larger than {limit:g} in size (largest "
+                    f"{np.abs(a).max():g}); needs numbers within ±{limit:g}"
+                )
+        return
+    x = np.asarray(value, dtype=np.float64)
+    big = np.abs(x) > limit
+    if big.any():
+        r, c = (int(i) for i in np.argwhere(big.reshape(x.shape[0], -1))[0])
+        raise ValueError(
+            f"{prefix}row {r + 1}, column x{c + 1} is {x.reshape(x.shape[0], -1)[r, c]:g}, larger than {limit:g} in "
+            f"size ({int(big.sum())} value(s)); needs numbers within ±{limit:g}"
+        )
 
 
 # ------------------------------------------------------------------------------------------------------ npz

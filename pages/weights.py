@@ -50,13 +50,16 @@ def _frame(matrix: np.ndarray, *, row_name: str, col_prefix: str, columns=None) 
 def _table_values(df: pd.DataFrame, columns, *, where: str, row_name: str) -> np.ndarray:
     """The edited table's numbers (rows × columns), or ValueError naming the first empty / non-finite cell."""
     values = df[list(columns)].to_numpy(dtype=float, na_value=np.nan)
-    bad = ~np.isfinite(values)
+    finite = np.isfinite(values)
+    bad = ~finite | (np.abs(np.where(finite, values, 0.0)) > io.MAX_ABS_VALUE)
     if bad.any():
         r, c = np.argwhere(bad)[0]
-        what = "is empty" if np.isnan(values[r, c]) else f"is {values[r, c]} (not finite)"
+        v = values[r, c]
+        what = ("is empty" if np.isnan(v) else f"is {v} (not finite)" if not np.isfinite(v)
+                else f"is {v:g}, larger than {io.MAX_ABS_VALUE:g} in size")
         raise ValueError(
-            f"{where}: row {row_name} = {r + 1}, column {columns[c]} {what}. Type a finite number there "
-            f"({int(bad.sum())} cell(s) to fix), or press *Discard table edits*."
+            f"{where}: row {row_name} = {r + 1}, column {columns[c]} {what}. Type a number within "
+            f"±{io.MAX_ABS_VALUE:g} there ({int(bad.sum())} cell(s) to fix), or press *Discard table edits*."
         )
     return values
 
@@ -104,6 +107,7 @@ def _on_inputs_upload() -> None:
     D = lab.x.shape[1]
     try:
         x = io.inputs_from_csv_bytes(uploaded.getvalue(), expected_D=D)
+        io.check_magnitude(x, ".csv")
         lo, hi = state.LIMITS["T"]
         if not lo <= x.shape[0] <= hi:
             raise ValueError(f"it has {x.shape[0]} rows (time steps); the app shows T = {lo}…{hi} steps")
@@ -128,6 +132,7 @@ def _on_weights_upload(model: str) -> None:
     try:
         params = io.load_params(uploaded.getvalue(), uploaded.name, model=model,
                                 expected_input_size=current.input_size, expected_hidden_size=current.hidden_size)
+        io.check_magnitude(params)
     except ValueError as exc:
         ss["_wp_weights_upload_error"] = (uploaded.file_id, _file_error(uploaded.name, exc, "weights"))
         return

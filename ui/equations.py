@@ -10,6 +10,8 @@ def num(v: float, sci: bool = False) -> str:
     v = float(v)
     if v == 0:
         return "0"
+    if not np.isfinite(v):  # unreachable with validated inputs (|values| ≤ 1e6), but never a traceback
+        return r"\infty" if v > 0 else (r"-\infty" if v < 0 else r"\text{NaN}")
     if sci or not 1e-3 <= abs(v) < 1e4:
         mant, exp = f"{v:.3e}".split("e")
         return rf"{mant}\times 10^{{{int(exp)}}}"

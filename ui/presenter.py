@@ -127,7 +127,7 @@ def init(routes, default_route: str) -> None:
     notes: list[str] = []
     raw = st.query_params.get("present")
     if raw is not None and raw not in TRUE + FALSE:
-        notes.append(f"URL parameter `present={raw}` must be 1 or 0; presenter mode is off.")
+        notes.append(f"URL parameter `present={state.quote_url_value(raw)}` must be 1 or 0; presenter mode is off.")
     ss["_present"] = raw in TRUE
     lesson_id = st.query_params.get("lesson")
     if lesson_id is None:
@@ -136,7 +136,7 @@ def init(routes, default_route: str) -> None:
     lesson = find(lesson_id)
     if lesson is None:
         known = ", ".join(lesson.id for lesson in catalogue()[0]) or "none"
-        notes.append(f"URL parameter `lesson={lesson_id}` is not a lesson (lessons: {known}).")
+        notes.append(f"URL parameter `lesson={state.quote_url_value(lesson_id)}` is not a lesson (lessons: {known}).")
         ss["_lesson_notes"] = notes
         return
     n = _step_number(st.query_params.get("step", "1"), len(lesson.steps), notes)
@@ -151,11 +151,11 @@ def _step_number(raw: str, n_steps: int, notes: list[str]) -> int:
     try:
         n = int(raw)
     except ValueError:
-        notes.append(f"URL parameter `step={raw}` is not a whole number; showing step 1.")
+        notes.append(f"URL parameter `step={state.quote_url_value(raw)}` is not a whole number; showing step 1.")
         return 1
     if not 1 <= n <= n_steps:
         clamped = min(max(n, 1), n_steps)
-        notes.append(f"URL parameter `step={raw}` is outside 1–{n_steps}; showing step {clamped}.")
+        notes.append(f"URL parameter `step={state.quote_url_value(raw)}` is outside 1–{n_steps}; showing step {clamped}.")
         return clamped
     return n
 

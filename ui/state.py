@@ -64,34 +64,42 @@ def defaults() -> dict:
     return {"preset": DEFAULT_PRESET, "seed": 0, "t": 1, **preset_defaults(PRESETS[DEFAULT_PRESET])}
 
 
+def quote_url_value(raw: str) -> str:
+    """A URL value as it may appear inside the `code span` of a note: no backticks (one would end the span and let a
+    link turn the rest into live Markdown), at most 40 characters."""
+    text = str(raw).replace("`", "'")
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
 def _coerce(key: str, raw: str, notes: list[str]):
     """One URL value -> a valid setting, or None (with a note) when it cannot be read."""
+    shown = quote_url_value(raw)
     if key in TEXT_KEYS:
         valid = list(PRESETS) if key == "preset" else input_options()
         if raw in valid:
             return raw
-        notes.append(f"URL parameter `{key}={raw}` is not known; valid values: {', '.join(valid)}. Using the default.")
+        notes.append(f"URL parameter `{key}={shown}` is not known; valid values: {', '.join(valid)}. Using the default.")
         return None
     if key in BOOL_KEYS:
         if raw in ("1", "true", "True", "0", "false", "False"):
             return raw in ("1", "true", "True")
-        notes.append(f"URL parameter `{key}={raw}` must be 1 or 0. Using the default.")
+        notes.append(f"URL parameter `{key}={shown}` must be 1 or 0. Using the default.")
         return None
     try:
         value = float(raw)
         if not np.isfinite(value):
             raise ValueError
     except ValueError:
-        notes.append(f"URL parameter `{key}={raw}` is not a number. Using the default.")
+        notes.append(f"URL parameter `{key}={shown}` is not a number. Using the default.")
         return None
     lo, hi = LIMITS.get(key) or KNOB_LIMITS[key]
     if key in INT_KEYS:
         if value != int(value):
-            notes.append(f"URL parameter `{key}={raw}` must be a whole number; using {int(value)}.")
+            notes.append(f"URL parameter `{key}={shown}` must be a whole number; using {int(value)}.")
         value = int(value)
     if not lo <= value <= hi:
         clamped = min(max(value, lo), hi)
-        notes.append(f"URL parameter `{key}={raw}` is outside {lo}–{hi}; using {clamped:g}.")
+        notes.append(f"URL parameter `{key}={shown}` is outside {lo}–{hi}; using {clamped:g}.")
         value = clamped
     return value
 

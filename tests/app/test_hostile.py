@@ -184,13 +184,7 @@ def test_json_number_beyond_float64(at):
     refused(at, before, "overflow.json", "non-finite number (1e999)")
 
 
-MAX_ABS_BUG = ("bug: finite but huge values (1e308) are accepted: every product W·x overflows float64 "
-               "(RuntimeWarnings in lstm_core, an uncaught ValueError on the myths page, ui.equations.num raising on "
-               "inf on the cell page); proposed fix: io.MAX_ABS_VALUE = 1e6, io.check_magnitude called by the weights "
-               "page's uploads and tables")
 
-
-@pytest.mark.xfail(strict=True, reason=MAX_ABS_BUG)
 def test_json_weights_of_1e308(at):
     before = lab_of(at)
     big = LSTMParams(*(np.full_like(getattr(before.lstm, k), 1e308)
@@ -199,7 +193,6 @@ def test_json_weights_of_1e308(at):
     refused(at, before, "huge.json", "weight_ih_l0", "larger than 1e+06", "within ±1e+06")
 
 
-@pytest.mark.xfail(strict=True, reason=MAX_ABS_BUG)
 def test_weight_table_cell_of_1e308_is_refused(at):
     before = lab_of(at)
     key = next(e.key for e in at.data_editor if e.key.startswith("wp_lstm_") and e.key.endswith("_f_weight_hh"))
@@ -345,7 +338,6 @@ def test_csv_that_is_not_utf8(at):
     refused(at, before, "latin1.csv", "not UTF-8 text", kept="inputs")
 
 
-@pytest.mark.xfail(strict=True, reason=MAX_ABS_BUG)
 def test_csv_with_1e308(at):
     before = lab_of(at)
     upload(at, "wp_inputs_file", "huge.csv", _csv([f"{t},1e308,-1e308" for t in range(1, 7)]))
@@ -422,9 +414,6 @@ def test_code_span_helper():
 INJECTION = "x`[Click here to log in](https://evil.example)`"
 
 
-@pytest.mark.xfail(strict=True, reason="bug: ui/state._coerce and ui/presenter quote the raw URL value in a Markdown "
-                                       "code span; a backtick in the value closes it, so a shared link can put a live "
-                                       "link / image / formatting into the app's own warning")
 @pytest.mark.parametrize("key", ["preset", "input", "lesson", "present"])
 def test_url_value_cannot_inject_markdown_into_the_note(key):
     at = open_link({key: INJECTION})
