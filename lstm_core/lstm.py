@@ -201,6 +201,22 @@ def _local_derivatives(i, f, g, o, c, c_prev):
     return dc_from_dh, k_o, k_ifg
 
 
+def _total_dh(dh_tot, dz, dhl, w_hh, t: int, cut: bool, hh_scale, scratch) -> None:
+    """dh_tot[t] = ∂L/∂h_t + W_hhᵀ dz_{t+1} (no second term where the carry is cut), written in place.
+
+    Shared by the LSTM's and the RNN's BPTT loops. With ``hh_scale`` (B, rows) the recurrent term of sequence b
+    uses diag(hh_scale[b]) W_hh (see _forward_steps); ``scratch`` is a (B, rows) buffer for that product."""
+    if cut:
+        dh_tot[t] = dhl[t]
+        return
+    if hh_scale is None:
+        np.dot(dz[t + 1], w_hh, out=dh_tot[t])
+    else:
+        np.multiply(dz[t + 1], hh_scale, out=scratch)
+        np.dot(scratch, w_hh, out=dh_tot[t])
+    dh_tot[t] += dhl[t]
+
+
 def _backward_steps(dhl, f, dc_from_dh, k_o, k_ifg, w_hh, cut, hh_scale: np.ndarray | None = None):
     """The BPTT recurrence over all steps (the one place it is written); internal gate order (o, i, f, g).
 
@@ -222,15 +238,7 @@ def _backward_steps(dhl, f, dc_from_dh, k_o, k_ifg, w_hh, cut, hh_scale: np.ndar
     carry = np.empty((B, H))
     scaled_dz = None if hh_scale is None else np.empty((B, 4 * H))
     for t in range(T - 1, -1, -1):
-        if cut[t]:
-            dh_tot[t] = dhl[t]
-        else:
-            if hh_scale is None:
-                np.dot(dz[t + 1], w_hh, out=dh_tot[t])  # dh_t = ∂L/∂h_t + W_hhᵀ dz_{t+1}
-            else:
-                np.multiply(dz[t + 1], hh_scale, out=scaled_dz)
-                np.dot(scaled_dz, w_hh, out=dh_tot[t])
-            dh_tot[t] += dhl[t]
+        _total_dh(dh_tot, dz, dhl, w_hh, t, cut[t], hh_scale, scaled_dz)
         np.multiply(dh_tot[t], dc_from_dh[t], out=dc_tot[t])
         if not cut[t]:
             np.multiply(f[t + 1], dc_tot[t + 1], out=carry)  # the carousel: f_{t+1} ⊙ dc_{t+1}

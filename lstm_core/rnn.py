@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .lstm import _batched, _cuts, _freeze, _unbatch
+from .lstm import _batched, _cuts, _freeze, _total_dh, _unbatch
 from .params import RNNParams
 from .validate import check_like, check_sequence, check_state
 
@@ -93,16 +93,8 @@ def _backward_steps(dhl, local, w_hh, cut, hh_scale: np.ndarray | None = None):
     dz = np.empty((T, B, H))
     scaled_dz = None if hh_scale is None else np.empty((B, H))
     for t in range(T - 1, -1, -1):
-        if cut[t]:
-            dh_tot[t] = dhl[t]
-        else:
-            if hh_scale is None:
-                np.dot(dz[t + 1], w_hh, out=dh_tot[t])  # dh_t = ∂L/∂h_t + W_hhᵀ dz_{t+1}
-            else:
-                np.multiply(dz[t + 1], hh_scale, out=scaled_dz)
-                np.dot(scaled_dz, w_hh, out=dh_tot[t])
-            dh_tot[t] += dhl[t]
-        np.multiply(dh_tot[t], local[t], out=dz[t])
+        _total_dh(dh_tot, dz, dhl, w_hh, t, cut[t], hh_scale, scaled_dz)  # dh_t = ∂L/∂h_t + W_hhᵀ dz_{t+1}
+        np.multiply(dh_tot[t], local[t], out=dz[t])  # dz_t = dh_t ⊙ (1 − h_t²)
     return dh_tot, dz
 
 
