@@ -220,7 +220,8 @@ def inputs_section() -> None:
             preview = _table_values(edited, columns, where="", row_name="t")
         except ValueError:
             preview = lab.x  # the error is reported when applying; the chart keeps the applied inputs
-        widgets.chart(input_lines(preview), key="wp_input_lines", filename=f"inputs_T{T}_D{D}")
+        widgets.content_chart("input_lines", lambda: input_lines(preview), preview, key="wp_input_lines",
+                              filename=f"inputs_T{T}_D{D}")
         st.caption("Each line is one input channel x_j over the steps t = 1…T"
                    + (" (showing the table as edited, not applied yet)." if changed else "."))
 
@@ -271,10 +272,10 @@ with overview:
     elif model == "lstm":
         st.caption("PyTorch layout: the rows of weight_ih (4H × D) and weight_hh (4H × H) are stacked in the gate "
                    "order i, f, g, o; here each gate's block is one panel. Red is positive, blue negative.")
-        widgets.chart(gate_weight_heatmaps(lab.lstm, "weight_ih"), key="wp_overview_ih",
-                      filename=f"lstm_weight_ih_D{D}_H{H}")
-        widgets.chart(gate_weight_heatmaps(lab.lstm, "weight_hh"), key="wp_overview_hh",
-                      filename=f"lstm_weight_hh_H{H}")
+        widgets.content_chart("gate_weights_ih", lambda: gate_weight_heatmaps(lab.lstm, "weight_ih"), lab.lstm,
+                              key="wp_overview_ih", filename=f"lstm_weight_ih_D{D}_H{H}")
+        widgets.content_chart("gate_weights_hh", lambda: gate_weight_heatmaps(lab.lstm, "weight_hh"), lab.lstm,
+                              key="wp_overview_hh", filename=f"lstm_weight_hh_H{H}")
     else:
         st.caption("The tanh RNN has one block per matrix: weight_ih (H × D) and weight_hh (H × H).")
         o1, o2 = st.columns(2)
@@ -314,9 +315,10 @@ def _block_editors(params, gate: str | None, tag: str) -> tuple[dict, int]:
                 shown = _table_values(df, cols, where="", row_name="unit")
             except ValueError:
                 shown = matrix
-            fig = weight_heatmap(shown, title=f"{symbol} · {part} ({shape.split(' = ')[1]})", x_label=col_what,
-                                 y_label="unit")
-            widgets.chart(fig, key=f"wp_{tag}_{name}_map", filename=f"{model}_{name}_{gate or 'all'}_D{D}_H{H}")
+            title = f"{symbol} · {part} ({shape.split(' = ')[1]})"
+            widgets.content_chart(
+                "weight_heatmap", lambda: weight_heatmap(shown, title=title, x_label=col_what, y_label="unit"),
+                shown, title, col_what, key=f"wp_{tag}_{name}_map", filename=f"{model}_{name}_{gate or 'all'}_D{D}_H{H}")
     b_ih, b_hh = block("bias_ih"), block("bias_hh")
     bias_symbol = f"b_{gate}" if gate else "b"
     t, f = st.columns([1, 1])
@@ -334,9 +336,10 @@ def _block_editors(params, gate: str | None, tag: str) -> tuple[dict, int]:
             shown = _table_values(df, ["b_ih", "b_hh"], where="", row_name="unit")
         except ValueError:
             shown = np.column_stack([b_ih, b_hh])
-        fig = weight_heatmap(shown, title=f"{bias_symbol}: b_ih and b_hh (H × 2)", x_label="1 = b_ih, 2 = b_hh",
-                             y_label="unit")
-        widgets.chart(fig, key=f"wp_{tag}_bias_map", filename=f"{model}_bias_{gate or 'all'}_H{H}")
+        title = f"{bias_symbol}: b_ih and b_hh (H × 2)"
+        widgets.content_chart(
+            "weight_heatmap", lambda: weight_heatmap(shown, title=title, x_label="1 = b_ih, 2 = b_hh", y_label="unit"),
+            shown, title, "bias", key=f"wp_{tag}_bias_map", filename=f"{model}_bias_{gate or 'all'}_H{H}")
     return edited, changed
 
 

@@ -37,6 +37,13 @@ def cached_chart(lab: state.Lab, name: str, build, *, step: int | None = None, e
     return chart(fig, key=key, filename=filename)
 
 
+def content_chart(name: str, build, *parts, key: str, filename: str):
+    """Show ``build()`` through the figure cache, keyed by ``parts`` (the arrays and labels the figure is made of):
+    for figures that depend on something other than the lab, e.g. a table being edited."""
+    fig = figures.cached(name, figures.content_key(*parts), lambda _: build())
+    return chart(fig, key=key, filename=filename)
+
+
 def csv_download(lab: state.Lab, model: str = "lstm", *, key: str) -> None:
     """Download the tidy (step, batch, unit, quantity, value) CSV of the current traces and gradients."""
     rows = lab.T * (lab.lstm.hidden_size * (13 if model == "lstm" else 3) + 2 * lab.x.shape[1])
