@@ -46,7 +46,7 @@ with left:
     c1, c2 = st.columns(2)
     optimizer = c1.selectbox("Optimizer", OPTIMIZERS, key="tr_optimizer", disabled=training,
                              format_func={"adam": "Adam", "sgd": "SGD + mom."}.get)
-    lr = c2.number_input("Learning rate", 0.0, 1.0, 5e-3, step=1e-3, format="%.4f", key="tr_lr", disabled=training)
+    lr = c2.number_input("Learning rate", 0.0, 1.0, 5e-3, step=1e-3, format="%g", key="tr_lr", disabled=training)
     fb_on = st.toggle("Set the LSTM's initial forget-gate bias", True, key="tr_fb_on", disabled=training,
                       help="On: every LSTM unit starts with this total forget bias b_f (σ(4) ≈ 0.98: remember). "
                            "Off: PyTorch's random initialisation (b_f ≈ 0, f ≈ 0.5: forget half at every step).")
