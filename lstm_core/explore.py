@@ -222,7 +222,7 @@ def length_sweep(
         tr = _lstm.lstm_forward(params, x)
         b = lambda a: a[:, None]  # noqa: E731  (T, 1, H): one trace, broadcast over the losses
         f, c = b(tr.f), b(tr.c)
-        c_prev = np.concatenate([tr.c0[None, None], c[:-1]], axis=0)
+        c_prev = b(tr.c_prev())
         local = _lstm._local_derivatives(b(tr.i), f, b(tr.g), b(tr.o), c, c_prev)
         _, _, w_hh, _ = _lstm._internal_weights(params)
 
@@ -382,7 +382,7 @@ def _lstm_cells(s: dict, forget_biases: np.ndarray, radii: np.ndarray, u: np.nda
     zeros = np.zeros((B, H))
     gates, c, _ = _lstm._forward_steps(xproj, s["w_hh_t"], zeros, zeros, hh_scale=scale)
     o, i, f, g = (gates[:, :, k * H:(k + 1) * H] for k in range(4))
-    c_prev = np.concatenate([zeros[None], c[:-1]], axis=0)
+    c_prev = _lstm.previous_states(zeros, c)
     local = _lstm._local_derivatives(i, f, g, o, c, c_prev)
     T = c.shape[0]
     dhl = np.zeros((T, 1, H))

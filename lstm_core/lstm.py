@@ -58,6 +58,12 @@ def _cuts(T: int, truncate: int | None) -> list[bool]:
     return [(T - 1 - t) % truncate == 0 for t in range(T)]
 
 
+def previous_states(initial: np.ndarray, states: np.ndarray) -> np.ndarray:
+    """The state before every step: [s_0, s_1, …, s_{T−2}] with s_0 = ``initial`` (H,) | (B, H) and ``states`` the
+    states after each step (T, H) | (T, B, H); the result has the shape of ``states``."""
+    return np.concatenate([initial[None], states[:-1]], axis=0)
+
+
 def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """σ(z) = 1 / (1 + e^{−z}), exact to rounding for every float64 z.
 
@@ -103,11 +109,11 @@ class LSTMTrace:
 
     def c_prev(self) -> np.ndarray:
         """c_{t−1} for every step (c0 first), same shape as c."""
-        return np.concatenate([self.c0[None], self.c[:-1]], axis=0)
+        return previous_states(self.c0, self.c)
 
     def h_prev(self) -> np.ndarray:
         """h_{t−1} for every step (h0 first), same shape as h."""
-        return np.concatenate([self.h0[None], self.h[:-1]], axis=0)
+        return previous_states(self.h0, self.h)
 
 
 @dataclass(frozen=True, eq=False)
@@ -315,8 +321,7 @@ def lstm_backward(params: LSTMParams, trace: LSTMTrace, dh, *, truncate: int | N
     b = lambda a: _batched(a, batched)  # noqa: E731  (T, B, ·) views
     dhl = b(dh_loss)
     x, i, f, g, o, c = b(trace.x), b(trace.i), b(trace.f), b(trace.g), b(trace.o), b(trace.c)
-    h_prev = np.concatenate([b(trace.h0)[None], b(trace.h)[:-1]], axis=0)
-    c_prev = np.concatenate([b(trace.c0)[None], c[:-1]], axis=0)
+    h_prev, c_prev = b(trace.h_prev()), b(trace.c_prev())
     T, B, _ = c.shape
     cut = _cuts(T, truncate)
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .lstm import _batched, _cuts, _freeze, _total_dh, _unbatch
+from .lstm import _batched, _cuts, _freeze, _total_dh, _unbatch, previous_states
 from .params import RNNParams
 from .validate import check_like, check_sequence, check_state
 
@@ -41,6 +41,10 @@ class RNNTrace:
     @property
     def hidden_size(self) -> int:
         return self.h.shape[-1]
+
+    def h_prev(self) -> np.ndarray:
+        """h_{t−1} for every step (h0 first), same shape as h."""
+        return previous_states(self.h0, self.h)
 
 
 @dataclass(frozen=True, eq=False)
@@ -134,7 +138,7 @@ def rnn_backward(params: RNNParams, trace: RNNTrace, dh, *, truncate: int | None
     batched = trace.batched
     dhl, x, hb = _batched(dh_loss, batched), _batched(trace.x, batched), _batched(trace.h, batched)
     T, B, _ = hb.shape
-    h_prev = np.concatenate([_batched(trace.h0, batched)[None], hb[:-1]], axis=0)
+    h_prev = _batched(trace.h_prev(), batched)
     local = 1.0 - hb * hb  # tanh'(z_t) = 1 − h_t²
     cut = _cuts(T, truncate)
 
