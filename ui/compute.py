@@ -40,86 +40,77 @@ def apply_knobs(lstm: LSTMParams, rnn: RNNParams, *, forget_bias=None, spectral_
 
 
 @dataclass(frozen=True)
-class LSTMRun:
-    trace: LSTMTrace
-    grads: LSTMGrads
+class Run:
+    """One model's forward + BPTT on the lab's input under its loss."""
+
+    trace: LSTMTrace | RNNTrace
+    grads: LSTMGrads | RNNGrads
     loss_value: float
     dh_direct: np.ndarray  # the loss's own ∂L/∂h_t, (T, H)
-    norms: dict  # 'dh', 'dc': (T,)
+    norms: dict  # 'dh' (and 'dc' for the LSTM): (T,)
 
 
-@dataclass(frozen=True)
-class RNNRun:
-    trace: RNNTrace
-    grads: RNNGrads
-    loss_value: float
-    dh_direct: np.ndarray
-    norms: dict  # 'dh': (T,)
+MODELS = {"lstm": (LSTMParams, lstm_forward, lstm_backward), "rnn": (RNNParams, rnn_forward, rnn_backward)}
 
 
 def _arrays(p) -> tuple:
     return p.weight_ih, p.weight_hh, p.bias_ih, p.bias_hh
 
 
-@st.cache_data(**CACHE)
-def _lstm_run(w_ih, w_hh, b_ih, b_hh, x, loss: str, loss_items: tuple) -> LSTMRun:
-    p = LSTMParams(w_ih, w_hh, b_ih, b_hh)
-    trace = lstm_forward(p, x)
-    value, dh = losses.make_loss(loss, **dict(loss_items))(trace.h)
-    grads = lstm_backward(p, trace, dh)
-    return LSTMRun(trace, grads, float(value), dh, analysis.grad_norms(grads))
+def _inputs(lab, model: str) -> tuple:
+    """The cache key of a model's run: its weights, the input, the loss and its options."""
+    return (*_arrays(lab.lstm if model == "lstm" else lab.rnn), lab.x, lab.loss,
+            tuple(sorted(lab.loss_kwargs.items())))
 
 
 @st.cache_data(**CACHE)
-def _rnn_run(w_ih, w_hh, b_ih, b_hh, x, loss: str, loss_items: tuple) -> RNNRun:
-    p = RNNParams(w_ih, w_hh, b_ih, b_hh)
-    trace = rnn_forward(p, x)
+def _run(model: str, w_ih, w_hh, b_ih, b_hh, x, loss: str, loss_items: tuple) -> Run:
+    params_type, forward, backward = MODELS[model]
+    p = params_type(w_ih, w_hh, b_ih, b_hh)
+    trace = forward(p, x)
     value, dh = losses.make_loss(loss, **dict(loss_items))(trace.h)
-    grads = rnn_backward(p, trace, dh)
-    return RNNRun(trace, grads, float(value), dh, analysis.grad_norms(grads))
+    grads = backward(p, trace, dh)
+    return Run(trace, grads, float(value), dh, analysis.grad_norms(grads))
 
 
-def lstm_run(lab) -> LSTMRun:
+def lstm_run(lab) -> Run:
     """Forward + BPTT of the lab's LSTM on its input, under its loss (cached by content)."""
-    return _lstm_run(*_arrays(lab.lstm), lab.x, lab.loss, tuple(sorted(lab.loss_kwargs.items())))
+    return _run("lstm", *_inputs(lab, "lstm"))
 
 
-def rnn_run(lab) -> RNNRun:
+def rnn_run(lab) -> Run:
     """Forward + BPTT of the lab's tanh RNN on the same input and loss."""
-    return _rnn_run(*_arrays(lab.rnn), lab.x, lab.loss, tuple(sorted(lab.loss_kwargs.items())))
+    return _run("rnn", *_inputs(lab, "rnn"))
 
 
 @st.cache_data(**CACHE)
-def _csv(w_ih, w_hh, b_ih, b_hh, x, loss, loss_items, model: str) -> bytes:
-    run = (_lstm_run if model == "lstm" else _rnn_run)(w_ih, w_hh, b_ih, b_hh, x, loss, loss_items)
+def _csv(model: str, *inputs) -> bytes:
+    run = _run(model, *inputs)
     frame: pd.DataFrame = to_frame(run.trace, run.grads)
     return frame.to_csv(index=False).encode("utf-8")
 
 
 def traces_csv(lab, model: str = "lstm") -> bytes:
     """The tidy (step, batch, unit, quantity, value) CSV of a model's trace and gradients."""
-    p = lab.lstm if model == "lstm" else lab.rnn
-    return _csv(*_arrays(p), lab.x, lab.loss, tuple(sorted(lab.loss_kwargs.items())), model)
+    return _csv(model, *_inputs(lab, model))
 
 
 @st.cache_data(**CACHE)
-def _preactivations(w_ih, w_hh, b_ih, b_hh, x, loss, loss_items) -> dict:
-    run = _lstm_run(w_ih, w_hh, b_ih, b_hh, x, loss, loss_items)
-    return lstm_preactivations(LSTMParams(w_ih, w_hh, b_ih, b_hh), run.trace)
+def _preactivations(*inputs) -> dict:
+    return lstm_preactivations(LSTMParams(*inputs[:4]), _run("lstm", *inputs).trace)
 
 
 def preactivations(lab) -> dict:
     """Gate pre-activations z of the lab's LSTM, {'i','f','g','o'} -> (T, H)."""
-    return _preactivations(*_arrays(lab.lstm), lab.x, lab.loss, tuple(sorted(lab.loss_kwargs.items())))
+    return _preactivations(*_inputs(lab, "lstm"))
 
 
 @st.cache_data(**CACHE)
-def _path_factors(lw_ih, lw_hh, lb_ih, lb_hh, rw_ih, rw_hh, rb_ih, rb_hh, x, loss, loss_items):
-    lrun = _lstm_run(lw_ih, lw_hh, lb_ih, lb_hh, x, loss, loss_items)
-    rrun = _rnn_run(rw_ih, rw_hh, rb_ih, rb_hh, x, loss, loss_items)
-    return analysis.carousel_factor(lrun.trace), analysis.rnn_path_factor(RNNParams(rw_ih, rw_hh, rb_ih, rb_hh), rrun.trace)
+def _path_factors(lstm_inputs: tuple, rnn_inputs: tuple):
+    lrun, rrun = _run("lstm", *lstm_inputs), _run("rnn", *rnn_inputs)
+    return analysis.carousel_factor(lrun.trace), analysis.rnn_path_factor(RNNParams(*rnn_inputs[:4]), rrun.trace)
 
 
 def path_factors(lab):
     """(LSTM carousel factor ∏f (T, H), RNN ‖∏ W_hhᵀ diag(1−h²)‖ (T,)) for the lab."""
-    return _path_factors(*_arrays(lab.lstm), *_arrays(lab.rnn), lab.x, lab.loss, tuple(sorted(lab.loss_kwargs.items())))
+    return _path_factors(_inputs(lab, "lstm"), _inputs(lab, "rnn"))
