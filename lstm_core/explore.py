@@ -219,16 +219,13 @@ def length_sweep(
     u = probe_direction(H)
 
     if model == "lstm":
-        tr = _lstm.lstm_forward(params, x)
-        b = lambda a: a[:, None]  # noqa: E731  (T, 1, H): one trace, broadcast over the losses
-        f, c = b(tr.f), b(tr.c)
-        c_prev = b(tr.c_prev())
-        local = _lstm._local_derivatives(b(tr.i), f, b(tr.g), b(tr.o), c, c_prev)
+        F = _lstm._forward_columns(_lstm.lstm_forward(params, x))  # batch 1: broadcast over the losses
         _, _, w_hh, _ = _lstm._internal_weights(params)
+        w_hh_t = np.ascontiguousarray(w_hh.T)
 
         def first_grads(dhl, cut):
-            _, dc_tot, _ = _lstm._backward_steps(dhl, f[:len(cut)], *(a[:len(cut)] for a in local), w_hh, cut)
-            return dc_tot[0]  # dL/dc_1, (K, H)
+            E = _lstm._bptt(F, dhl.transpose(0, 2, 1), w_hh_t, cut)
+            return E[0, 4 * H:5 * H].T  # dL/dc_1, (K, H)
     else:
         tr = _rnn.rnn_forward(params, x)
         local = (1.0 - tr.h * tr.h)[:, None]  # (T, 1, H)
@@ -360,14 +357,14 @@ def _radius_factors(radii: np.ndarray, rho: np.ndarray) -> np.ndarray:
 def _lstm_setup(base: LSTMParams, x: np.ndarray) -> dict:
     H = base.hidden_size
     _, w_ih, w_hh, bias = _lstm._internal_weights(base)  # internal order o, i, f, g
-    f_rows = slice(2 * H, 3 * H)  # the forget block in the internal order
+    signs = _lstm._sigmoid_signs(H)  # the forward loop takes −z on the sigmoid rows (see lstm._forward_steps)
     return dict(
         H=H,
-        xproj=x @ w_ih.T,  # (T, 4H), shared by every cell
-        bias=bias,  # (4H,)
-        f_rows=f_rows,
-        w_hh_t=np.ascontiguousarray(w_hh.T),  # (H, 4H), unscaled
-        w_hh=w_hh,  # (4H, H)
+        xproj=(x @ w_ih.T).T * signs,  # (4H, T), shared by every cell, sigmoid rows negated
+        bias=bias[:, None] * signs,  # (4H, 1), likewise
+        f_rows=slice(2 * H, 3 * H),  # the forget block in the internal order
+        w_hh_signed=w_hh * signs,  # (4H, H) for the forward loop
+        w_hh_t=np.ascontiguousarray(w_hh.T),  # (H, 4H), unscaled, for the backward loop
         rho=_block_radii(w_hh, 4),  # per internal block
     )
 
@@ -375,20 +372,19 @@ def _lstm_setup(base: LSTMParams, x: np.ndarray) -> dict:
 def _lstm_cells(s: dict, forget_biases: np.ndarray, radii: np.ndarray, u: np.ndarray):
     """‖dL/dc_1‖ and ‖dL/dc_T‖ of a chunk of cells, (B,) each, in one batched forward + backward pass."""
     H, B = s["H"], forget_biases.size
-    bias = np.repeat(s["bias"][None], B, axis=0)  # (B, 4H): per-cell bias, as with_forget_bias sets it
-    bias[:, s["f_rows"]] = forget_biases[:, None]  # b_ih_f = b_f, b_hh_f = 0
-    xproj = s["xproj"][:, None, :] + bias  # (T, B, 4H)
-    scale = np.repeat(_radius_factors(radii, s["rho"]), H, axis=1)  # (B, 4H)
-    zeros = np.zeros((B, H))
-    gates, c, _ = _lstm._forward_steps(xproj, s["w_hh_t"], zeros, zeros, hh_scale=scale)
-    o, i, f, g = (gates[:, :, k * H:(k + 1) * H] for k in range(4))
-    c_prev = _lstm.previous_states(zeros, c)
-    local = _lstm._local_derivatives(i, f, g, o, c, c_prev)
-    T = c.shape[0]
-    dhl = np.zeros((T, 1, H))
-    dhl[-1, 0] = u
-    _, dc_tot, _ = _lstm._backward_steps(dhl, f, *local, s["w_hh"], _lstm._cuts(T, None), hh_scale=scale)
-    return unit_norms(dc_tot[0]), unit_norms(dc_tot[-1])
+    T = s["xproj"].shape[1]
+    bias = np.repeat(s["bias"], B, axis=1)  # (4H, B): per-cell bias, as with_forget_bias sets it
+    bias[s["f_rows"]] = -forget_biases  # b_ih_f = b_f, b_hh_f = 0 (negated, as the sigmoid rows are)
+    F = _lstm._forward_buffer(T, B, H, 0)  # no input rows: the input projection is filled in instead
+    F[:T, :4 * H] = s["xproj"].T[:, :, None] + bias  # (T, 4H, B)
+    F[0, 4 * H:6 * H] = 0.0  # c0 = h0 = 0
+    scale = np.repeat(_radius_factors(radii, s["rho"]), H, axis=1).T  # (4H, B)
+    _lstm._forward_steps(F, s["w_hh_signed"], H, hh_scale=scale)
+    dhl = np.zeros((T, H, 1))
+    dhl[-1, :, 0] = u
+    E = _lstm._bptt(F, dhl, s["w_hh_t"], _lstm._cuts(T, None), hh_scale=scale)
+    dc = E[:, 4 * H:5 * H]
+    return unit_norms(dc[0].T), unit_norms(dc[-1].T)
 
 
 def _rnn_setup(base: RNNParams, x: np.ndarray) -> dict:

@@ -13,11 +13,24 @@ BPTT, with both carries zero after the last step:
     dz_g = dc_t ⊙ i_t ⊙ (1−g_t²)       dz_o = dh_t ⊙ tanh(c_t) ⊙ o_t(1−o_t)
     dW_ih = Σ dz_t x_tᵀ   dW_hh = Σ dz_t h_{t−1}ᵀ   db_ih = db_hh = Σ dz_t   dx_t = W_ihᵀ dz_t
 
-Implementation notes (speed without hiding the maths): inside the loops the gate rows are kept in the order
-(o, i, f, g) so that the three sigmoid gates are one contiguous block and, in backward, the three gates driven by
-dc_t are one contiguous block too. The trace exposes them by name, and parameter gradients are returned in
-PyTorch's (i, f, g, o) layout. All x_t are projected through W_ih in one matmul before the loop; each step does one
-matmul for all four gates and writes into preallocated arrays; parameter gradients are single matmuls after it.
+Implementation notes (speed without hiding the maths): the loops work in a "column layout", batch axis last, so that
+every block of one step (a gate, c, h) is one contiguous run of memory and every NumPy call in the loops works on
+contiguous data. The forward pass writes everything into ONE buffer F of shape (T+1, 6H+D+1, B); slab t holds
+
+    rows [0, 4H)      the gates of step t after their nonlinearity, internal order (o, i, f, g)
+    rows [4H, 5H)     c_{t−1}      (slab 0: c0; slab T: c_{T−1})
+    rows [5H, 6H)     h_{t−1}      (slab 0: h0; slab T: h_{T−1})
+    rows [6H, 6H+D)   x_t
+    row  6H+D         1
+
+so that one matmul [W_hh | W_ih | b] · F[t, 5H:] gives all four gates' pre-activations (inputs, bias and recurrence at
+once), [i; f] ⊙ [g; c_{t−1}] is one multiply, and c_{t−1}, h_{t−1} of every step are views, not copies. The three
+sigmoid gates (o, i, f) are one contiguous block, computed as 1 / (1 + e^{−z}) on rows whose weights were negated
+once (exact). BPTT writes into one buffer E (T, 6H, B): rows [0, 4H) dz_t (o, i, f, g), [4H, 5H) dc_t, [5H, 6H) dh_t,
+each first holding the local factor it is multiplied by, so every step is a few in-place products. Parameter
+gradients are single matmuls after the loop (the row of ones in F gives the bias gradient in the same matmul). The
+trace and the gradients expose these buffers by name, as read-only (T, B, ·) views, and parameter gradients come back
+in PyTorch's (i, f, g, o) layout. Fewer, larger allocations also matter: fresh memory costs page faults.
 """
 
 from __future__ import annotations
@@ -26,6 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import buffers
 from .params import LSTMParams
 from .validate import check_like, check_sequence, check_state
 
@@ -107,6 +121,13 @@ class LSTMTrace:
     def hidden_size(self) -> int:
         return self.h.shape[-1]
 
+    def __getstate__(self) -> dict:
+        """Pickle (st.cache_data, copy) the fields only, not the forward buffer behind them (see _trace_of): it is an
+        implementation detail and would double the size. An unpickled trace is backpropagated like a hand-built one."""
+        state = dict(self.__dict__)
+        state.pop("_columns", None)
+        return state
+
     def c_prev(self) -> np.ndarray:
         """c_{t−1} for every step (c0 first), same shape as c."""
         return previous_states(self.c0, self.c)
@@ -139,119 +160,173 @@ def _internal_weights(params: LSTMParams):
     return rows, params.weight_ih[rows], params.weight_hh[rows], (params.bias_ih + params.bias_hh)[rows]
 
 
-def _forward_steps(xproj: np.ndarray, w_hh_t: np.ndarray, h_init: np.ndarray, c_init: np.ndarray,
-                   hh_scale: np.ndarray | None = None):
-    """The LSTM recurrence over all steps: the one place in the core where it is written.
+def _sigmoid_signs(H: int) -> np.ndarray:
+    """(4H, 1): −1 on the sigmoid rows (o, i, f) and +1 on g, internal order. Multiplying weights (or an input
+    projection) by it is exact and makes the forward loop compute −z for the sigmoid gates (see _forward_steps)."""
+    signs = np.ones((4 * H, 1))
+    signs[:3 * H] = -1.0
+    return signs
 
-    Internal gate order (o, i, f, g) throughout.
-        xproj    (T, B, 4H)  W_ih x_t + b_ih + b_hh of every step (a per-sequence bias is simply part of it)
-        w_hh_t   (H, 4H)     W_hhᵀ
-        h_init, c_init (B, H)
-        hh_scale None, or (B, 4H): per-sequence factors on the recurrent term,
-                 z_t = xproj_t + (h_{t−1} W_hhᵀ) ⊙ hh_scale, i.e. sequence b runs with the row-scaled weights
-                 diag(hh_scale[b]) W_hh. explore.phase_grid uses it to give every grid cell its own spectral radius
-                 with one shared matmul per step; the public API passes None (no extra multiply).
-    Returns gates (T, B, 4H) after their nonlinearity, cell (T, B, H), hid (T, B, H).
+
+def _forward_buffer(T: int, B: int, H: int, D: int) -> np.ndarray:
+    """The forward buffer F (T+1, 6H+D+1, B) of the module docstring, with the row of ones set and the rows no step
+    reads or writes (the last slab's gates and inputs) zeroed; the caller fills x_t (or the input projection), h0, c0."""
+    F = buffers.empty((T + 1, 6 * H + D + 1, B))
+    F[T, :4 * H] = 0.0
+    F[T, 6 * H:] = 0.0
+    F[:T, 6 * H + D] = 1.0
+    return F
+
+
+def _forward_steps(F: np.ndarray, w: np.ndarray, H: int, hh_scale: np.ndarray | None = None) -> None:
+    """The LSTM recurrence over all steps, in place in F (module docstring): the one place in the core where it is
+    written. Internal gate order (o, i, f, g); the sigmoid rows of ``w`` (and of a pre-filled projection) are negated.
+
+        F         (T+1, 6H+D+1, B); on entry F[0] holds c0, h0 and F[t] x_t and 1; on return every gate, c and h.
+        w         hh_scale None: the augmented weights [W_hh | W_ih | b_ih + b_hh] (4H, H+D+1), so that
+                  z_t = w · F[t, 5H:] = w · [h_{t−1}; x_t; 1] is one matmul.
+                  hh_scale given: W_hh (4H, H) alone, and on entry F[t, :4H] holds the input projection of every
+                  step (a per-sequence bias is simply part of it); z_t = F[t, :4H] + (W_hh h_{t−1}) ⊙ hh_scale.
+        hh_scale  None, or (4H, B): per-sequence factors on the recurrent term, i.e. sequence b runs with the
+                  row-scaled weights diag(hh_scale[:, b]) W_hh. explore.phase_grid uses it to give every grid cell its
+                  own spectral radius with one shared matmul per step; the public API passes None.
+    σ(z) = 1 / (1 + e^{−z}) is computed from −z as exp, +1, reciprocal; e^{−z} overflowing to inf for z < −709 gives
+    σ's correctly rounded 0, so that overflow warning (and only it) is silenced.
     """
-    T, B, H4 = xproj.shape
-    H = H4 // 4
-    gates = np.empty((T, B, H4))  # internal order o, i, f, g; after the nonlinearity
-    cell = np.empty((T, B, H))
-    hid = np.empty((T, B, H))
-    tanh_c = np.empty((B, H))
-    ig = np.empty((B, H))
-    h_prev, c_prev = h_init, c_init
-    H3 = 3 * H
-    # The sigmoid rows (o, i, f) are negated once here (exact), so each step computes σ(z) = 1 / (1 + e^{−z}) as
-    # exp, +1, reciprocal on −z directly; e^{−z} overflowing to inf for z < −709 gives σ's correctly rounded 0.
-    w_hh_t = w_hh_t.copy()
-    w_hh_t[:, :H3] *= -1.0
-    xproj = xproj.copy()
-    xproj[:, :, :H3] *= -1.0
+    T, B = F.shape[0] - 1, F.shape[2]
+    H3, H4, H5, H6 = 3 * H, 4 * H, 5 * H, 6 * H
+    prod = np.empty((2 * H, B))
+    tanh_c = np.empty((H, B))
+    rec = None if hh_scale is None else np.empty((H4, B))
     with np.errstate(over="ignore"):
         for t in range(T):
-            z = gates[t]  # (B, 4H), pre-activation first (−z for o, i, f), then activated in place
-            np.dot(h_prev, w_hh_t, out=z)
-            if hh_scale is not None:
-                z *= hh_scale
-            z += xproj[t]
-            s = z[:, :H3]
+            slab, nxt = F[t], F[t + 1]
+            z = slab[:H4]  # pre-activations (−z for o, i, f), then activated in place
+            if hh_scale is None:
+                np.dot(w, slab[H5:], out=z)
+            else:
+                np.dot(w, slab[H5:H6], out=rec)
+                rec *= hh_scale
+                z += rec
+            s = z[:H3]
             np.exp(s, out=s)
             s += 1.0
             np.reciprocal(s, out=s)  # o, i, f = σ(z)
-            np.tanh(z[:, H3:], out=z[:, H3:])  # g
-            o, i, f, g = z[:, :H], z[:, H:2 * H], z[:, 2 * H:H3], z[:, H3:]
-            np.multiply(f, c_prev, out=cell[t])  # c_t = f ⊙ c_{t−1} + i ⊙ g
-            np.multiply(i, g, out=ig)
-            cell[t] += ig
-            np.tanh(cell[t], out=tanh_c)
-            np.multiply(o, tanh_c, out=hid[t])  # h_t = o ⊙ tanh(c_t)
-            h_prev, c_prev = hid[t], cell[t]
-    return gates, cell, hid
+            np.tanh(z[H3:], out=z[H3:])  # g
+            np.multiply(slab[H:H3], slab[H3:H5], out=prod)  # [i ⊙ g; f ⊙ c_{t−1}]
+            np.add(prod[:H], prod[H:], out=nxt[H4:H5])  # c_t
+            np.tanh(nxt[H4:H5], out=tanh_c)
+            np.multiply(z[:H], tanh_c, out=nxt[H5:H6])  # h_t = o ⊙ tanh(c_t)
 
 
-def _local_derivatives(i, f, g, o, c, c_prev):
-    """Per-step local derivatives for BPTT, vectorised over all steps; every argument (T, B, H).
+def _local_derivatives(F: np.ndarray, out: np.ndarray, H: int) -> None:
+    """The local factors of BPTT for the first T = out.shape[0] steps of forward buffer F (batch B), written into
+    out[:, :5H] (T, ≥5H, B), vectorised over all steps:
 
-    Returns dc_from_dh = o ⊙ (1 − tanh² c_t) (T, B, H), k_o (T, B, H) with dz_o = dh_t ⊙ k_o, and
-    k_ifg (T, B, 3, H) with dz_{i,f,g} = dc_t ⊙ k_ifg.
+        rows [0, 4H)   k_o = tanh c_t ⊙ o(1−o), k_i = g ⊙ i(1−i), k_f = c_{t−1} ⊙ f(1−f), k_g = i ⊙ (1−g²), so that
+                       dz_o = dh_t ⊙ k_o and dz_{i,f,g} = dc_t ⊙ k_{i,f,g}
+        rows [4H, 5H)  ∂h_t/∂c_t = o ⊙ (1 − tanh² c_t)
     """
-    T, B, H = c.shape
-    tanh_c = np.tanh(c)
-    dc_from_dh = o * (1.0 - tanh_c * tanh_c)  # ∂c-path of h_t = o ⊙ tanh(c_t)
-    k_o = tanh_c * o * (1.0 - o)  # dz_o = dh_t ⊙ k_o
-    k_ifg = np.empty((T, B, 3, H))  # dz_{i,f,g} = dc_t ⊙ k_ifg
-    np.multiply(g, i * (1.0 - i), out=k_ifg[:, :, 0])
-    np.multiply(c_prev, f * (1.0 - f), out=k_ifg[:, :, 1])
-    np.multiply(i, 1.0 - g * g, out=k_ifg[:, :, 2])
-    return dc_from_dh, k_o, k_ifg
+    T = out.shape[0]
+    H2, H3, H4, H5 = 2 * H, 3 * H, 4 * H, 5 * H
+    gates = F[:T, :H4]
+    o, i, g = gates[:, :H], gates[:, H:H2], gates[:, H3:]
+    k, dcd = out[:, :H4], out[:, H4:H5]
+    np.tanh(F[1:T + 1, H4:H5], out=dcd)  # tanh c_t, for now
+    np.subtract(1.0, gates[:, :H3], out=k[:, :H3])
+    k[:, :H3] *= gates[:, :H3]  # σ' = σ(1−σ) of o, i, f
+    k[:, :H] *= dcd  # k_o
+    k[:, H:H2] *= g  # k_i
+    k[:, H2:H3] *= F[:T, H4:H5]  # k_f, with c_{t−1}
+    kg = k[:, H3:]
+    np.multiply(g, g, out=kg)
+    np.subtract(1.0, kg, out=kg)
+    kg *= i  # k_g
+    np.multiply(dcd, dcd, out=dcd)
+    np.subtract(1.0, dcd, out=dcd)
+    dcd *= o  # ∂h_t/∂c_t
 
 
-def _total_dh(dh_tot, dz, dhl, w_hh, t: int, cut: bool, hh_scale, scratch) -> None:
-    """dh_tot[t] = ∂L/∂h_t + W_hhᵀ dz_{t+1} (no second term where the carry is cut), written in place.
+def _backward_steps(E: np.ndarray, f: np.ndarray, w_hh_t: np.ndarray, cut, hh_scale: np.ndarray | None = None) -> None:
+    """The BPTT recurrence over all steps, in place in E (the one place it is written); internal order (o, i, f, g).
 
-    Shared by the LSTM's and the RNN's BPTT loops. With ``hh_scale`` (B, rows) the recurrent term of sequence b
-    uses diag(hh_scale[b]) W_hh (see _forward_steps); ``scratch`` is a (B, rows) buffer for that product."""
-    if cut:
-        dh_tot[t] = dhl[t]
-        return
-    if hh_scale is None:
-        np.dot(dz[t + 1], w_hh, out=dh_tot[t])
-    else:
-        np.multiply(dz[t + 1], hh_scale, out=scratch)
-        np.dot(scratch, w_hh, out=dh_tot[t])
-    dh_tot[t] += dhl[t]
+        E         (T, 6H, B); on entry rows [0, 5H) hold _local_derivatives' factors and rows [5H, 6H) the loss's
+                  direct ∂L/∂h_t; on return dz_t, the total dc_t and the total dh_t.
+        f         (T, H, B) or (T, H, 1): the forget gates (a batch of 1 broadcasts: explore.length_sweep runs many
+                  losses, as the batch, through one trace).
+        w_hh_t    (H, 4H)  W_hhᵀ, internal row order
+        cut       cut[t]: no carry from step t+1 into step t (see _cuts)
+        hh_scale  None, or (4H, B): the row scales of _forward_steps (W_hh,bᵀ dz = W_hhᵀ (hh_scale[:, b] ⊙ dz)).
 
-
-def _backward_steps(dhl, f, dc_from_dh, k_o, k_ifg, w_hh, cut, hh_scale: np.ndarray | None = None):
-    """The BPTT recurrence over all steps (the one place it is written); internal gate order (o, i, f, g).
-
-        dhl        (T, B, H) or (T, 1, H)  the loss's direct ∂L/∂h_t
-        f, dc_from_dh, k_o (T, B, H) or (T, 1, H); k_ifg (T, B, 3, H) or (T, 1, 3, H): from _local_derivatives.
-                   A batch axis of 1 broadcasts: explore.length_sweep backpropagates many losses (batch) through
-                   one trace (batch 1); phase_grid one loss through many traces.
-        w_hh       (4H, H)  W_hh, internal row order
-        cut        cut[t]: no carry from step t+1 into step t (see _cuts)
-        hh_scale   None, or (B, 4H): the row scales of _forward_steps (W_hh,b = diag(hh_scale[b]) W_hh, so
-                   W_hh,bᵀ dz = W_hhᵀ (hh_scale[b] ⊙ dz)).
-    Returns dh_tot, dc_tot (T, B, H) and dz (T, B, 4H).
+        dh_t = ∂L/∂h_t + W_hhᵀ dz_{t+1}     dc_t = dh_t ⊙ ∂h_t/∂c_t + f_{t+1} ⊙ dc_{t+1}
+        dz_o = dh_t ⊙ k_o                   dz_{i,f,g} = dc_t ⊙ k_{i,f,g}
     """
-    T, H = dhl.shape[0], dhl.shape[2]
-    B = max(dhl.shape[1], f.shape[1])
-    dh_tot = np.empty((T, B, H))
-    dc_tot = np.empty((T, B, H))
-    dz = np.empty((T, B, 4 * H))  # internal order o, i, f, g
-    carry = np.empty((B, H))
-    scaled_dz = None if hh_scale is None else np.empty((B, 4 * H))
+    T, B = E.shape[0], E.shape[2]
+    H = w_hh_t.shape[0]
+    H4, H5 = 4 * H, 5 * H
+    rec = np.empty((H, B))
+    carry = np.empty((H, B))
+    scaled = None if hh_scale is None else np.empty((H4, B))
     for t in range(T - 1, -1, -1):
-        _total_dh(dh_tot, dz, dhl, w_hh, t, cut[t], hh_scale, scaled_dz)
-        np.multiply(dh_tot[t], dc_from_dh[t], out=dc_tot[t])
+        e = E[t]
+        dz, dc, dh = e[:H4], e[H4:H5], e[H5:]
         if not cut[t]:
-            np.multiply(f[t + 1], dc_tot[t + 1], out=carry)  # the carousel: f_{t+1} ⊙ dc_{t+1}
-            dc_tot[t] += carry
-        np.multiply(dh_tot[t], k_o[t], out=dz[t, :, :H])
-        np.multiply(k_ifg[t], dc_tot[t][:, None, :], out=dz[t, :, H:].reshape(B, 3, H))
-    return dh_tot, dc_tot, dz
+            nxt = E[t + 1]
+            if hh_scale is None:
+                np.dot(w_hh_t, nxt[:H4], out=rec)
+            else:
+                np.multiply(nxt[:H4], hh_scale, out=scaled)
+                np.dot(w_hh_t, scaled, out=rec)
+            dh += rec
+        dc *= dh
+        if not cut[t]:
+            np.multiply(f[t + 1], nxt[H4:H5], out=carry)  # the carousel: f_{t+1} ⊙ dc_{t+1}
+            dc += carry
+        np.multiply(dz[:H], dh, out=dz[:H])
+        dz_ifg = dz[H:].reshape(3, H, B)
+        np.multiply(dz_ifg, dc, out=dz_ifg)
+
+
+def _bptt(F: np.ndarray, dhl: np.ndarray, w_hh_t: np.ndarray, cut, hh_scale: np.ndarray | None = None) -> np.ndarray:
+    """BPTT over the first T = len(cut) steps of forward buffer F: returns E (T, 6H, B) (module docstring).
+
+    dhl (T, H, B) or (T, H, 1): the loss's direct ∂L/∂h_t in column layout; F's batch is B, or 1 (one trace, many
+    losses: explore.length_sweep). A batch of 1 broadcasts."""
+    T, H, B = len(cut), w_hh_t.shape[0], max(F.shape[2], dhl.shape[2])
+    E = buffers.empty((T, 6 * H, B))
+    if F.shape[2] == B:
+        _local_derivatives(F, E, H)
+    else:
+        local = np.empty((T, 5 * H, F.shape[2]))
+        _local_derivatives(F, local, H)
+        E[:, :5 * H] = local
+    E[:, 5 * H:] = dhl
+    _backward_steps(E, F[:T, 2 * H:3 * H], w_hh_t, cut, hh_scale)
+    return E
+
+
+def _sum_outer(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Σ_t a_t b_tᵀ for a (T, R, B), b (T, K, B): (R, K), as one matmul over all steps and sequences (with a batch,
+    after copying both into (step, sequence)-contiguous order in recycled buffers)."""
+    T, R, B = a.shape
+    if B == 1:
+        return a[:, :, 0].T @ b[:, :, 0]
+    a2 = buffers.empty((R, T, B))
+    np.copyto(a2, a.transpose(1, 0, 2))
+    b2 = buffers.empty((T, B, b.shape[1]))
+    np.copyto(b2, b.transpose(0, 2, 1))
+    return a2.reshape(R, T * B) @ b2.reshape(T * B, -1)
+
+
+def _cols(a: np.ndarray, batched: bool) -> np.ndarray:
+    """A (T, rows, B) column block as the public (T, B, rows) view, or (T, rows) for a single sequence."""
+    v = a.transpose(0, 2, 1)
+    return v if batched else v[:, 0]
+
+
+def _state(a: np.ndarray, batched: bool) -> np.ndarray:
+    """A (rows, B) column block as the public (B, rows) view, or (rows,) for a single sequence."""
+    return a.T if batched else a[:, 0]
 
 
 def lstm_forward(params: LSTMParams, x, h0=None, c0=None) -> LSTMTrace:
@@ -270,25 +345,59 @@ def lstm_forward(params: LSTMParams, x, h0=None, c0=None) -> LSTMTrace:
     c_init = check_state(c0, "c0", xb.shape[1:2] if batched else (), H).reshape(B, H)
 
     _, w_ih, w_hh, bias = _internal_weights(params)
-    xproj = (xb.reshape(T * B, -1) @ w_ih.T).reshape(T, B, -1)  # (T, B, 4H): all x_t projected in one GEMM
-    xproj += bias
-    gates, cell, hid = _forward_steps(xproj, np.ascontiguousarray(w_hh.T), h_init, c_init)
-
-    _freeze(gates, cell, hid, h_init, c_init)
+    w = np.concatenate([w_hh, w_ih, bias[:, None]], axis=1) * _sigmoid_signs(H)  # [W_hh | W_ih | b], −σ rows
+    F = _forward_buffer(T, B, H, D)
+    F[0, 4 * H:5 * H] = c_init.T
+    F[0, 5 * H:6 * H] = h_init.T
+    F[:T, 6 * H:6 * H + D] = xb.transpose(0, 2, 1)
+    _forward_steps(F, w, H)
+    _freeze(F)
     xs = x.copy()
     _freeze(xs)
+    return _trace_of(F, xs, H)
 
-    def gate(k: int) -> np.ndarray:
-        return _unbatch(gates[:, :, k * H:(k + 1) * H], batched)
 
-    return LSTMTrace(
-        x=xs,
-        h0=_unbatch(h_init, batched),
-        c0=_unbatch(c_init, batched),
-        o=gate(0), i=gate(1), f=gate(2), g=gate(3),
-        c=_unbatch(cell, batched),
-        h=_unbatch(hid, batched),
+def _trace_of(F: np.ndarray, x: np.ndarray, H: int) -> LSTMTrace:
+    """The LSTMTrace whose fields are views of forward buffer F; it keeps F (attribute ``_columns``, not a field) so
+    that lstm_backward reads h_{t−1}, c_{t−1} and the gates without copies."""
+    batched = x.ndim == 3
+    T = F.shape[0] - 1
+
+    def rows(lo: int, hi: int, steps: slice = slice(0, T)) -> np.ndarray:
+        return _cols(F[steps, lo * H:hi * H], batched)
+
+    trace = LSTMTrace(
+        x=x,
+        h0=_state(F[0, 5 * H:6 * H], batched),
+        c0=_state(F[0, 4 * H:5 * H], batched),
+        o=rows(0, 1), i=rows(1, 2), f=rows(2, 3), g=rows(3, 4),
+        c=rows(4, 5, slice(1, T + 1)),
+        h=rows(5, 6, slice(1, T + 1)),
     )
+    object.__setattr__(trace, "_columns", F)  # not a field: an implementation detail that replace() drops
+    return trace
+
+
+def _forward_columns(trace: LSTMTrace) -> np.ndarray:
+    """The forward buffer F behind ``trace``: the one lstm_forward made, or, for a trace it did not make (built by
+    hand, changed with dataclasses.replace, unpickled: none of these carries ``_columns``), a new one filled from the
+    trace's fields."""
+    F = getattr(trace, "_columns", None)
+    if F is not None:
+        return F
+    batched = trace.batched
+    T, H, D = trace.T, trace.hidden_size, trace.x.shape[-1]
+    col = lambda a: _batched(a, batched).transpose(0, 2, 1)  # noqa: E731  (T, H, B)
+    B = col(trace.h).shape[2]
+    F = _forward_buffer(T, B, H, D)
+    for k, gate in enumerate((trace.o, trace.i, trace.f, trace.g)):
+        F[:T, k * H:(k + 1) * H] = col(gate)
+    F[0, 4 * H:5 * H] = _batched(trace.c0, batched).T
+    F[0, 5 * H:6 * H] = _batched(trace.h0, batched).T
+    F[1:, 4 * H:5 * H] = col(trace.c)
+    F[1:, 5 * H:6 * H] = col(trace.h)
+    F[:T, 6 * H:6 * H + D] = col(trace.x)
+    return F
 
 
 def _batched(a: np.ndarray, batched: bool) -> np.ndarray:
@@ -310,46 +419,46 @@ def lstm_backward(params: LSTMParams, trace: LSTMTrace, dh, *, truncate: int | N
         raise ValueError(f"params: got {type(params).__name__}, needs LSTMParams")
     if not isinstance(trace, LSTMTrace):
         raise ValueError(f"trace: got {type(trace).__name__}, needs an LSTMTrace from lstm_forward")
-    H = params.hidden_size
-    if trace.hidden_size != H or trace.x.shape[-1] != params.input_size:
+    H, D = params.hidden_size, params.input_size
+    if trace.hidden_size != H or trace.x.shape[-1] != D:
         raise ValueError(
             f"trace: hidden/input sizes ({trace.hidden_size}, {trace.x.shape[-1]}) do not match params "
-            f"({H}, {params.input_size})"
+            f"({H}, {D})"
         )
     dh_loss = check_like(dh, "dh", trace.h.shape)
     batched = trace.batched
-    b = lambda a: _batched(a, batched)  # noqa: E731  (T, B, ·) views
-    dhl = b(dh_loss)
-    x, i, f, g, o, c = b(trace.x), b(trace.i), b(trace.f), b(trace.g), b(trace.o), b(trace.c)
-    h_prev, c_prev = b(trace.h_prev()), b(trace.c_prev())
-    T, B, _ = c.shape
-    cut = _cuts(T, truncate)
-
+    T = trace.T
+    F = _forward_columns(trace)
     rows, w_ih, w_hh, _ = _internal_weights(params)
-    dc_from_dh, k_o, k_ifg = _local_derivatives(i, f, g, o, c, c_prev)
-    dh_tot, dc_tot, dz = _backward_steps(dhl, f, dc_from_dh, k_o, k_ifg, w_hh, cut)
+    w_hh_t = np.ascontiguousarray(w_hh.T)
+    E = _bptt(F, _batched(dh_loss, batched).transpose(0, 2, 1), w_hh_t, _cuts(T, truncate))
 
-    dz2 = dz.reshape(T * B, 4 * H)
+    dz = E[:, :4 * H]  # (T, 4H, B)
     inv = np.argsort(rows)  # internal rows -> PyTorch rows
-    d_w_ih = (dz2.T @ x.reshape(T * B, -1))[inv]
-    d_w_hh = (dz2.T @ h_prev.reshape(T * B, H))[inv]
-    d_b = dz2.sum(axis=0)[inv]
-    dx = (dz.reshape(T * B, -1) @ w_ih).reshape(T, B, -1)  # (T, B, D), one GEMM
-    dh0 = dz[0] @ w_hh  # (B, H)
-    dc0 = f[0] * dc_tot[0]
-    grads_params = LSTMParams(weight_ih=d_w_ih, weight_hh=d_w_hh, bias_ih=d_b, bias_hh=d_b)
-    _freeze(dh_tot, dc_tot, dz, dx, dh0, dc0)
+    d_w = _sum_outer(dz, F[:T, 5 * H:])[inv]  # (4H, H+D+1): Σ dz_t [h_{t−1}; x_t; 1]ᵀ = [dW_hh | dW_ih | db]
+    d_b = d_w[:, H + D].copy()
+    grads_params = LSTMParams(
+        weight_ih=np.ascontiguousarray(d_w[:, H:H + D]), weight_hh=np.ascontiguousarray(d_w[:, :H]),
+        bias_ih=d_b, bias_hh=d_b,
+    )
+    if dz.shape[2] == 1:
+        dx = (dz[:, :, 0] @ w_ih)[:, None, :]  # (T, 1, D), one GEMM
+    else:
+        dx = np.matmul(dz.transpose(0, 2, 1), w_ih)  # (T, B, D): dx_t = W_ihᵀ dz_t
+    dh0 = np.dot(w_hh_t, dz[0])  # (H, B)
+    dc0 = F[0, 2 * H:3 * H] * E[0, 4 * H:5 * H]
+    _freeze(E, dx, dh0, dc0)
 
-    def dz_gate(k: int) -> np.ndarray:
-        return _unbatch(dz[:, :, k * H:(k + 1) * H], batched)
+    def rows_of(lo: int, hi: int) -> np.ndarray:
+        return _cols(E[:, lo * H:hi * H], batched)
 
     return LSTMGrads(
-        dh=_unbatch(dh_tot, batched),
-        dc=_unbatch(dc_tot, batched),
-        dz_o=dz_gate(0), dz_i=dz_gate(1), dz_f=dz_gate(2), dz_g=dz_gate(3),
+        dh=rows_of(5, 6),
+        dc=rows_of(4, 5),
+        dz_o=rows_of(0, 1), dz_i=rows_of(1, 2), dz_f=rows_of(2, 3), dz_g=rows_of(3, 4),
         dx=_unbatch(dx, batched),
-        dh0=_unbatch(dh0, batched),
-        dc0=_unbatch(dc0, batched),
+        dh0=_state(dh0, batched),
+        dc0=_state(dc0, batched),
         params=grads_params,
     )
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .lstm import _batched, _cuts, _freeze, _total_dh, _unbatch, previous_states
+from .lstm import _batched, _cuts, _freeze, _unbatch, previous_states
 from .params import RNNParams
 from .validate import check_like, check_sequence, check_state
 
@@ -56,6 +56,22 @@ class RNNGrads:
     dx: np.ndarray
     dh0: np.ndarray
     params: RNNParams
+
+
+def _total_dh(dh_tot, dz, dhl, w_hh, t: int, cut: bool, hh_scale, scratch) -> None:
+    """dh_tot[t] = ∂L/∂h_t + W_hhᵀ dz_{t+1} (no second term where the carry is cut), written in place.
+
+    Shared by the LSTM's and the RNN's BPTT loops. With ``hh_scale`` (B, rows) the recurrent term of sequence b
+    uses diag(hh_scale[b]) W_hh (see _forward_steps); ``scratch`` is a (B, rows) buffer for that product."""
+    if cut:
+        dh_tot[t] = dhl[t]
+        return
+    if hh_scale is None:
+        np.dot(dz[t + 1], w_hh, out=dh_tot[t])
+    else:
+        np.multiply(dz[t + 1], hh_scale, out=scratch)
+        np.dot(scratch, w_hh, out=dh_tot[t])
+    dh_tot[t] += dhl[t]
 
 
 def _forward_steps(hid: np.ndarray, w_hh_t: np.ndarray, h_init: np.ndarray, hh_scale: np.ndarray | None = None):

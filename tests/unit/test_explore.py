@@ -110,13 +110,13 @@ def test_phase_grid_is_one_batched_pass(monkeypatch):
     calls = []
     real = lstm_module._forward_steps
 
-    def spy(xproj, *args, **kwargs):
-        calls.append(xproj.shape)
-        return real(xproj, *args, **kwargs)
+    def spy(F, *args, **kwargs):
+        calls.append(F.shape)  # (T + 1, rows, cells)
+        return real(F, *args, **kwargs)
 
     monkeypatch.setattr(lstm_module, "_forward_steps", spy)
     E.phase_grid(np.linspace(-2, 4, 6), np.linspace(0, 2, 5), T=20, hidden_size=4, seed=0)
-    assert calls == [(20, 30, 16)]
+    assert calls == [(21, 6 * 4 + 1, 30)]  # T=20, H=4, no input rows, all 6 × 5 cells as the batch
 
 
 def test_phase_grid_chunks_agree_with_one_pass(monkeypatch):
