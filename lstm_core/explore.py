@@ -227,13 +227,12 @@ def length_sweep(
             E = _lstm._bptt(F, dhl.transpose(0, 2, 1), w_hh_t, cut)
             return E[0, 4 * H:5 * H].T  # dL/dc_1, (K, H)
     else:
-        tr = _rnn.rnn_forward(params, x)
-        local = (1.0 - tr.h * tr.h)[:, None]  # (T, 1, H)
-        w_hh = params.weight_hh
+        R = _rnn._forward_columns(_rnn.rnn_forward(params, x))  # batch 1: broadcast over the losses
+        w_hh_t = np.ascontiguousarray(params.weight_hh.T)
 
         def first_grads(dhl, cut):
-            dh_tot, _ = _rnn._backward_steps(dhl, local[:len(cut)], w_hh, cut)
-            return dh_tot[0]  # dL/dh_1, (K, H)
+            E = _rnn._bptt(R, dhl.transpose(0, 2, 1), w_hh_t, cut)
+            return E[0, H:].T  # dL/dh_1, (K, H)
 
     uniq = np.unique(lens)  # ascending
     grad_of = {}
@@ -393,8 +392,8 @@ def _rnn_setup(base: RNNParams, x: np.ndarray) -> dict:
         x=x,
         bias=base.bias_ih + base.bias_hh,
         w_ih=base.weight_ih,
-        w_hh_t=np.ascontiguousarray(base.weight_hh.T),
-        w_hh=base.weight_hh,
+        w_hh_t=np.ascontiguousarray(base.weight_hh.T),  # for the backward loop
+        w_hh=base.weight_hh,  # for the forward loop
         rho=_block_radii(base.weight_hh, 1),
     )
 
@@ -403,15 +402,17 @@ def _rnn_cells(s: dict, input_scales: np.ndarray, radii: np.ndarray, u: np.ndarr
     """‖dL/dh_1‖ and ‖dL/dh_T‖ of a chunk of cells, (B,) each, in one batched forward + backward pass."""
     H, B = s["H"], input_scales.size
     xb = s["x"][:, None, :] * input_scales[:, None]  # (T, B, D): random_normal's x · scale, per cell
-    hid = xb @ s["w_ih"].T  # (T, B, H), becomes h_t in place
-    hid += s["bias"]
-    scale = _radius_factors(radii, s["rho"])  # (B, 1)
-    _rnn._forward_steps(hid, s["w_hh_t"], np.zeros((B, H)), hh_scale=scale)
-    T = hid.shape[0]
-    dhl = np.zeros((T, 1, H))
-    dhl[-1, 0] = u
-    dh_tot, _ = _rnn._backward_steps(dhl, 1.0 - hid * hid, s["w_hh"], _lstm._cuts(T, None), hh_scale=scale)
-    return unit_norms(dh_tot[0]), unit_norms(dh_tot[-1])
+    T = xb.shape[0]
+    R = _rnn._forward_buffer(T, B, H, 0)  # no input rows: the input projection is filled in instead
+    R[0, :H] = 0.0  # h0
+    R[1:, :H] = (xb @ s["w_ih"].T + s["bias"]).transpose(0, 2, 1)  # step t's projection where h_t will be
+    scale = _radius_factors(radii, s["rho"]).T  # (1, B)
+    _rnn._forward_steps(R, s["w_hh"], H, hh_scale=scale)
+    dhl = np.zeros((T, H, 1))
+    dhl[-1, :, 0] = u
+    E = _rnn._bptt(R, dhl, s["w_hh_t"], _lstm._cuts(T, None), hh_scale=scale)
+    dh = E[:, H:]
+    return unit_norms(dh[0].T), unit_norms(dh[-1].T)
 
 
 # ------------------------------------------------------------------------------ for the gradient explorer page

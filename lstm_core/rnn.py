@@ -17,13 +17,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .lstm import _batched, _cuts, _freeze, _unbatch, previous_states
+from . import buffers
+from .lstm import (
+    _augmented, _batched, _cols, _cuts, _freeze, _input_grad, _keep_columns, _KeepsColumns, _param_grads,
+    _recurrent_grad, _state, _sum_outer, _unbatch, previous_states,
+)
 from .params import RNNParams
 from .validate import check_like, check_sequence, check_state
 
 
 @dataclass(frozen=True, eq=False)
-class RNNTrace:
+class RNNTrace(_KeepsColumns):
     """Per-step hidden states of a tanh RNN: h is (T, H) or (T, B, H); h[t] is after step t."""
 
     x: np.ndarray
@@ -58,64 +62,93 @@ class RNNGrads:
     params: RNNParams
 
 
-def _total_dh(dh_tot, dz, dhl, w_hh, t: int, cut: bool, hh_scale, scratch) -> None:
-    """dh_tot[t] = ∂L/∂h_t + W_hhᵀ dz_{t+1} (no second term where the carry is cut), written in place.
-
-    Shared by the LSTM's and the RNN's BPTT loops. With ``hh_scale`` (B, rows) the recurrent term of sequence b
-    uses diag(hh_scale[b]) W_hh (see _forward_steps); ``scratch`` is a (B, rows) buffer for that product."""
-    if cut:
-        dh_tot[t] = dhl[t]
-        return
-    if hh_scale is None:
-        np.dot(dz[t + 1], w_hh, out=dh_tot[t])
-    else:
-        np.multiply(dz[t + 1], hh_scale, out=scratch)
-        np.dot(scratch, w_hh, out=dh_tot[t])
-    dh_tot[t] += dhl[t]
+def _forward_buffer(T: int, B: int, H: int, D: int) -> np.ndarray:
+    """The RNN's forward buffer R (T+1, H+D+1, B), batch axis last: slab t holds [h_{t−1}; x_t; 1] (slab T: h_{T−1}),
+    so one matmul [W_hh | W_ih | b] · R[t] is the pre-activation of step t and h_{t−1} of every step is a view. The
+    row of ones is set and the last slab's input rows zeroed; the caller fills h0 and x_t (or the projection)."""
+    R = buffers.empty((T + 1, H + D + 1, B))
+    R[T, H:] = 0.0
+    R[:T, H + D] = 1.0
+    return R
 
 
-def _forward_steps(hid: np.ndarray, w_hh_t: np.ndarray, h_init: np.ndarray, hh_scale: np.ndarray | None = None):
-    """The RNN recurrence over all steps, in place: the one place in the core where it is written.
+def _forward_steps(R: np.ndarray, w: np.ndarray, H: int, hh_scale: np.ndarray | None = None) -> None:
+    """The RNN recurrence over all steps, in place in R: the one place in the core where it is written.
 
-        hid      (T, B, H)  on entry W_ih x_t + b_ih + b_hh of every step; on return h_t
-        w_hh_t   (H, H)     W_hhᵀ
-        h_init   (B, H)
-        hh_scale None, or (B, 1) / (B, H): per-sequence factors on the recurrent term,
-                 h_t = tanh(hid_t + (h_{t−1} W_hhᵀ) ⊙ hh_scale), i.e. sequence b runs with diag(hh_scale[b]) W_hh
-                 (explore.phase_grid: one spectral radius per grid cell, one shared matmul per step).
+        R         (T+1, H+D+1, B) from _forward_buffer, h0 in R[0, :H]; on return h_t in R[t+1, :H].
+        w         hh_scale None: [W_hh | W_ih | b_ih + b_hh] (H, H+D+1), h_t = tanh(w · R[t]).
+                  hh_scale given: W_hh (H, H) alone, and on entry R[t+1, :H] holds the input projection of step t;
+                  h_t = tanh(R[t+1, :H] + (W_hh h_{t−1}) ⊙ hh_scale).
+        hh_scale  None, or (1, B) / (H, B): per-sequence factors on the recurrent term, i.e. sequence b runs with
+                  diag(hh_scale[:, b]) W_hh (explore.phase_grid: one spectral radius per grid cell, one shared matmul
+                  per step).
     """
-    T, B, H = hid.shape
-    tmp = np.empty((B, H))
-    h_prev = h_init
+    T, B = R.shape[0] - 1, R.shape[2]
+    rec = None if hh_scale is None else np.empty((H, B))
     for t in range(T):
-        np.dot(h_prev, w_hh_t, out=tmp)
-        if hh_scale is not None:
-            tmp *= hh_scale
-        hid[t] += tmp
-        np.tanh(hid[t], out=hid[t])
-        h_prev = hid[t]
-    return hid
+        h = R[t + 1, :H]
+        if hh_scale is None:
+            np.dot(w, R[t], out=h)
+        else:
+            np.dot(w, R[t, :H], out=rec)
+            rec *= hh_scale
+            h += rec
+        np.tanh(h, out=h)
 
 
-def _backward_steps(dhl, local, w_hh, cut, hh_scale: np.ndarray | None = None):
-    """The RNN's BPTT recurrence over all steps (the one place it is written).
+def _backward_steps(E: np.ndarray, w_hh_t: np.ndarray, cut, hh_scale: np.ndarray | None = None) -> None:
+    """The RNN's BPTT recurrence over all steps, in place in E (the one place it is written).
 
-        dhl      (T, B, H) or (T, 1, H)  the loss's direct ∂L/∂h_t
-        local    (T, B, H) or (T, 1, H)  1 − h_t²; a batch axis of 1 broadcasts (see lstm._backward_steps)
-        w_hh     (H, H)
-        cut      cut[t]: no carry from step t+1 into step t
-        hh_scale None, or (B, 1) / (B, H): the row scales of _forward_steps.
-    Returns dh_tot (T, B, H) and dz (T, B, H).
+        E         (T, 2H, B); on entry rows [0, H) hold 1 − h_t² and rows [H, 2H) the loss's direct ∂L/∂h_t;
+                  on return dz_t and the total dh_t:  dh_t = ∂L/∂h_t + W_hhᵀ dz_{t+1},  dz_t = dh_t ⊙ (1 − h_t²)
+        w_hh_t    (H, H)  W_hhᵀ
+        cut       cut[t]: no carry from step t+1 into step t
+        hh_scale  None, or (1, B) / (H, B): the row scales of _forward_steps.
     """
-    T, H = dhl.shape[0], dhl.shape[2]
-    B = max(dhl.shape[1], local.shape[1])
-    dh_tot = np.empty((T, B, H))
-    dz = np.empty((T, B, H))
-    scaled_dz = None if hh_scale is None else np.empty((B, H))
+    T, B = E.shape[0], E.shape[2]
+    H = w_hh_t.shape[0]
+    rec = np.empty((H, B))
+    scaled = None if hh_scale is None else np.empty((H, B))
     for t in range(T - 1, -1, -1):
-        _total_dh(dh_tot, dz, dhl, w_hh, t, cut[t], hh_scale, scaled_dz)  # dh_t = ∂L/∂h_t + W_hhᵀ dz_{t+1}
-        np.multiply(dh_tot[t], local[t], out=dz[t])  # dz_t = dh_t ⊙ (1 − h_t²)
-    return dh_tot, dz
+        dz, dh = E[t, :H], E[t, H:]
+        if not cut[t]:
+            _recurrent_grad(w_hh_t, E[t + 1, :H], hh_scale, scaled, rec)
+            dh += rec
+        dz *= dh
+
+
+def _bptt(R: np.ndarray, dhl: np.ndarray, w_hh_t: np.ndarray, cut, hh_scale: np.ndarray | None = None) -> np.ndarray:
+    """BPTT over the first T = len(cut) steps of forward buffer R: returns E (T, 2H, B) = [dz_t; dh_t] per step.
+
+    dhl (T, H, B) or (T, H, 1): the loss's direct ∂L/∂h_t in column layout; R's batch is B, or 1 (one trace, many
+    losses: explore.length_sweep). A batch of 1 broadcasts."""
+    T, H, B = len(cut), w_hh_t.shape[0], max(R.shape[2], dhl.shape[2])
+    E = buffers.empty((T, 2 * H, B))
+    h, local = R[1:T + 1, :H], E[:, :H]
+    if R.shape[2] == B:
+        np.multiply(h, h, out=local)
+    else:
+        local[...] = h * h  # one trace, broadcast over the losses
+    np.subtract(1.0, local, out=local)  # tanh'(z_t) = 1 − h_t²
+    E[:, H:] = dhl
+    _backward_steps(E, w_hh_t, cut, hh_scale)
+    return E
+
+
+def _forward_columns(trace: RNNTrace) -> np.ndarray:
+    """The forward buffer behind ``trace`` (rnn_forward's), or one rebuilt from the fields of a trace rnn_forward
+    did not make (see lstm._KeepsColumns)."""
+    R = getattr(trace, "_columns", None)
+    if R is not None:
+        return R
+    batched = trace.batched
+    T, H, D = trace.T, trace.hidden_size, trace.x.shape[-1]
+    x = _batched(trace.x, batched)
+    R = _forward_buffer(T, x.shape[1], H, D)
+    R[0, :H] = _batched(trace.h0, batched).T
+    R[1:, :H] = _batched(trace.h, batched).transpose(0, 2, 1)
+    R[:T, H:H + D] = x.transpose(0, 2, 1)
+    return R
 
 
 def rnn_forward(params: RNNParams, x, h0=None) -> RNNTrace:
@@ -129,12 +162,15 @@ def rnn_forward(params: RNNParams, x, h0=None) -> RNNTrace:
     T, B, _ = xb.shape
     h_init = check_state(h0, "h0", xb.shape[1:2] if batched else (), H).reshape(B, H)
 
-    hid = xb @ params.weight_ih.T  # (T, B, H): input projections, turned into h_t in place
-    hid += params.bias_ih + params.bias_hh
-    _forward_steps(hid, np.ascontiguousarray(params.weight_hh.T), h_init)
+    R = _forward_buffer(T, B, H, D)
+    R[0, :H] = h_init.T
+    R[:T, H:H + D] = xb.transpose(0, 2, 1)
+    _forward_steps(R, _augmented(params.weight_hh, params.weight_ih, params.bias_ih + params.bias_hh), H)
     xs = x.copy()
-    _freeze(hid, h_init, xs)
-    return RNNTrace(x=xs, h0=_unbatch(h_init, batched), h=_unbatch(hid, batched))
+    _freeze(R, xs)
+    return _keep_columns(
+        RNNTrace(x=xs, h0=_state(R[0, :H], batched), h=_cols(R[1:, :H], batched)), R
+    )
 
 
 def rnn_backward(params: RNNParams, trace: RNNTrace, dh, *, truncate: int | None = None) -> RNNGrads:
@@ -152,30 +188,20 @@ def rnn_backward(params: RNNParams, trace: RNNTrace, dh, *, truncate: int | None
         )
     dh_loss = check_like(dh, "dh", trace.h.shape)
     batched = trace.batched
-    dhl, x, hb = _batched(dh_loss, batched), _batched(trace.x, batched), _batched(trace.h, batched)
-    T, B, _ = hb.shape
-    h_prev = _batched(trace.h_prev(), batched)
-    local = 1.0 - hb * hb  # tanh'(z_t) = 1 − h_t²
-    cut = _cuts(T, truncate)
-
-    w_hh = params.weight_hh
-    dh_tot, dz = _backward_steps(dhl, local, w_hh, cut)
-
-    dz2 = dz.reshape(T * B, H)
-    d_b = dz2.sum(axis=0)
-    grads_params = RNNParams(
-        weight_ih=dz2.T @ x.reshape(T * B, -1),
-        weight_hh=dz2.T @ h_prev.reshape(T * B, H),
-        bias_ih=d_b,
-        bias_hh=d_b,
-    )
-    dx = dz @ params.weight_ih
-    dh0 = dz[0] @ w_hh
-    _freeze(dh_tot, dz, dx, dh0)
+    T, D = trace.T, params.input_size
+    R = _forward_columns(trace)
+    w_hh_t = np.ascontiguousarray(params.weight_hh.T)
+    E = _bptt(R, _batched(dh_loss, batched).transpose(0, 2, 1), w_hh_t, _cuts(T, truncate))
+    dz = E[:, :H]  # (T, H, B)
+    d_w_ih, d_w_hh, d_b = _param_grads(dz, R[:T], H, D)
+    grads_params = RNNParams(weight_ih=d_w_ih, weight_hh=d_w_hh, bias_ih=d_b, bias_hh=d_b)
+    dx = _input_grad(dz, params.weight_ih)
+    dh0 = np.dot(w_hh_t, dz[0])  # (H, B)
+    _freeze(E, dx, dh0)
     return RNNGrads(
-        dh=_unbatch(dh_tot, batched),
-        dz=_unbatch(dz, batched),
+        dh=_cols(E[:, H:], batched),
+        dz=_cols(E[:, :H], batched),  # views made after the freeze are read-only too
         dx=_unbatch(dx, batched),
-        dh0=_unbatch(dh0, batched),
+        dh0=_state(dh0, batched),
         params=grads_params,
     )

@@ -11,8 +11,11 @@ import threading
 import numpy as np
 import pytest
 
-from lstm_core import buffers, init_lstm, lstm_backward, lstm_forward
+from lstm_core import buffers, init_lstm, init_rnn, lstm_backward, lstm_forward, rnn_backward, rnn_forward
 from lstm_core.lstm import LSTMTrace
+from lstm_core.rnn import RNNTrace
+
+RUN = {"lstm": (lstm_forward, lstm_backward, LSTMTrace), "rnn": (rnn_forward, rnn_backward, RNNTrace)}
 
 
 @pytest.fixture(autouse=True)
@@ -22,15 +25,19 @@ def empty_pool():
     buffers.clear()
 
 
-def problem(T=12, B=3, D=2, H=4, seed=0):
+def problem(T=12, B=3, D=2, H=4, seed=0, model="lstm"):
     rng = np.random.default_rng(seed)
-    p = init_lstm(D, H, seed=seed, scale=2.0)
+    p = (init_lstm if model == "lstm" else init_rnn)(D, H, seed=seed, scale=2.0)
     shape = (T, D) if B is None else (T, B, D)
     return p, rng.normal(size=shape), rng.normal(size=shape[:-1] + (H,))
 
 
 def snapshot(obj) -> dict:
-    return {f.name: np.array(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.name != "params"}
+    """Copies of every array field; a gradient's parameter gradients as 'params.weight_ih' etc."""
+    out = {f.name: np.array(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.name != "params"}
+    if hasattr(obj, "params"):
+        out.update({f"params.{f.name}": np.array(getattr(obj.params, f.name)) for f in dataclasses.fields(obj.params)})
+    return out
 
 
 def test_a_free_buffer_is_reused_and_a_held_one_is_not():
@@ -69,16 +76,18 @@ def test_pool_size_is_bounded():
     assert buffers.pooled_bytes() <= buffers.MAX_POOLED_BYTES
 
 
+@pytest.mark.parametrize("model", ["lstm", "rnn"])
 @pytest.mark.parametrize("B", [None, 3])
-def test_earlier_results_survive_later_runs(B):
+def test_earlier_results_survive_later_runs(B, model):
     """The point of the pool: a trace or gradient still held is never overwritten by the next run of the same size."""
-    p, x, dh = problem(B=B)
-    tr1 = lstm_forward(p, x)
-    g1 = lstm_backward(p, tr1, dh)
+    forward, backward, _ = RUN[model]
+    p, x, dh = problem(B=B, model=model)
+    tr1 = forward(p, x)
+    g1 = backward(p, tr1, dh)
     before_tr, before_g = snapshot(tr1), snapshot(g1)
     for k in range(3):  # same sizes, other inputs: would reuse tr1's/g1's buffers if the pool ignored holders
-        p2, x2, dh2 = problem(B=B, seed=10 + k)
-        lstm_backward(p2, lstm_forward(p2, x2), dh2)
+        p2, x2, dh2 = problem(B=B, seed=10 + k, model=model)
+        backward(p2, forward(p2, x2), dh2)
     for name, v in snapshot(tr1).items():
         np.testing.assert_array_equal(v, before_tr[name], err_msg=name)
     for name, v in snapshot(g1).items():
@@ -118,34 +127,38 @@ def test_threads_never_share_a_buffer():
     assert not errors, errors[0]
 
 
+@pytest.mark.parametrize("model", ["lstm", "rnn"])
 @pytest.mark.parametrize("B", [None, 3])
 @pytest.mark.parametrize("how", ["hand-built", "pickled", "replaced"])
-def test_backward_of_a_trace_that_is_not_forwards_own(B, how):
+def test_backward_of_a_trace_that_is_not_forwards_own(B, how, model):
     """A trace built from copies of the fields, unpickled (st.cache_data) or changed with dataclasses.replace is
     backpropagated from its own fields (the kept buffer would describe another trace)."""
-    p, x, dh = problem(B=B)
-    tr = lstm_forward(p, x)
+    forward, backward, Trace = RUN[model]
+    p, x, dh = problem(B=B, model=model)
+    tr = forward(p, x)
     if how == "hand-built":
-        other = LSTMTrace(**{f.name: np.array(getattr(tr, f.name)) for f in dataclasses.fields(tr)})
+        other = Trace(**{f.name: np.array(getattr(tr, f.name)) for f in dataclasses.fields(tr)})
     elif how == "pickled":
         other = pickle.loads(pickle.dumps(tr))
         assert not hasattr(other, "_columns")
     else:
-        f = np.array(tr.f)
-        f[..., 0] = 0.5  # a different forget gate: the backward pass must use it
-        other = dataclasses.replace(tr, f=f)
-    got = snapshot(lstm_backward(p, other, dh))
+        h = np.array(tr.h)
+        h[..., 0] = 0.5  # a different state: the backward pass must use it
+        other = dataclasses.replace(tr, h=h)
+    got = snapshot(backward(p, other, dh))
     if how == "replaced":
-        want = snapshot(lstm_backward(p, LSTMTrace(**{n: np.array(getattr(other, n)) for n in snapshot(other)}), dh))
-        assert not np.allclose(got["dc"], snapshot(lstm_backward(p, tr, dh))["dc"])
+        want = snapshot(backward(p, Trace(**{n: np.array(getattr(other, n)) for n in snapshot(other)}), dh))
+        # h_{t−1} enters dW_hh: the original trace's buffer would have given another value
+        assert not np.allclose(got["params.weight_hh"], snapshot(backward(p, tr, dh))["params.weight_hh"])
     else:
-        want = snapshot(lstm_backward(p, tr, dh))
+        want = snapshot(backward(p, tr, dh))
     for name in want:
         np.testing.assert_array_equal(got[name], want[name], err_msg=name)
 
 
-def test_pickled_trace_is_not_twice_the_size():
-    p, x, _ = problem(T=200, B=8, H=16)
-    tr = lstm_forward(p, x)
+@pytest.mark.parametrize("model", ["lstm", "rnn"])
+def test_pickled_trace_is_not_twice_the_size(model):
+    p, x, _ = problem(T=200, B=8, H=16, model=model)
+    tr = RUN[model][0](p, x)
     fields = sum(np.asarray(getattr(tr, f.name)).nbytes for f in dataclasses.fields(tr))
     assert len(pickle.dumps(tr)) < 1.1 * fields
