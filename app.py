@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import ui.preload  # noqa: F401  (first: see ui/preload.py)
 
+from pathlib import Path
+
 import streamlit as st
 
 from lstm_core.presets import PRESETS
 from ui import presenter, state
 
+# The tab icon is a file served by the app itself: a ":material/…:" icon would be fetched from fonts.gstatic.com,
+# which a classroom network without internet access cannot reach.
+ICON = Path(__file__).resolve().parent / "assets" / "icon.png"
+
 # Presenter mode (?present=1): the sidebar starts collapsed and holds no controls, type is larger (ui/presenter.py).
-st.set_page_config(page_title="LSTM Gate Lab", page_icon=":material/memory:", layout="wide",
+st.set_page_config(page_title="LSTM Gate Lab", page_icon=str(ICON), layout="wide",
                    initial_sidebar_state="collapsed" if presenter.presenting() else "auto")
 
 DEFAULT_ROUTE = "cell"  # the default page, served at "/"

@@ -92,6 +92,27 @@ def test_every_page_opens_by_its_link_without_errors(app):
         app.screenshot(f"{name}-full", full_page=True)
 
 
+def test_the_app_needs_no_internet(app):
+    """A classroom network may have no internet access: nothing the app loads (tab icon, fonts, scripts, images)
+    comes from another host, and the tab icon is the app's own file."""
+    outside = []
+
+    def record(req):
+        if not req.url.startswith((app.server.base, "data:", "blob:")):
+            outside.append(req.url)
+
+    app.page.on("request", record)
+    try:
+        for path in ("/", "/gradients", "/explorer"):
+            app.open(path)
+            app.page.wait_for_load_state("networkidle")
+        icons = app.page.evaluate("() => [...document.querySelectorAll('link[rel*=icon]')].map(l => l.href)")
+    finally:
+        app.page.remove_listener("request", record)
+    assert icons and all(href.startswith(app.server.base + "/") for href in icons), icons
+    assert not outside, f"requests to other hosts: {outside}"
+
+
 MAIN_CHART = {"/": "cell_diagram", "/gates": "gate_heatmaps", "/gradients": "grad_flow", "/weights": "wp_input_lines"}
 
 
