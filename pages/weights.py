@@ -89,7 +89,8 @@ def _flash(kind: str, text: str) -> None:
 
 
 def _show_flash(section: str) -> None:
-    """Show (once) the messages a callback or an Apply left for ``section`` ('inputs' / 'weights')."""
+    """Show (once) the messages a callback or an Apply left for ``section`` ('inputs', 'weights', 'upload lstm',
+    'upload rnn'), where that section is drawn."""
     for kind, text in [m for m in ss.get("_wp_flash", []) if m[0].startswith(section)]:
         st.success(text, icon=":material/check_circle:")
     ss["_wp_flash"] = [m for m in ss.get("_wp_flash", []) if not m[0].startswith(section)]
@@ -138,7 +139,8 @@ def _on_weights_upload(model: str) -> None:
         return
     ss.pop("_wp_weights_upload_error", None)
     state.set_weights(**{model: params})
-    _flash("weights ok", f"Loaded {uploaded.name} into the {MODELS[model]}. Every page now uses these weights.")
+    # shown under this model's uploader (section 4), where the user is looking, not at the top of the Weights section
+    _flash(f"upload {model}", f"Loaded {uploaded.name} into the {MODELS[model]}. Every page now uses these weights.")
 
 
 def _on_input_pick() -> None:
@@ -432,6 +434,7 @@ for col, m in ((d1, "lstm"), (d2, "rnn")):
                          help=f"Up to {io.MAX_UPLOAD_BYTES // (1024 * 1024)} MB. The sizes must match the sidebar's "
                               "D and H; change them there first if needed.")
         _upload_error("_wp_weights_upload_error", f"wp_weights_file_{m}")
+        _show_flash(f"upload {m}")
 
 st.divider()
 widgets.csv_download(lab, "lstm", key="weights_csv")

@@ -329,7 +329,12 @@ def test_upload_weights(at, model, ext):
     assert lab(at).edited_weights
     assert params_equal(getattr(lab(at), model), target)
     assert params_equal(getattr(lab(at), other), other_before)
-    assert any(f"Loaded w.{ext}" in s for s in texts(at, "success"))
+    # the confirmation sits next to the uploader that was used (same column), not at the top of the page
+    column = next(c for c in at.columns if any(u.key == f"wp_weights_file_{model}" for u in c.get("file_uploader")))
+    assert any(f"Loaded w.{ext}" in s.value for s in column.get("success"))
+    assert sum(f"Loaded w.{ext}" in s for s in texts(at, "success")) == 1
+    at.run()  # shown once: gone on the next rerun
+    assert not any("Loaded" in s for s in texts(at, "success"))
 
 
 def test_download_buttons_for_both_models(at):
