@@ -167,7 +167,8 @@ def run_live(configs: dict[str, TrainConfig], *, budget: float, stop_when_solved
              draw: Callable[[dict[str, ModelRun], float], None], clock=time.perf_counter) -> None:
     """Train the chosen models for ``budget`` seconds of wall time, one report from each model in turn (same seed,
     so the same training batches at the same iteration), storing every report in session state and calling
-    ``draw(runs, elapsed)`` at most every DRAW_EVERY seconds and after the last report."""
+    ``draw(runs, elapsed)`` at most every DRAW_EVERY seconds and after the last report. The time spent in ``draw``
+    is not charged to the budget (``elapsed`` excludes it): the budget is for training, however slow the redraw."""
     ss = st.session_state
     old: dict[str, ModelRun] = ss.get(RESULTS) or {}
     resume = plan(configs)
@@ -187,6 +188,7 @@ def run_live(configs: dict[str, TrainConfig], *, budget: float, stop_when_solved
     active = list(gens)
     t0 = clock()
     last_draw = -np.inf
+    drawing = 0.0  # wall time spent in draw so far
     while active:
         for m in list(active):
             try:
@@ -198,14 +200,16 @@ def run_live(configs: dict[str, TrainConfig], *, budget: float, stop_when_solved
             ss[RESULTS] = runs  # stored after every report
             if p.done:
                 active.remove(m)
-        elapsed = clock() - t0
+        elapsed = clock() - t0 - drawing
         if active and elapsed >= budget:
             for m in active:
                 runs[m].reason = "time"
             active = []
         if not active or clock() - last_draw >= DRAW_EVERY:
+            started = clock()
             draw(runs, elapsed)
             last_draw = clock()
+            drawing += last_draw - started
     ss[RUNNING] = False
     ss[STATUS] = ("success", "Done: " + "; ".join(
         f"{MODELS[m]} {run.latest()} ({REASONS.get(run.reason, run.reason)})" for m, run in runs.items()) + ".")
