@@ -43,6 +43,12 @@ html { font-size: 18px; }
 [data-testid=stMain] h2 { font-size: 1.9rem; padding-top: 0.6rem; }
 .st-key-lesson_panel [data-testid=stMarkdownContainer] p { font-size: 1.15rem; line-height: 1.4; }
 [data-testid=stDownloadButton], [data-testid=stAppDeployButton], .modebar-container { display: none !important; }
+@media (max-height: 820px) {  /* a 1280×720 / 1366×768 projector: keep the main chart and its Play bar on screen */
+  [data-testid=stMainBlockContainer] { padding-top: 2.6rem; }
+  [data-testid=stHeader] { background: transparent; }  /* the heading may sit under the (empty) top bar */
+  [data-testid=stMain] h1 { font-size: 1.9rem; padding-top: 0.2rem; padding-bottom: 0.4rem; }
+  [data-testid=stMain] [data-testid=stVerticalBlock] { gap: 0.6rem; }
+}
 </style>"""
 PANEL_CSS = """<style>
 .st-key-lesson_panel { background: rgba(28, 131, 225, 0.06); }
