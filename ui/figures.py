@@ -10,6 +10,7 @@ frame. The copy is handed to st.plotly_chart as a figure whose JSON is already b
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -53,6 +54,19 @@ def content_key(*parts) -> str:
     return h.hexdigest()
 
 
+CHARTS_DIR = Path(__file__).resolve().parents[1] / "charts"
+
+
+def code_version(folder: Path = CHARTS_DIR) -> str:
+    """A digest of the names and modification times of the chart code (``folder``/*.py). Part of every figure's
+    cache key, so that a figure cached before a developer edited charts/ is built again (Streamlit re-imports the
+    edited module and reruns, but st.cache_resource would otherwise keep the old figure). A few stat calls."""
+    h = hashlib.blake2b(digest_size=8)
+    for path in sorted(folder.glob("*.py")):
+        h.update(f"{path.name}:{path.stat().st_mtime_ns}|".encode())
+    return h.hexdigest()
+
+
 @st.cache_resource(max_entries=96, show_spinner=False)
 def _spec(name: str, key: str, _build: Callable[[], go.Figure]) -> dict:
     return _build().to_dict()
@@ -62,6 +76,7 @@ def cached(name: str, key: str, build: Callable[[int], go.Figure], *, step: int 
     """The figure ``build(step)`` makes, built once per (name, key) at step 0 and moved to ``step`` (0-based): the
     step marker shapes move, and an animated figure starts at that step's frame. An animation whose frames skip
     ``step`` (long sequences are subsampled) is built once more for that step. ``step=None``: no step at all."""
+    key = f"{key}/{code_version()}"
     if step is None:
         return Prebuilt(_spec(name, key, lambda: build(None)))
     spec = _spec(name, key, lambda: build(0))

@@ -61,3 +61,40 @@ def test_prebuilt_hands_over_its_spec_and_keys_follow_content():
     a = np.arange(6.0).reshape(2, 3)
     assert content_key(a, "f") == content_key(a.copy(), "f")
     assert content_key(a, "f") != content_key(a.reshape(3, 2), "f") != content_key(a + 1e-12, "f")
+
+
+def test_code_version_changes_when_chart_code_is_edited(tmp_path):
+    from ui.figures import code_version
+    import os
+
+    (tmp_path / "cell.py").write_text("A = 1\n")
+    (tmp_path / "style.py").write_text("B = 1\n")
+    before = code_version(tmp_path)
+    assert code_version(tmp_path) == before  # stable while nothing changes
+    st = (tmp_path / "cell.py").stat()
+    os.utime(tmp_path / "cell.py", ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    assert code_version(tmp_path) != before
+    (tmp_path / "new_chart.py").write_text("")
+    assert len({before, code_version(tmp_path)}) == 2
+
+
+def test_a_figure_is_rebuilt_after_its_chart_code_changed(monkeypatch):
+    """ui.figures.cached keys every figure by the chart code's version too: after an edit, build runs again."""
+    import plotly.graph_objects as go
+    import ui.figures as figures
+
+    builds = []
+
+    def build(step):
+        builds.append(step)
+        return go.Figure(go.Scatter(y=[1, 2, 3]))
+
+    figures._spec.clear()
+    monkeypatch.setattr(figures, "code_version", lambda: "v1")
+    figures.cached("t", "k", build, step=None)
+    figures.cached("t", "k", build, step=None)
+    assert builds == [None]  # cached
+    monkeypatch.setattr(figures, "code_version", lambda: "v2")
+    figures.cached("t", "k", build, step=None)
+    assert builds == [None, None]  # rebuilt with the new code
+    figures._spec.clear()
