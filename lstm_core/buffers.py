@@ -40,19 +40,38 @@ def _refcount_when_free() -> int:
 _FREE_REFCOUNT = _refcount_when_free()
 
 
+def _refcounts_are_exact() -> bool:
+    """The pool's safety rests on CPython's reference counts: a view adds exactly one reference to its owner, and
+    dropping it removes it. Checked once at import; where it does not hold (another interpreter, a free-threaded
+    build with deferred counts), the pool is switched off and empty() is plain np.empty."""
+    if not getattr(sys, "_is_gil_enabled", lambda: True)():
+        return False
+    pool = [np.empty(2)]
+    owner = pool[0]
+    free = sys.getrefcount(owner)
+    view = owner.reshape(2, 1)
+    busy = sys.getrefcount(owner)
+    del view
+    return free == _FREE_REFCOUNT and busy == free + 1 and sys.getrefcount(owner) == free
+
+
+ENABLED = _refcounts_are_exact()
+
+
 def empty(shape: tuple[int, ...]) -> np.ndarray:
     """An uninitialised float64 array of ``shape`` (like np.empty), backed by a recycled buffer when one of exactly
     this size is free. The caller owns the returned array like any other; never rely on its contents."""
     n = 1
     for d in shape:
         n *= int(d)
-    if n * 8 > MAX_BUFFER_BYTES or n == 0:
+    if not ENABLED or n * 8 > MAX_BUFFER_BYTES or n == 0:
         return np.empty(shape)
     with _lock:
         for k in range(len(_pool) - 1, -1, -1):
             owner = _pool[k]
             if owner.size == n and sys.getrefcount(owner) <= _FREE_REFCOUNT:
                 _pool.append(_pool.pop(k))  # most recently used last
+                owner.flags.writeable = True  # its last user froze it (lstm._freeze); nothing else can see it now
                 return owner.reshape(shape)  # a view: holds a reference to owner until the caller drops it
         owner = np.empty(n)
         _pool.append(owner)

@@ -53,8 +53,12 @@ def _rows(H: int, blocks) -> np.ndarray:
 
 
 def _freeze(*arrays: np.ndarray) -> None:
+    """Make each array read-only, and the buffer it is a view of (lstm_core.buffers) too: otherwise
+    ``trace.h.base[...] = 0`` or ``trace.h.flags.writeable = True`` could change a result behind its back."""
     for a in arrays:
         a.flags.writeable = False
+        if isinstance(a.base, np.ndarray):
+            a.base.flags.writeable = False
 
 
 def _unbatch(a: np.ndarray, batched: bool) -> np.ndarray:

@@ -63,6 +63,34 @@ def test_a_view_of_a_result_keeps_its_buffer_from_reuse():
     assert id(buffers.empty((100, 100)).base) == owner  # once the view is gone, the buffer is free again
 
 
+@pytest.mark.parametrize("model", ["lstm", "rnn"])
+@pytest.mark.parametrize("B", [None, 3])
+def test_a_results_buffer_cannot_be_written_either(B, model):
+    """Fields are views of a recycled buffer: neither the buffer (``.base``) nor re-enabling a field's writeable flag
+    may open a way to change a result."""
+    forward, backward, _ = RUN[model]
+    p, x, dh = problem(B=B, model=model)
+    tr = forward(p, x)
+    gr = backward(p, tr, dh)
+    assert isinstance(tr.h.base, np.ndarray) and isinstance(gr.dh.base, np.ndarray)  # views of the buffers
+    for obj in (tr, gr):
+        for f in dataclasses.fields(obj):
+            a = getattr(obj, f.name)
+            if not isinstance(a, np.ndarray) or a.base is None:
+                continue  # an array that owns its memory (x, dx, dh0, …) is read-only as before
+            with pytest.raises(ValueError, match="read-only"):
+                a.base[...] = 0.0
+            with pytest.raises(ValueError):
+                a.flags.writeable = True
+
+
+def test_pool_is_on_here():
+    """CPython with the GIL (what CI runs): the reference-count self-check passes, so the pool is in use."""
+    assert buffers.ENABLED
+    a = buffers.empty((1000,))
+    assert a.base is not None
+
+
 def test_large_buffers_are_not_pooled():
     n = buffers.MAX_BUFFER_BYTES // 8 + 1
     a = buffers.empty((n,))
