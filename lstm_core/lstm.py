@@ -317,20 +317,29 @@ def _augmented(w_hh: np.ndarray, w_ih: np.ndarray, bias: np.ndarray) -> np.ndarr
     return np.concatenate([w_hh, w_ih, bias[:, None]], axis=1)
 
 
-def _param_grads(dz: np.ndarray, slabs: np.ndarray, H: int, D: int, rows=None):
-    """(dW_ih, dW_hh, db) from dz (T, R, B) and the forward slabs [h_{t−1}; x_t; 1] (T, H+D+1, B): one matmul,
-    Σ dz_t [h_{t−1}; x_t; 1]ᵀ = [dW_hh | dW_ih | db], rows reordered by ``rows`` (internal -> PyTorch) if given."""
-    d_w = _sum_outer(dz, slabs)
+def _weight_grads(dz: np.ndarray, slabs: np.ndarray, w_ih: np.ndarray, H: int, D: int, rows=None):
+    """(dW_ih, dW_hh, db, dx) from dz (T, R, B), the forward slabs [h_{t−1}; x_t; 1] (T, H+D+1, B) and W_ih (R, D):
+
+        Σ_t dz_t [h_{t−1}; x_t; 1]ᵀ = [dW_hh | dW_ih | db]     (one matmul; db from the row of ones)
+        dx_t = W_ihᵀ dz_t                                      (one matmul), returned as (T, B, D)
+
+    rows reordered by ``rows`` (internal -> PyTorch) if given. With a batch, both matmuls read one (R, T·B) copy of
+    dz made in a recycled buffer (a (T, R, B) block is not one matrix over steps and sequences)."""
+    T, R, B = dz.shape
+    if B == 1:
+        d_w = dz[:, :, 0].T @ slabs[:, :, 0]
+        dx = (dz[:, :, 0] @ w_ih)[:, None, :]
+    else:
+        dz2 = buffers.empty((R, T, B))
+        np.copyto(dz2, dz.transpose(1, 0, 2))
+        dz2 = dz2.reshape(R, T * B)
+        s2 = buffers.empty((T, B, slabs.shape[1]))
+        np.copyto(s2, slabs.transpose(0, 2, 1))
+        d_w = dz2 @ s2.reshape(T * B, -1)
+        dx = (w_ih.T @ dz2).reshape(D, T, B).transpose(1, 2, 0)  # (T, B, D) view of one (D, T·B) product
     if rows is not None:
         d_w = d_w[np.argsort(rows)]
-    return np.ascontiguousarray(d_w[:, H:H + D]), np.ascontiguousarray(d_w[:, :H]), d_w[:, H + D].copy()
-
-
-def _input_grad(dz: np.ndarray, w_ih: np.ndarray) -> np.ndarray:
-    """dx_t = W_ihᵀ dz_t for dz (T, R, B): (T, B, D), one matmul for a single sequence."""
-    if dz.shape[2] == 1:
-        return (dz[:, :, 0] @ w_ih)[:, None, :]
-    return np.matmul(dz.transpose(0, 2, 1), w_ih)
+    return np.ascontiguousarray(d_w[:, H:H + D]), np.ascontiguousarray(d_w[:, :H]), d_w[:, H + D].copy(), dx
 
 
 _BLOCK_BYTES = 2 * 2**20  # see _bptt
@@ -361,19 +370,6 @@ def _bptt(F: np.ndarray, dhl: np.ndarray, w_hh_t: np.ndarray, cut, hh_scale: np.
         E[block, 5 * H:] = dhl[block]
         _backward_steps(E, f, w_hh_t, cut, hh_scale, block)
     return E
-
-
-def _sum_outer(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Σ_t a_t b_tᵀ for a (T, R, B), b (T, K, B): (R, K), as one matmul over all steps and sequences (with a batch,
-    after copying both into (step, sequence)-contiguous order in recycled buffers)."""
-    T, R, B = a.shape
-    if B == 1:
-        return a[:, :, 0].T @ b[:, :, 0]
-    a2 = buffers.empty((R, T, B))
-    np.copyto(a2, a.transpose(1, 0, 2))
-    b2 = buffers.empty((T, B, b.shape[1]))
-    np.copyto(b2, b.transpose(0, 2, 1))
-    return a2.reshape(R, T * B) @ b2.reshape(T * B, -1)
 
 
 def _cols(a: np.ndarray, batched: bool) -> np.ndarray:
@@ -489,9 +485,8 @@ def lstm_backward(params: LSTMParams, trace: LSTMTrace, dh, *, truncate: int | N
     E = _bptt(F, _batched(dh_loss, batched).transpose(0, 2, 1), w_hh_t, _cuts(T, truncate))
 
     dz = E[:, :4 * H]  # (T, 4H, B)
-    d_w_ih, d_w_hh, d_b = _param_grads(dz, F[:T, 5 * H:], H, D, rows)
+    d_w_ih, d_w_hh, d_b, dx = _weight_grads(dz, F[:T, 5 * H:], w_ih, H, D, rows)
     grads_params = LSTMParams(weight_ih=d_w_ih, weight_hh=d_w_hh, bias_ih=d_b, bias_hh=d_b)
-    dx = _input_grad(dz, w_ih)
     dh0 = np.dot(w_hh_t, dz[0])  # (H, B)
     dc0 = F[0, 2 * H:3 * H] * E[0, 4 * H:5 * H]
     _freeze(E, dx, dh0, dc0)

@@ -19,8 +19,8 @@ import numpy as np
 
 from . import buffers
 from .lstm import (
-    _augmented, _batched, _cols, _cuts, _freeze, _input_grad, _keep_columns, _KeepsColumns, _param_grads,
-    _recurrent_grad, _state, _sum_outer, _unbatch, previous_states,
+    _augmented, _batched, _cols, _cuts, _freeze, _keep_columns, _KeepsColumns, _recurrent_grad, _state, _unbatch,
+    _weight_grads, previous_states,
 )
 from .params import RNNParams
 from .validate import check_like, check_sequence, check_state
@@ -193,9 +193,8 @@ def rnn_backward(params: RNNParams, trace: RNNTrace, dh, *, truncate: int | None
     w_hh_t = np.ascontiguousarray(params.weight_hh.T)
     E = _bptt(R, _batched(dh_loss, batched).transpose(0, 2, 1), w_hh_t, _cuts(T, truncate))
     dz = E[:, :H]  # (T, H, B)
-    d_w_ih, d_w_hh, d_b = _param_grads(dz, R[:T], H, D)
+    d_w_ih, d_w_hh, d_b, dx = _weight_grads(dz, R[:T], params.weight_ih, H, D)
     grads_params = RNNParams(weight_ih=d_w_ih, weight_hh=d_w_hh, bias_ih=d_b, bias_hh=d_b)
-    dx = _input_grad(dz, params.weight_ih)
     dh0 = np.dot(w_hh_t, dz[0])  # (H, B)
     _freeze(E, dx, dh0)
     return RNNGrads(
