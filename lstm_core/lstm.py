@@ -91,10 +91,16 @@ def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """
     with np.errstate(over="ignore"):
         out = np.negative(z, out=out)
-        np.exp(out, out=out)
-        out += 1.0
-        np.reciprocal(out, out=out)
+        _sigmoid_of_negated(out)
     return out
+
+
+def _sigmoid_of_negated(s: np.ndarray) -> None:
+    """In place: ``s`` holds −z and becomes σ(z) = 1 / (1 + e^{−z}) (exp, +1, reciprocal). The caller silences the
+    overflow of e^{−z} for z < −709 (see sigmoid); the forward loop calls this on rows whose weights were negated."""
+    np.exp(s, out=s)
+    s += 1.0
+    np.reciprocal(s, out=s)
 
 
 class _KeepsColumns:
@@ -224,10 +230,7 @@ def _forward_steps(F: np.ndarray, w: np.ndarray, H: int, hh_scale: np.ndarray | 
                 np.dot(w, slab[H5:H6], out=rec)
                 rec *= hh_scale
                 z += rec
-            s = z[:H3]
-            np.exp(s, out=s)
-            s += 1.0
-            np.reciprocal(s, out=s)  # o, i, f = σ(z)
+            _sigmoid_of_negated(z[:H3])  # o, i, f
             np.tanh(z[H3:], out=z[H3:])  # g
             np.multiply(slab[H:H3], slab[H3:H5], out=prod)  # [i ⊙ g; f ⊙ c_{t−1}]
             np.add(prod[:H], prod[H:], out=nxt[H4:H5])  # c_t
