@@ -35,7 +35,6 @@ output says so explicitly (see LOG10_FLOOR / LOG10_CEIL, and LengthSweep.grad_at
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -45,7 +44,7 @@ from . import rnn as _rnn
 from .analysis import unit_norms
 from .params import LSTMParams, RNNParams, init_lstm, init_rnn, spectral_radius, with_forget_bias, with_spectral_radius
 from .sequences import random_normal
-from .validate import MAX_B, MAX_D, MAX_H, MAX_T, as_float_array, check_size
+from .validate import MAX_B, MAX_D, MAX_H, MAX_T, as_float_array, check_number, check_size
 
 MODELS = ("lstm", "rnn")
 LOG10_FLOOR = -300.0  # phase_grid value for "nothing measurable reached step 1" (ratio <= 1e-300, incl. exactly 0)
@@ -66,14 +65,6 @@ def _check_model(model) -> str:
 
 def _check_seed(seed) -> int:
     return check_size("seed", seed, MAX_SEED, minimum=0)
-
-
-def _check_number(name: str, value, *, nonnegative: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
-        raise ValueError(f"{name}: got {value!r}, needs a finite number")
-    if nonnegative and value < 0:
-        raise ValueError(f"{name}: got {value}, needs a number >= 0")
-    return float(value)
 
 
 def _check_axis(value, name: str, *, nonnegative: bool = False) -> np.ndarray:
@@ -116,7 +107,7 @@ def explore_params(
     """
     model = _check_model(model)
     seed = _check_seed(seed)
-    bias_scale = _check_number("bias_scale", bias_scale)
+    bias_scale = check_number("bias_scale", bias_scale)
     p = (init_lstm if model == "lstm" else init_rnn)(input_size, hidden_size, seed=seed)
     if bias_scale != 1.0:
         p = replace(p, bias_ih=p.bias_ih * bias_scale, bias_hh=p.bias_hh * bias_scale)
@@ -130,7 +121,7 @@ def explore_params(
 def explore_input(T: int, *, input_size: int = 1, seed: int = 0, input_scale: float = 1.0) -> np.ndarray:
     """The experiments' input, (T, input_size): random_normal(T, input_size, seed=seed + 1, scale=input_scale)."""
     seed = _check_seed(seed)
-    input_scale = _check_number("input_scale", input_scale, nonnegative=True)
+    input_scale = check_number("input_scale", input_scale, nonnegative=True)
     return random_normal(T, input_size, seed=seed + 1, scale=input_scale)
 
 
@@ -309,7 +300,7 @@ def phase_grid(
     T = check_size("T", T, MAX_T)
     H = check_size("hidden size H", hidden_size, MAX_H)
     D = check_size("input size D", input_size, MAX_D)
-    _check_number("input_scale", input_scale, nonnegative=True)  # checked even where unused (RNN), for consistency
+    check_number("input_scale", input_scale, nonnegative=True)  # checked even where unused (RNN), for consistency
     base = explore_params(model, input_size=D, hidden_size=H, seed=seed, bias_scale=bias_scale)
     x = explore_input(T, input_size=D, seed=seed, input_scale=1.0 if model == "rnn" else input_scale)
     u = probe_direction(H)
@@ -452,8 +443,8 @@ def phase_regimes(values, *, vanishing_below: float = VANISHING_BELOW,
     """Each phase_grid value's regime as an int8 array of the same shape: −1 vanishing (value < vanishing_below),
     +1 exploding (value > exploding_above), 0 preserved (in between, ends included). Names in REGIMES."""
     v = as_float_array(values, "values")  # finite, as phase_grid's values always are
-    lo = _check_number("vanishing_below", vanishing_below)
-    hi = _check_number("exploding_above", exploding_above)
+    lo = check_number("vanishing_below", vanishing_below)
+    hi = check_number("exploding_above", exploding_above)
     if lo > hi:
         raise ValueError(f"vanishing_below, exploding_above: got {lo} > {hi}, needs vanishing_below <= exploding_above")
     out = np.zeros(v.shape, dtype=np.int8)

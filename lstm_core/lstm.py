@@ -42,7 +42,7 @@ import numpy as np
 
 from . import buffers
 from .params import LSTMParams
-from .validate import check_like, check_sequence, check_state
+from .validate import check_like, check_sequence, check_state, freeze
 
 # Internal row-block order (o, i, f, g) as indices of PyTorch's blocks (i=0, f=1, g=2, o=3).
 _INTERNAL = (3, 0, 1, 2)
@@ -50,15 +50,6 @@ _INTERNAL = (3, 0, 1, 2)
 
 def _rows(H: int, blocks) -> np.ndarray:
     return np.concatenate([np.arange(k * H, (k + 1) * H) for k in blocks])
-
-
-def _freeze(*arrays: np.ndarray) -> None:
-    """Make each array read-only, and the buffer it is a view of (lstm_core.buffers) too: otherwise
-    ``trace.h.base[...] = 0`` or ``trace.h.flags.writeable = True`` could change a result behind its back."""
-    for a in arrays:
-        a.flags.writeable = False
-        if isinstance(a.base, np.ndarray):
-            a.base.flags.writeable = False
 
 
 def _unbatch(a: np.ndarray, batched: bool) -> np.ndarray:
@@ -408,9 +399,9 @@ def lstm_forward(params: LSTMParams, x, h0=None, c0=None) -> LSTMTrace:
     F[0, 5 * H:6 * H] = h_init.T
     F[:T, 6 * H:6 * H + D] = xb.transpose(0, 2, 1)
     _forward_steps(F, w, H)
-    _freeze(F)
+    freeze(F)
     xs = x.copy()
-    _freeze(xs)
+    freeze(xs)
     return _trace_of(F, xs, H)
 
 
@@ -492,7 +483,7 @@ def lstm_backward(params: LSTMParams, trace: LSTMTrace, dh, *, truncate: int | N
     grads_params = LSTMParams(weight_ih=d_w_ih, weight_hh=d_w_hh, bias_ih=d_b, bias_hh=d_b)
     dh0 = np.dot(w_hh_t, dz[0])  # (H, B)
     dc0 = F[0, 2 * H:3 * H] * E[0, 4 * H:5 * H]
-    _freeze(E, dx, dh0, dc0)
+    freeze(E, dx, dh0, dc0)
 
     def rows_of(lo: int, hi: int) -> np.ndarray:
         return _cols(E[:, lo * H:hi * H], batched)

@@ -19,21 +19,19 @@ Clipping by global norm (done by a training step, never inside backward):
 
 from __future__ import annotations
 
-import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
 from .analysis import unit_norms
+from .validate import check_number
 
 Arrays = dict[str, np.ndarray]
 
 
 def _positive(name: str, value, *, allow_zero: bool = False, below_one: bool = False) -> float:
     """A finite float > 0 (>= 0 with allow_zero; and < 1 with below_one), or a ValueError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise ValueError(f"{name}: got {value!r}, needs a finite number")
+    value = check_number(name, value)
     low_ok = value >= 0 if allow_zero else value > 0
     if not low_ok or (below_one and value >= 1):
         lo = "[0" if allow_zero else "(0"

@@ -19,11 +19,11 @@ import numpy as np
 
 from . import buffers
 from .lstm import (
-    _augmented, _batched, _cols, _cuts, _freeze, _keep_columns, _KeepsColumns, _recurrent_grad, _state, _unbatch,
+    _augmented, _batched, _cols, _cuts, _keep_columns, _KeepsColumns, _recurrent_grad, _state, _unbatch,
     _weight_grads, previous_states,
 )
 from .params import RNNParams
-from .validate import check_like, check_sequence, check_state
+from .validate import check_like, check_sequence, check_state, freeze
 
 
 @dataclass(frozen=True, eq=False)
@@ -167,7 +167,7 @@ def rnn_forward(params: RNNParams, x, h0=None) -> RNNTrace:
     R[:T, H:H + D] = xb.transpose(0, 2, 1)
     _forward_steps(R, _augmented(params.weight_hh, params.weight_ih, params.bias_ih + params.bias_hh), H)
     xs = x.copy()
-    _freeze(R, xs)
+    freeze(R, xs)
     return _keep_columns(
         RNNTrace(x=xs, h0=_state(R[0, :H], batched), h=_cols(R[1:, :H], batched)), R
     )
@@ -196,7 +196,7 @@ def rnn_backward(params: RNNParams, trace: RNNTrace, dh, *, truncate: int | None
     d_w_ih, d_w_hh, d_b, dx = _weight_grads(dz, R[:T], params.weight_ih, H, D)
     grads_params = RNNParams(weight_ih=d_w_ih, weight_hh=d_w_hh, bias_ih=d_b, bias_hh=d_b)
     dh0 = np.dot(w_hh_t, dz[0])  # (H, B)
-    _freeze(E, dx, dh0)
+    freeze(E, dx, dh0)
     return RNNGrads(
         dh=_cols(E[:, H:], batched),
         dz=_cols(E[:, :H], batched),  # views made after the freeze are read-only too

@@ -7,27 +7,16 @@ signature; the same (T, D, seed, options) always gives the same array.
 from __future__ import annotations
 
 import inspect
-import numbers
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
-from .validate import MAX_D, MAX_T, check_size
+from .validate import MAX_D, MAX_T, check_number, check_size
 
 
 def _sizes(T, D) -> tuple[int, int]:
     return check_size("T", T, MAX_T), check_size("D", D, MAX_D)
-
-
-def _number(name: str, value, *, positive: bool = False, nonnegative: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
-        raise ValueError(f"{name}: got {value!r}, needs a finite number")
-    if positive and value <= 0:
-        raise ValueError(f"{name}: got {value}, needs a number > 0")
-    if nonnegative and value < 0:
-        raise ValueError(f"{name}: got {value}, needs a number >= 0")
-    return float(value)
 
 
 def _step_index(name: str, value, T: int) -> int:
@@ -37,7 +26,7 @@ def _step_index(name: str, value, T: int) -> int:
 def random_normal(T: int, D: int, *, seed: int = 0, scale: float = 1.0) -> np.ndarray:
     """x_t ~ N(0, scale²) independently per step and channel. (T, D)"""
     T, D = _sizes(T, D)
-    scale = _number("scale", scale, nonnegative=True)
+    scale = check_number("scale", scale, nonnegative=True)
     return np.random.default_rng(seed).normal(0.0, 1.0, size=(T, D)) * scale
 
 
@@ -47,8 +36,8 @@ def sine(T: int, D: int, *, seed: int = 0, period: float = 20.0, amplitude: floa
     Deterministic (``seed`` is accepted and ignored). (T, D)
     """
     T, D = _sizes(T, D)
-    period = _number("period", period, positive=True)
-    amplitude = _number("amplitude", amplitude)
+    period = check_number("period", period, positive=True)
+    amplitude = check_number("amplitude", amplitude)
     t = np.arange(T)[:, None]
     phase = 2.0 * np.pi * np.arange(D)[None, :] / D
     return amplitude * np.sin(2.0 * np.pi * t / period + phase)
@@ -59,7 +48,7 @@ def step(T: int, D: int, *, seed: int = 0, at: int | None = None, height: float 
     T, D = _sizes(T, D)
     at = T // 2 if at is None else _step_index("at", at, T)
     x = np.zeros((T, D))
-    x[at:] = _number("height", height)
+    x[at:] = check_number("height", height)
     return x
 
 
@@ -68,7 +57,7 @@ def impulse(T: int, D: int, *, seed: int = 0, at: int = 0, height: float = 1.0) 
     T, D = _sizes(T, D)
     at = _step_index("at", at, T)
     x = np.zeros((T, D))
-    x[at] = _number("height", height)
+    x[at] = check_number("height", height)
     return x
 
 
@@ -85,8 +74,8 @@ def remember_first(T: int, D: int, *, seed: int = 0, signal: float = 1.0, noise:
     The task a network must solve to report the first input at the end. (T, D)
     """
     T, D = _sizes(T, D)
-    signal = _number("signal", signal)
-    noise = _number("noise", noise, nonnegative=True)
+    signal = check_number("signal", signal)
+    noise = check_number("noise", noise, nonnegative=True)
     x = np.random.default_rng(seed).normal(0.0, 1.0, size=(T, D)) * noise
     x[0] = signal
     return x

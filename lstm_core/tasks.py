@@ -31,12 +31,11 @@ Every sampler is pure: the same (task, batch size, seed) gives the same batch. `
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .validate import MAX_B, MAX_T, check_size
+from .validate import MAX_B, MAX_T, check_number, check_size, freeze
 
 TASKS = ("remember-first", "adding")
 DISTRACTORS = ("separate", "same", "noise")
@@ -58,11 +57,6 @@ class TaskBatch:
     @property
     def batch_size(self) -> int:
         return self.x.shape[1]
-
-
-def _freeze(*arrays: np.ndarray) -> None:
-    for a in arrays:
-        a.flags.writeable = False
 
 
 def _gap(gap, minimum: int) -> int:
@@ -89,8 +83,7 @@ def remember_first_batch(
     if distractors not in DISTRACTORS:
         raise ValueError(f"distractors: got {distractors!r}, needs one of {list(DISTRACTORS)}")
     n_d = check_size("n_distractors", n_distractors, 32) if distractors == "separate" else 0
-    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not np.isfinite(noise) or noise < 0:
-        raise ValueError(f"noise: got {noise!r}, needs a finite number >= 0")
+    noise = check_number("noise", noise, nonnegative=True)
     rng = np.random.default_rng(seed)
     T, D = gap + 1, K + n_d
     labels = rng.integers(0, K, size=B)
@@ -105,7 +98,7 @@ def remember_first_batch(
         x[1:] += rng.normal(0.0, float(noise), size=(gap, B, D))
     target = labels[None, :].astype(np.intp)  # (1, B)
     steps = np.array([T - 1], dtype=np.intp)
-    _freeze(x, target, steps)
+    freeze(x, target, steps)
     return TaskBatch(x=x, target=target, steps=steps, kind="classification")
 
 
@@ -125,7 +118,7 @@ def adding_batch(gap: int, batch_size: int, *, seed=0) -> TaskBatch:
     x[second, b, 1] = 1.0
     target = (x[first, b, 0] + x[second, b, 0])[None, :, None]  # (1, B, 1)
     steps = np.array([T - 1], dtype=np.intp)
-    _freeze(x, target, steps)
+    freeze(x, target, steps)
     return TaskBatch(x=x, target=target, steps=steps, kind="regression")
 
 

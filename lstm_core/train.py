@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import functools
 import json
-import math
 import numbers
 import sys
 import time
@@ -50,7 +49,7 @@ from .params import RNNParams, init_lstm, init_rnn, param_arrays
 from .readout import Readout, init_readout, mse, readout_backward, readout_forward, softmax_cross_entropy
 from .rnn import rnn_backward, rnn_forward
 from .tasks import DISTRACTORS, TASKS, Task, TaskBatch
-from .validate import MAX_B, MAX_H, MAX_T, check_size
+from .validate import MAX_B, MAX_H, MAX_T, check_number, check_size
 
 MODELS = ("lstm", "rnn")
 READOUT_PREFIX = "readout."
@@ -98,9 +97,9 @@ class TrainConfig:
         if self.truncate is not None:
             check_size("truncate", self.truncate, MAX_T)
         if self.clip is not None:
-            _finite("clip", self.clip, positive=True)
+            check_number("clip", self.clip, positive=True)
         if self.forget_bias is not None:
-            _finite("forget_bias", self.forget_bias)
+            check_number("forget_bias", self.forget_bias)
         make_optimizer(self.optimizer, self.lr, momentum=self.momentum)  # checks lr, momentum
         self.make_task()  # checks task, gap and the task options
 
@@ -119,14 +118,6 @@ def _task_of(config: TrainConfig) -> Task:
         opts = dict(n_symbols=config.n_symbols, n_distractors=config.n_distractors, distractors=config.distractors,
                     noise=config.noise)
     return Task(config.task, config.gap, opts)
-
-
-def _finite(name: str, value, *, positive: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise ValueError(f"{name}: got {value!r}, needs a finite number")
-    if positive and value <= 0:
-        raise ValueError(f"{name}: got {value}, needs a number > 0")
-    return float(value)
 
 
 # ---- state ---------------------------------------------------------------------------------------------------------
@@ -330,7 +321,7 @@ def train(
     gives CPU time, which a busy machine does not inflate).
     """
     if max_seconds is not None:
-        _finite("max_seconds", max_seconds, positive=True)
+        check_number("max_seconds", max_seconds, positive=True)
     state = init_state(config) if state is None else state
     if state.config != config:
         raise ValueError("state: was made with a different config")
@@ -488,10 +479,10 @@ def main(argv: list[str] | None = None) -> int:
     a = parser.parse_args(argv)
     try:
         if a.seconds is not None:
-            _finite("seconds", a.seconds, positive=True)
+            check_number("seconds", a.seconds, positive=True)
         for name, v in (("stop-accuracy", a.stop_accuracy), ("stop-mse", a.stop_mse)):
             if v is not None:
-                _finite(name, v)
+                check_number(name, v)
         config = TrainConfig(
             task=a.task, gap=a.gap, model=a.model, hidden=a.hidden, batch=a.batch, steps=a.steps,
             optimizer=a.optimizer, lr=a.lr, momentum=a.momentum, clip=a.clip, truncate=a.truncate,

@@ -43,6 +43,27 @@ def as_float_array(value, name: str, ndim: int | tuple[int, ...] | None = None) 
     return a
 
 
+def check_number(name: str, value, *, positive: bool = False, nonnegative: bool = False) -> float:
+    """A finite real number (not a bool) as float, > 0 with ``positive``, >= 0 with ``nonnegative``; else a
+    ValueError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+        raise ValueError(f"{name}: got {value!r}, needs a finite number")
+    if positive and value <= 0:
+        raise ValueError(f"{name}: got {value}, needs a number > 0")
+    if nonnegative and value < 0:
+        raise ValueError(f"{name}: got {value}, needs a number >= 0")
+    return float(value)
+
+
+def freeze(*arrays: np.ndarray) -> None:
+    """Make each array read-only, and the array it is a view of too (e.g. a recycled buffer of lstm_core.buffers):
+    otherwise ``a.base[...] = 0`` or ``a.flags.writeable = True`` could change a result behind its back."""
+    for a in arrays:
+        a.flags.writeable = False
+        if isinstance(a.base, np.ndarray):
+            a.base.flags.writeable = False
+
+
 def check_sequence(x, input_size: int, name: str = "x") -> np.ndarray:
     """Validate an input sequence: (T, D) or (T, B, D), finite, within the app's size limits."""
     x = as_float_array(x, name, ndim=(2, 3))
@@ -62,10 +83,7 @@ def check_state(value, name: str, lead: tuple[int, ...], hidden_size: int) -> np
     shape = lead + (hidden_size,)
     if value is None:
         return np.zeros(shape)
-    a = as_float_array(value, name)
-    if a.shape != shape:
-        raise ValueError(f"{name}: got shape {a.shape}, needs {shape}")
-    return a.copy()  # the trace keeps its own copy: the caller may reuse its buffer
+    return check_like(value, name, shape).copy()  # the trace keeps its own copy: the caller may reuse its buffer
 
 
 def check_like(value, name: str, shape: tuple[int, ...]) -> np.ndarray:

@@ -59,6 +59,19 @@ def test_remember_first_arrays_are_read_only():
         assert not a.flags.writeable
 
 
+def test_batch_arrays_cannot_be_written_through_their_base():
+    """adding_batch's target is a view: its base must be frozen too (validate.freeze), not only the view."""
+    assert isinstance(adding_batch(5, 3).target.base, np.ndarray)  # the case this test is about
+    for b in (remember_first_batch(3, 2), adding_batch(5, 3)):
+        for a in (b.x, b.target, b.steps):
+            if not isinstance(a.base, np.ndarray):
+                continue  # owns its memory: read-only as the test above checks
+            with pytest.raises(ValueError, match="read-only"):
+                a.base[...] = 0
+            with pytest.raises(ValueError):
+                a.flags.writeable = True
+
+
 def test_remember_first_same_and_noise_distractors():
     same = remember_first_batch(10, 32, seed=0, distractors="same", noise=0.0)
     assert same.x.shape == (11, 32, 4)
