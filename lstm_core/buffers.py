@@ -29,33 +29,22 @@ _lock = threading.Lock()
 _pool: list[np.ndarray] = []  # 1-D float64 owners, most recently used last
 
 
-def _refcount_when_free() -> int:
+def _reference_counts() -> tuple[int, bool]:
     """sys.getrefcount of a pooled owner that nothing else refers to, measured the way empty() looks at one (held by
-    a list and a local variable): 3 on CPython today, measured rather than assumed."""
-    pool = [np.empty(1)]
-    owner = pool[0]
-    return sys.getrefcount(owner)
-
-
-_FREE_REFCOUNT = _refcount_when_free()
-
-
-def _refcounts_are_exact() -> bool:
-    """The pool's safety rests on CPython's reference counts: a view adds exactly one reference to its owner, and
-    dropping it removes it. Checked once at import; where it does not hold (another interpreter, a free-threaded
-    build with deferred counts), the pool is switched off and empty() is plain np.empty."""
-    if not getattr(sys, "_is_gil_enabled", lambda: True)():
-        return False
+    a list and a local variable: 3 on CPython today), and whether counts are exact here: a view adds exactly one
+    reference to its owner and dropping it removes it. The pool's safety rests on that; where it does not hold (a
+    free-threaded build with deferred counts, another interpreter) the pool is switched off and empty() is np.empty."""
     pool = [np.empty(2)]
     owner = pool[0]
     free = sys.getrefcount(owner)
     view = owner.reshape(2, 1)
     busy = sys.getrefcount(owner)
     del view
-    return free == _FREE_REFCOUNT and busy == free + 1 and sys.getrefcount(owner) == free
+    gil = getattr(sys, "_is_gil_enabled", lambda: True)()
+    return free, gil and busy == free + 1 and sys.getrefcount(owner) == free
 
 
-ENABLED = _refcounts_are_exact()
+_FREE_REFCOUNT, ENABLED = _reference_counts()
 
 
 def empty(shape: tuple[int, ...]) -> np.ndarray:

@@ -94,10 +94,28 @@ def _sigmoid_of_negated(s: np.ndarray) -> None:
     np.reciprocal(s, out=s)
 
 
-class _KeepsColumns:
-    """For trace dataclasses whose fields are views of one forward buffer, kept (attribute ``_columns``, not a field,
-    set by _keep_columns) so that the backward pass reads everything without copies. dataclasses.replace and hand-built
-    traces have no ``_columns``; the backward pass then rebuilds the buffer from the fields."""
+class _Trace:
+    """What LSTMTrace and RNNTrace share: the fields x (T, D) | (T, B, D), h0 and h, the sizes read from them, and
+    the forward buffer the fields are views of, kept (attribute ``_columns``, not a field, set by _keep_columns) so that
+    the backward pass reads everything without copies. dataclasses.replace and hand-built traces have no
+    ``_columns``; the backward pass then rebuilds the buffer from the fields."""
+
+    @property
+    def T(self) -> int:
+        return self.x.shape[0]
+
+    @property
+    def batched(self) -> bool:
+        return self.x.ndim == 3
+
+    @property
+    def hidden_size(self) -> int:
+        return self.h.shape[-1]
+
+    def h_prev(self) -> np.ndarray:
+        """h_{t−1} for every step (h0 first), same shape as h."""
+        return previous_states(self.h0, self.h)
+
 
     def __getstate__(self) -> dict:
         """Pickle (st.cache_data, copy) the fields only: the buffer is an implementation detail and would double the
@@ -108,12 +126,12 @@ class _KeepsColumns:
 
 
 def _keep_columns(trace, F: np.ndarray):
-    object.__setattr__(trace, "_columns", F)  # frozen dataclass: not a field, see _KeepsColumns
+    object.__setattr__(trace, "_columns", F)  # frozen dataclass: not a field, see _Trace
     return trace
 
 
 @dataclass(frozen=True, eq=False)
-class LSTMTrace(_KeepsColumns):
+class LSTMTrace(_Trace):
     """Everything the forward pass computed. Per-step arrays are (T, H) or (T, B, H); c[t], h[t] are after step t.
 
     Gates are after their nonlinearity: i, f, o in (0, 1), g in (−1, 1).
@@ -129,25 +147,9 @@ class LSTMTrace(_KeepsColumns):
     c: np.ndarray  # cell state c_t
     h: np.ndarray  # hidden state h_t
 
-    @property
-    def T(self) -> int:
-        return self.x.shape[0]
-
-    @property
-    def batched(self) -> bool:
-        return self.x.ndim == 3
-
-    @property
-    def hidden_size(self) -> int:
-        return self.h.shape[-1]
-
     def c_prev(self) -> np.ndarray:
         """c_{t−1} for every step (c0 first), same shape as c."""
         return previous_states(self.c0, self.c)
-
-    def h_prev(self) -> np.ndarray:
-        """h_{t−1} for every step (h0 first), same shape as h."""
-        return previous_states(self.h0, self.h)
 
 
 @dataclass(frozen=True, eq=False)
@@ -377,20 +379,43 @@ def _state(a: np.ndarray, batched: bool) -> np.ndarray:
     return a.T if batched else a[:, 0]
 
 
+def _forward_arguments(params, params_type: type, x, **states):
+    """Checked arguments of a forward pass (lstm_forward, rnn_forward): x as given (T, D) | (T, B, D), x as
+    (T, B, D), and each initial state (None = zeros) as (B, H)."""
+    if not isinstance(params, params_type):
+        raise ValueError(f"params: got {type(params).__name__}, needs {params_type.__name__}")
+    H = params.hidden_size
+    x = check_sequence(x, params.input_size)
+    batched = x.ndim == 3
+    xb = x if batched else x[:, None, :]
+    lead = xb.shape[1:2] if batched else ()
+    return x, xb, [check_state(v, name, lead, H).reshape(xb.shape[1], H) for name, v in states.items()]
+
+
+def _backward_arguments(params, params_type: type, trace, trace_type: type, forward: str, dh) -> np.ndarray:
+    """Checked arguments of a backward pass: the params and trace types, matching sizes, and ``dh`` (the shape of
+    trace.h) as a float array."""
+    if not isinstance(params, params_type):
+        raise ValueError(f"params: got {type(params).__name__}, needs {params_type.__name__}")
+    if not isinstance(trace, trace_type):
+        raise ValueError(f"trace: got {type(trace).__name__}, needs an {trace_type.__name__} from {forward}")
+    H, D = params.hidden_size, params.input_size
+    if trace.hidden_size != H or trace.x.shape[-1] != D:
+        raise ValueError(
+            f"trace: hidden/input sizes ({trace.hidden_size}, {trace.x.shape[-1]}) do not match params "
+            f"({H}, {D})"
+        )
+    return check_like(dh, "dh", trace.h.shape)
+
+
 def lstm_forward(params: LSTMParams, x, h0=None, c0=None) -> LSTMTrace:
     """Run the LSTM over ``x`` (T, D) or (T, B, D) from (h0, c0) (None = zeros) and record every step.
 
     Returns an LSTMTrace of read-only arrays; see the module docstring for the equations.
     """
-    if not isinstance(params, LSTMParams):
-        raise ValueError(f"params: got {type(params).__name__}, needs LSTMParams")
+    x, xb, (h_init, c_init) = _forward_arguments(params, LSTMParams, x, h0=h0, c0=c0)
     H, D = params.hidden_size, params.input_size
-    x = check_sequence(x, D)
-    batched = x.ndim == 3
-    xb = x if batched else x[:, None, :]  # (T, B, D)
     T, B, _ = xb.shape
-    h_init = check_state(h0, "h0", xb.shape[1:2] if batched else (), H).reshape(B, H)
-    c_init = check_state(c0, "c0", xb.shape[1:2] if batched else (), H).reshape(B, H)
 
     _, w_ih, w_hh, bias = _internal_weights(params)
     w = _augmented(w_hh, w_ih, bias) * _sigmoid_signs(H)  # [W_hh | W_ih | b], sigmoid rows negated
@@ -406,7 +431,7 @@ def lstm_forward(params: LSTMParams, x, h0=None, c0=None) -> LSTMTrace:
 
 
 def _trace_of(F: np.ndarray, x: np.ndarray, H: int) -> LSTMTrace:
-    """The LSTMTrace whose fields are views of forward buffer F, keeping F (see _KeepsColumns)."""
+    """The LSTMTrace whose fields are views of forward buffer F, keeping F (see _Trace)."""
     batched = x.ndim == 3
     T = F.shape[0] - 1
 
@@ -460,17 +485,8 @@ def lstm_backward(params: LSTMParams, trace: LSTMTrace, dh, *, truncate: int | N
     (…, [T−2k, T−k), [T−k, T)) and neither carry (W_hhᵀ dz nor f ⊙ dc) crosses a window boundary, as if h and c
     were detached there. None means full BPTT.
     """
-    if not isinstance(params, LSTMParams):
-        raise ValueError(f"params: got {type(params).__name__}, needs LSTMParams")
-    if not isinstance(trace, LSTMTrace):
-        raise ValueError(f"trace: got {type(trace).__name__}, needs an LSTMTrace from lstm_forward")
+    dh_loss = _backward_arguments(params, LSTMParams, trace, LSTMTrace, "lstm_forward", dh)
     H, D = params.hidden_size, params.input_size
-    if trace.hidden_size != H or trace.x.shape[-1] != D:
-        raise ValueError(
-            f"trace: hidden/input sizes ({trace.hidden_size}, {trace.x.shape[-1]}) do not match params "
-            f"({H}, {D})"
-        )
-    dh_loss = check_like(dh, "dh", trace.h.shape)
     batched = trace.batched
     T = trace.T
     F = _forward_columns(trace)

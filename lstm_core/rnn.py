@@ -19,36 +19,20 @@ import numpy as np
 
 from . import buffers
 from .lstm import (
-    _augmented, _batched, _cols, _cuts, _keep_columns, _KeepsColumns, _recurrent_grad, _state, _unbatch,
-    _weight_grads, previous_states,
+    _augmented, _backward_arguments, _batched, _cols, _cuts, _forward_arguments, _keep_columns, _Trace, _recurrent_grad, _state, _unbatch,
+    _weight_grads,
 )
 from .params import RNNParams
-from .validate import check_like, check_sequence, check_state, freeze
+from .validate import freeze
 
 
 @dataclass(frozen=True, eq=False)
-class RNNTrace(_KeepsColumns):
+class RNNTrace(_Trace):
     """Per-step hidden states of a tanh RNN: h is (T, H) or (T, B, H); h[t] is after step t."""
 
     x: np.ndarray
     h0: np.ndarray
     h: np.ndarray
-
-    @property
-    def T(self) -> int:
-        return self.x.shape[0]
-
-    @property
-    def batched(self) -> bool:
-        return self.x.ndim == 3
-
-    @property
-    def hidden_size(self) -> int:
-        return self.h.shape[-1]
-
-    def h_prev(self) -> np.ndarray:
-        """h_{t−1} for every step (h0 first), same shape as h."""
-        return previous_states(self.h0, self.h)
 
 
 @dataclass(frozen=True, eq=False)
@@ -125,10 +109,7 @@ def _bptt(R: np.ndarray, dhl: np.ndarray, w_hh_t: np.ndarray, cut, hh_scale: np.
     T, H, B = len(cut), w_hh_t.shape[0], max(R.shape[2], dhl.shape[2])
     E = buffers.empty((T, 2 * H, B))
     h, local = R[1:T + 1, :H], E[:, :H]
-    if R.shape[2] == B:
-        np.multiply(h, h, out=local)
-    else:
-        local[...] = h * h  # one trace, broadcast over the losses
+    np.multiply(h, h, out=local)  # R's batch may be 1: broadcast over the losses
     np.subtract(1.0, local, out=local)  # tanh'(z_t) = 1 − h_t²
     E[:, H:] = dhl
     _backward_steps(E, w_hh_t, cut, hh_scale)
@@ -137,7 +118,7 @@ def _bptt(R: np.ndarray, dhl: np.ndarray, w_hh_t: np.ndarray, cut, hh_scale: np.
 
 def _forward_columns(trace: RNNTrace) -> np.ndarray:
     """The forward buffer behind ``trace`` (rnn_forward's), or one rebuilt from the fields of a trace rnn_forward
-    did not make (see lstm._KeepsColumns)."""
+    did not make (see lstm._Trace)."""
     R = getattr(trace, "_columns", None)
     if R is not None:
         return R
@@ -153,14 +134,10 @@ def _forward_columns(trace: RNNTrace) -> np.ndarray:
 
 def rnn_forward(params: RNNParams, x, h0=None) -> RNNTrace:
     """Run the tanh RNN over ``x`` (T, D) or (T, B, D) from h0 (None = zeros)."""
-    if not isinstance(params, RNNParams):
-        raise ValueError(f"params: got {type(params).__name__}, needs RNNParams")
+    x, xb, (h_init,) = _forward_arguments(params, RNNParams, x, h0=h0)
     H, D = params.hidden_size, params.input_size
-    x = check_sequence(x, D)
-    batched = x.ndim == 3
-    xb = x if batched else x[:, None, :]
     T, B, _ = xb.shape
-    h_init = check_state(h0, "h0", xb.shape[1:2] if batched else (), H).reshape(B, H)
+    batched = x.ndim == 3
 
     R = _forward_buffer(T, B, H, D)
     R[0, :H] = h_init.T
@@ -176,17 +153,8 @@ def rnn_forward(params: RNNParams, x, h0=None) -> RNNTrace:
 def rnn_backward(params: RNNParams, trace: RNNTrace, dh, *, truncate: int | None = None) -> RNNGrads:
     """BPTT for a tanh RNN; ``dh`` (shape of trace.h) is the loss's direct ∂L/∂h_t. No clipping.
     ``truncate=k``: truncated BPTT with windows of k steps counted back from the last (see lstm_backward)."""
-    if not isinstance(params, RNNParams):
-        raise ValueError(f"params: got {type(params).__name__}, needs RNNParams")
-    if not isinstance(trace, RNNTrace):
-        raise ValueError(f"trace: got {type(trace).__name__}, needs an RNNTrace from rnn_forward")
+    dh_loss = _backward_arguments(params, RNNParams, trace, RNNTrace, "rnn_forward", dh)
     H = params.hidden_size
-    if trace.hidden_size != H or trace.x.shape[-1] != params.input_size:
-        raise ValueError(
-            f"trace: hidden/input sizes ({trace.hidden_size}, {trace.x.shape[-1]}) do not match params "
-            f"({H}, {params.input_size})"
-        )
-    dh_loss = check_like(dh, "dh", trace.h.shape)
     batched = trace.batched
     T, D = trace.T, params.input_size
     R = _forward_columns(trace)
