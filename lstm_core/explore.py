@@ -42,7 +42,9 @@ import numpy as np
 from . import lstm as _lstm
 from . import rnn as _rnn
 from .analysis import unit_norms
-from .params import LSTMParams, RNNParams, init_lstm, init_rnn, spectral_radius, with_forget_bias, with_spectral_radius
+from .params import (
+    LSTMParams, RNNParams, block_radii, init_lstm, init_rnn, radius_factors, with_forget_bias, with_spectral_radius,
+)
 from .sequences import random_normal
 from .validate import MAX_B, MAX_D, MAX_H, MAX_T, as_float_array, check_number, check_size
 
@@ -332,18 +334,6 @@ def _log10_ratio(n1: np.ndarray, nT: np.ndarray) -> np.ndarray:
     return np.clip(out, LOG10_FLOOR, LOG10_CEIL)
 
 
-def _block_radii(w_hh: np.ndarray, n_blocks: int) -> np.ndarray:
-    """ρ_k of each (H, H) row block of w_hh, as with_spectral_radius measures it (0 for a zero block)."""
-    H = w_hh.shape[1]
-    return np.array([spectral_radius(w_hh[k * H:(k + 1) * H]) for k in range(n_blocks)])
-
-
-def _radius_factors(radii: np.ndarray, rho: np.ndarray) -> np.ndarray:
-    """(cells, n_blocks) factors r / ρ_k, the with_spectral_radius rescaling; a zero block stays zero (factor 1)."""
-    safe = np.where(rho > 0, rho, 1.0)
-    return np.where(rho > 0, radii[:, None] / safe, 1.0)
-
-
 def _lstm_setup(base: LSTMParams, x: np.ndarray) -> dict:
     H = base.hidden_size
     _, w_ih, w_hh, bias = _lstm._internal_weights(base)  # internal order o, i, f, g
@@ -355,7 +345,7 @@ def _lstm_setup(base: LSTMParams, x: np.ndarray) -> dict:
         f_rows=slice(2 * H, 3 * H),  # the forget block in the internal order
         w_hh_signed=w_hh * signs,  # (4H, H) for the forward loop
         w_hh_t=np.ascontiguousarray(w_hh.T),  # (H, 4H), unscaled, for the backward loop
-        rho=_block_radii(w_hh, 4),  # per internal block
+        rho=block_radii(w_hh),  # per internal block
     )
 
 
@@ -368,7 +358,7 @@ def _lstm_cells(s: dict, forget_biases: np.ndarray, radii: np.ndarray, u: np.nda
     F = _lstm._forward_buffer(T, B, H, 0)  # no input rows: the input projection is filled in instead
     F[:T, :4 * H] = s["xproj"].T[:, :, None] + bias  # (T, 4H, B)
     F[0, 4 * H:6 * H] = 0.0  # c0 = h0 = 0
-    scale = np.repeat(_radius_factors(radii, s["rho"]), H, axis=1).T  # (4H, B)
+    scale = np.repeat(radius_factors(radii, s["rho"]), H, axis=1).T  # (4H, B)
     _lstm._forward_steps(F, s["w_hh_signed"], H, hh_scale=scale)
     dhl = np.zeros((T, H, 1))
     dhl[-1, :, 0] = u
@@ -385,7 +375,7 @@ def _rnn_setup(base: RNNParams, x: np.ndarray) -> dict:
         w_ih=base.weight_ih,
         w_hh_t=np.ascontiguousarray(base.weight_hh.T),  # for the backward loop
         w_hh=base.weight_hh,  # for the forward loop
-        rho=_block_radii(base.weight_hh, 1),
+        rho=block_radii(base.weight_hh),
     )
 
 
@@ -397,7 +387,7 @@ def _rnn_cells(s: dict, input_scales: np.ndarray, radii: np.ndarray, u: np.ndarr
     R = _rnn._forward_buffer(T, B, H, 0)  # no input rows: the input projection is filled in instead
     R[0, :H] = 0.0  # h0
     R[1:, :H] = (xb @ s["w_ih"].T + s["bias"]).transpose(0, 2, 1)  # step t's projection where h_t will be
-    scale = _radius_factors(radii, s["rho"]).T  # (1, B)
+    scale = radius_factors(radii, s["rho"]).T  # (1, B)
     _rnn._forward_steps(R, s["w_hh"], H, hh_scale=scale)
     dhl = np.zeros((T, H, 1))
     dhl[-1, :, 0] = u

@@ -212,14 +212,23 @@ def with_spectral_radius(params: Params, radius: float) -> Params:
     _check_finite_scalar("spectral_radius", radius)
     if radius < 0:
         raise ValueError(f"spectral_radius: got {radius}, needs a value >= 0")
-    H = params.hidden_size
-    w = params.weight_hh.copy()
-    for k in range(w.shape[0] // H):
-        block = w[k * H:(k + 1) * H]
-        rho = spectral_radius(block)
-        if rho > 0:
-            block *= radius / rho
+    factors = radius_factors(radius, block_radii(params.weight_hh))  # one per (H, H) block
+    w = params.weight_hh * np.repeat(factors, params.hidden_size)[:, None]
     return replace(params, weight_hh=w)
+
+
+def block_radii(w_hh: np.ndarray) -> np.ndarray:
+    """ρ_k of each (H, H) row block of w_hh (H its number of columns; one block for an RNN, four for an LSTM), as
+    with_spectral_radius measures them; 0 for a zero block."""
+    H = w_hh.shape[1]
+    return np.array([spectral_radius(w_hh[k * H:(k + 1) * H]) for k in range(w_hh.shape[0] // H)])
+
+
+def radius_factors(radius, rho: np.ndarray) -> np.ndarray:
+    """The factors r / ρ_k with which with_spectral_radius rescales each block to radius r; a zero block keeps factor
+    1 (it stays zero). ``radius`` a number -> (blocks,); an array of radii (cells,) -> (cells, blocks)."""
+    r = np.asarray(radius, dtype=np.float64)[..., None]
+    return np.where(rho > 0, r / np.where(rho > 0, rho, 1.0), 1.0)
 
 
 def with_block(params: Params, name: str, gate: str | None, block) -> Params:
