@@ -11,6 +11,20 @@ from .lstm import LSTMGrads, LSTMTrace
 from .params import LSTMParams, RNNParams
 from .rnn import RNNGrads, RNNTrace
 
+
+def fit_line(x, y) -> tuple[float, float, float]:
+    """Least-squares y ≈ slope·x + intercept: (slope, intercept, R²); R² = 1 when y is constant, and
+    (nan, nan, nan) with fewer than two distinct x (no line)."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if np.unique(x).size < 2:
+        return float("nan"), float("nan"), float("nan")
+    xm, ym = x.mean(), y.mean()
+    slope = float(np.sum((x - xm) * (y - ym)) / np.sum((x - xm) ** 2))
+    intercept = float(ym - slope * xm)
+    ss_tot = float(np.sum((y - ym) ** 2))
+    r2 = 1.0 - float(np.sum((y - (slope * x + intercept)) ** 2)) / ss_tot if ss_tot > 0 else 1.0
+    return slope, intercept, r2
+
 _CHUNK = 64  # matrices per batched spectral-norm call in jacobian_norms
 
 

@@ -41,7 +41,7 @@ import numpy as np
 
 from . import lstm as _lstm
 from . import rnn as _rnn
-from .analysis import unit_norms
+from .analysis import fit_line, unit_norms
 from .params import (
     LSTMParams, RNNParams, block_radii, init_lstm, init_rnn, radius_factors, with_forget_bias, with_spectral_radius,
 )
@@ -168,15 +168,6 @@ class LengthSweep:
         return float(np.log(10.0) / -self.rate_per_step) if self.rate_per_step < 0 else float("inf")
 
 
-def _fit_line(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Least-squares slope and intercept of y against x; (nan, nan) with fewer than two distinct x."""
-    if np.unique(x).size < 2:
-        return float("nan"), float("nan")
-    xm, ym = x.mean(), y.mean()
-    slope = float(np.sum((x - xm) * (y - ym)) / np.sum((x - xm) ** 2))
-    return slope, float(ym - slope * xm)
-
-
 def length_sweep(
     model: str,
     lengths,
@@ -247,7 +238,7 @@ def length_sweep(
 
     grad = np.array([grad_of[int(T)] for T in lens], dtype=np.float64)
     fitted = np.isfinite(grad) & (grad >= np.finfo(np.float64).tiny)
-    rate, intercept = _fit_line(lens[fitted].astype(np.float64), np.log(grad[fitted]))
+    rate, intercept, _ = fit_line(lens[fitted], np.log(grad[fitted]))
     for a in (lens, grad, fitted):
         a.flags.writeable = False
     return LengthSweep(model=model, lengths=lens, grad_at_first=grad, fitted=fitted, rate_per_step=rate,

@@ -24,19 +24,14 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .analysis import fit_line
 from .lstm import LSTMTrace, lstm_backward, lstm_forward, sigmoid
 from .params import GATES, LSTMParams
 from .sequences import random_normal
-from .validate import MAX_B, MAX_T, check_size
+from .validate import MAX_B, MAX_T, check_size, frozen_copy
 
 SIGMOID_GATES = ("i", "f", "o")  # the gates proper, in (0, 1); g is the cell candidate in (−1, 1)
 BIG = 15.0  # a bias of ±15 puts a sigmoid gate within σ(−15) ≈ 3.1e-7 of 0 or 1
-
-
-def _frozen(a) -> np.ndarray:
-    a = np.array(a, dtype=np.float64, copy=True)
-    a.flags.writeable = False
-    return a
 
 
 def _check_params(params) -> LSTMParams:
@@ -46,7 +41,7 @@ def _check_params(params) -> LSTMParams:
 
 
 def _last_gates(trace: LSTMTrace) -> dict[str, np.ndarray]:
-    return {k: _frozen(getattr(trace, k)[-1]) for k in GATES}
+    return {k: frozen_copy(getattr(trace, k)[-1]) for k in GATES}
 
 
 # ---- 1. the gates read h_{t−1} too ---------------------------------------------------------------------------------
@@ -86,7 +81,7 @@ def same_input_different_history(params: LSTMParams, *, prefix: int = 20, seed: 
     tr_a, tr_b = lstm_forward(p, x_a), lstm_forward(p, x_b)
     ga, gb = _last_gates(tr_a), _last_gates(tr_b)
     diff = max(float(np.max(np.abs(ga[k] - gb[k]))) for k in GATES)
-    return HistoryGates(x_a=_frozen(x_a), x_b=_frozen(x_b), h_prev_a=_frozen(tr_a.h[-2]), h_prev_b=_frozen(tr_b.h[-2]),
+    return HistoryGates(x_a=frozen_copy(x_a), x_b=frozen_copy(x_b), h_prev_a=frozen_copy(tr_a.h[-2]), h_prev_b=frozen_copy(tr_b.h[-2]),
                         gates_a=ga, gates_b=gb, max_diff=diff)
 
 
@@ -139,7 +134,7 @@ def _gated_memory(labels, i_bias, f_bias, *, T: int, seed: int, c0: float) -> Ga
     U = p.hidden_size
     x = random_normal(T, 1, seed=seed)
     tr = lstm_forward(p, x, c0=np.full(U, float(c0)))
-    return GatedMemory(labels=tuple(labels), i_bias=_frozen(i_bias), f_bias=_frozen(f_bias), x=tr.x,
+    return GatedMemory(labels=tuple(labels), i_bias=frozen_copy(i_bias), f_bias=frozen_copy(f_bias), x=tr.x,
                        i=tr.i, f=tr.f, c=tr.c, c0=float(c0))
 
 
@@ -196,7 +191,7 @@ def output_formula(params: LSTMParams, x) -> OutputFormula:
     tr = lstm_forward(_check_params(params), x)
     correct = tr.o * np.tanh(tr.c)
     myth = np.tanh(sigmoid(np.array(tr.c)))
-    return OutputFormula(c=tr.c, o=tr.o, h=tr.h, correct=_frozen(correct), myth=_frozen(myth),
+    return OutputFormula(c=tr.c, o=tr.o, h=tr.h, correct=frozen_copy(correct), myth=frozen_copy(myth),
                          max_err_true=float(np.max(np.abs(tr.h - correct))),
                          max_err_myth=float(np.max(np.abs(tr.h - myth))))
 
@@ -233,7 +228,7 @@ def gate_distribution(params: LSTMParams, *, T: int = 200, seed: int = 0, bins: 
         counts[k].flags.writeable = False
         ranges[k] = (float(v.min()), float(v.max()))
         between[k] = float(np.mean((v >= 0.05) & (v <= 0.95)))
-    return GateDistribution(edges=_frozen(edges), counts=counts, n_values=tr.i.size, value_range=ranges,
+    return GateDistribution(edges=frozen_copy(edges), counts=counts, n_values=tr.i.size, value_range=ranges,
                             share_between=between, T=int(T))
 
 
@@ -255,16 +250,6 @@ class BPTTCost:
     intercept: float
     r2: float
     stored_floats: np.ndarray
-
-
-def fit_line(x, y) -> tuple[float, float, float]:
-    """Least-squares y ≈ slope·x + intercept; returns (slope, intercept, R²) (R² = 1 when y is constant)."""
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    slope, intercept = np.polyfit(x, y, 1)
-    resid = y - (slope * x + intercept)
-    ss_tot = float(np.sum((y - y.mean()) ** 2))
-    r2 = 1.0 - float(np.sum(resid ** 2)) / ss_tot if ss_tot > 0 else 1.0
-    return float(slope), float(intercept), r2
 
 
 def bptt_cost(params: LSTMParams, *, lengths=(100, 200, 400, 800), repeats: int = 5, budget: float = 0.6,
@@ -294,7 +279,7 @@ def bptt_cost(params: LSTMParams, *, lengths=(100, 200, 400, 800), repeats: int 
         if rep >= 1 and time.perf_counter() - began > budget:
             break
     slope, intercept, r2 = fit_line(lengths, seconds)
-    return BPTTCost(lengths=_frozen(lengths), seconds=_frozen(seconds), slope=slope, intercept=intercept, r2=r2,
+    return BPTTCost(lengths=frozen_copy(lengths), seconds=frozen_copy(seconds), slope=slope, intercept=intercept, r2=r2,
                     stored_floats=stored)
 
 
@@ -332,7 +317,7 @@ def no_wall_clock(params: LSTMParams, *, T: int = 40, seed: int = 0) -> NoClock:
     # never the timestamps themselves.
     h_fast = lstm_forward(p, x[np.argsort(fast, kind="stable")]).h
     h_slow = lstm_forward(p, x[np.argsort(slow, kind="stable")]).h
-    return NoClock(x=_frozen(x), times_fast=_frozen(fast), times_slow=_frozen(slow), h_fast=h_fast, h_slow=h_slow,
+    return NoClock(x=frozen_copy(x), times_fast=frozen_copy(fast), times_slow=frozen_copy(slow), h_fast=h_fast, h_slow=h_slow,
                    max_diff=float(np.max(np.abs(h_fast - h_slow))))
 
 
@@ -393,7 +378,7 @@ def gate_weight_shapes(params: LSTMParams) -> GateShapes:
                      "bias": arrays["b_ih"].size + arrays["b_hh"].size}
     total = sum(sum(c.values()) for c in counts.values())
     return GateShapes(shapes=shapes, counts=counts, total=total,
-                      combined=_frozen(np.hstack([p.weight_ih, p.weight_hh])), H=H, D=D)
+                      combined=frozen_copy(np.hstack([p.weight_ih, p.weight_hh])), H=H, D=D)
 
 
 # ---- the variant: gates that ignore h_{t−1} ------------------------------------------------------------------------
@@ -464,7 +449,7 @@ def first_marker_task(T: int = 30, batch: int = 1, *, n_markers: int = 3, seed: 
         x[steps, b, 1] = 1.0
         first[b] = steps[0]
     target = np.tanh(x[first, np.arange(batch), 0])
-    return MarkerBatch(x=_frozen(x), first=_frozen(first), target=_frozen(target))
+    return MarkerBatch(x=frozen_copy(x), first=frozen_copy(first), target=frozen_copy(target))
 
 
 @dataclass(frozen=True, eq=False)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .analysis import unit_norms
-from .validate import check_number
+from .validate import check_number, frozen_copy
 
 Arrays = dict[str, np.ndarray]
 
@@ -49,12 +49,7 @@ def _check_same_keys(params: Arrays, grads: Arrays) -> None:
 
 
 def _frozen(d: Arrays) -> Arrays:
-    out = {}
-    for k, a in d.items():
-        a = np.array(a, dtype=np.float64, copy=True)
-        a.flags.writeable = False
-        out[k] = a
-    return out
+    return {k: frozen_copy(a) for k, a in d.items()}
 
 
 # ---- SGD with momentum ---------------------------------------------------------------------------------------------

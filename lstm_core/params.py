@@ -15,16 +15,10 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
-from .validate import MAX_D, MAX_H, as_float_array, check_size
+from .validate import MAX_D, MAX_H, as_float_array, check_size, frozen_copy
 
 GATES = ("i", "f", "g", "o")  # PyTorch's row-block order in weight_ih / weight_hh / biases
 GATE_NAMES = {"i": "input gate", "f": "forget gate", "g": "cell candidate", "o": "output gate"}
-
-
-def _frozen(a: np.ndarray) -> np.ndarray:
-    a = np.array(a, dtype=np.float64, copy=True)
-    a.flags.writeable = False
-    return a
 
 
 def _check_params(obj, rows_per_unit: int) -> None:
@@ -48,7 +42,7 @@ def _check_params(obj, rows_per_unit: int) -> None:
         if b.shape != (rows,):
             raise ValueError(f"{name}.{bname}: got shape {b.shape}, needs ({rows},)")
     for f_, arr in zip(("weight_ih", "weight_hh", "bias_ih", "bias_hh"), (w_ih, w_hh, b_ih, b_hh)):
-        object.__setattr__(obj, f_, _frozen(arr))
+        object.__setattr__(obj, f_, frozen_copy(arr))
 
 
 @dataclass(frozen=True, eq=False)

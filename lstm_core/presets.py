@@ -15,7 +15,7 @@ import numpy as np
 from .losses import LOSSES
 from .params import LSTMParams, RNNParams, init_lstm, init_rnn
 from .sequences import generate
-from .validate import MAX_D, MAX_H, MAX_T, check_size
+from .validate import MAX_D, MAX_H, MAX_T, check_size, frozen_copy
 
 Focus = Literal["lstm", "rnn"]
 
@@ -57,9 +57,7 @@ class Preset:
 def _scenario(lstm, rnn, x, loss, focus, **loss_kwargs) -> Scenario:
     if loss not in LOSSES:  # a preset bug, not a user error
         raise ValueError(f"loss: got {loss!r}, needs one of {sorted(LOSSES)}")
-    x = np.array(x, dtype=np.float64)
-    x.flags.writeable = False
-    return Scenario(lstm=lstm, rnn=rnn, x=x, loss=loss, loss_kwargs=dict(loss_kwargs), focus=focus)
+    return Scenario(lstm=lstm, rnn=rnn, x=frozen_copy(x), loss=loss, loss_kwargs=dict(loss_kwargs), focus=focus)
 
 
 def _zero_biases(p: RNNParams) -> RNNParams:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .validate import MAX_H, as_float_array, check_size
+from .validate import MAX_H, as_float_array, check_size, frozen_copy
 
 MAX_K = 64  # largest number of readout outputs
 
@@ -39,9 +39,7 @@ class Readout:
         if b.shape != (w.shape[0],):
             raise ValueError(f"Readout.bias: got shape {b.shape}, needs ({w.shape[0]},) to match weight {w.shape}")
         for name, a in (("weight", w), ("bias", b)):
-            a = np.array(a, dtype=np.float64, copy=True)
-            a.flags.writeable = False
-            object.__setattr__(self, name, a)
+            object.__setattr__(self, name, frozen_copy(a))
 
     @property
     def output_size(self) -> int:
@@ -110,13 +108,6 @@ def readout_backward(readout: Readout, h, steps, dy) -> tuple[Readout, np.ndarra
     dh = np.zeros_like(h)
     dh[s] = dy @ readout.weight  # W_yᵀ dy_t
     return grads, dh
-
-
-def softmax(logits: np.ndarray) -> np.ndarray:
-    """Row-wise softmax over the last axis, shifted by the max so exp never overflows."""
-    z = logits - logits.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
 
 
 def softmax_cross_entropy(logits, labels) -> tuple[float, np.ndarray]:

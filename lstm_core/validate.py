@@ -55,6 +55,13 @@ def check_number(name: str, value, *, positive: bool = False, nonnegative: bool 
     return float(value)
 
 
+def frozen_copy(a) -> np.ndarray:
+    """A read-only float64 copy of ``a`` (for results that must not alias the caller's arrays)."""
+    a = np.array(a, dtype=np.float64, copy=True)
+    a.flags.writeable = False
+    return a
+
+
 def freeze(*arrays: np.ndarray) -> None:
     """Make each array read-only, and the array it is a view of too (e.g. a recycled buffer of lstm_core.buffers):
     otherwise ``a.base[...] = 0`` or ``a.flags.writeable = True`` could change a result behind its back."""
