@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .lstm import LSTMGrads, LSTMTrace
-from .params import LSTMParams, RNNParams
+from .params import GATES, LSTMParams, RNNParams
 from .rnn import RNNGrads, RNNTrace
 
 
@@ -88,7 +88,7 @@ def _lstm_step_jacobian(params: LSTMParams, trace: LSTMTrace, t: int) -> np.ndar
         ∂h_t/∂c_{t−1} = diag(o(1−tanh² c_t) · f)
     """
     H = params.hidden_size
-    w_i, w_f, w_g, w_o = (params.weight_hh[k * H:(k + 1) * H] for k in range(4))  # each (H, H)
+    w_i, w_f, w_g, w_o = (params.gate_block("weight_hh", g) for g in GATES)  # each (H, H)
     i, f, g, o, c = trace.i[t], trace.f[t], trace.g[t], trace.o[t], trace.c[t]
     c_prev = trace.c[t - 1] if t > 0 else trace.c0
     tc = np.tanh(c)

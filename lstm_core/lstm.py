@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import buffers
-from .params import LSTMParams
+from .params import GATES, LSTMParams, gate_rows
 from .validate import check_like, check_sequence, check_state, freeze
 
 # Internal row-block order (o, i, f, g) as indices of PyTorch's blocks (i=0, f=1, g=2, o=3).
@@ -525,4 +525,4 @@ def lstm_preactivations(params: LSTMParams, trace: LSTMTrace) -> dict[str, np.nd
         raise ValueError("trace: needs an LSTMTrace computed with these params")
     z = trace.x @ params.weight_ih.T + trace.h_prev() @ params.weight_hh.T + (params.bias_ih + params.bias_hh)
     H = params.hidden_size
-    return {gate: z[..., k * H:(k + 1) * H] for k, gate in enumerate("ifgo")}
+    return {gate: z[..., gate_rows(H, gate)] for gate in GATES}

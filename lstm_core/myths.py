@@ -26,7 +26,7 @@ import numpy as np
 
 from .analysis import fit_line
 from .lstm import LSTMTrace, lstm_backward, lstm_forward, sigmoid
-from .params import GATES, LSTMParams
+from .params import GATES, LSTMParams, gate_rows
 from .sequences import random_normal
 from .validate import MAX_B, MAX_T, check_size, frozen_copy
 
@@ -391,11 +391,9 @@ def x_only_gates(params: LSTMParams) -> LSTMParams:
     the gating decisions. (Biases stay: a gate still has a resting level; it just cannot react to the history.)
     """
     p = _check_params(params)
-    H = p.hidden_size
     w = p.weight_hh.copy()
-    for k in ("i", "f", "o"):
-        j = GATES.index(k)
-        w[j * H:(j + 1) * H] = 0.0
+    for gate in SIGMOID_GATES:
+        w[gate_rows(p.hidden_size, gate)] = 0.0
     return replace(p, weight_hh=w)
 
 

@@ -21,6 +21,12 @@ GATES = ("i", "f", "g", "o")  # PyTorch's row-block order in weight_ih / weight_
 GATE_NAMES = {"i": "input gate", "f": "forget gate", "g": "cell candidate", "o": "output gate"}
 
 
+def gate_rows(H: int, gate: str) -> slice:
+    """The rows of ``gate`` ('i', 'f', 'g', 'o') in an LSTM weight or bias of hidden size H (PyTorch's layout)."""
+    k = GATES.index(gate)
+    return slice(k * H, (k + 1) * H)
+
+
 def _check_params(obj, rows_per_unit: int) -> None:
     """Shared shape/finiteness validation of (weight_ih, weight_hh, bias_ih, bias_hh)."""
     name = type(obj).__name__
@@ -67,9 +73,7 @@ class LSTMParams:
 
     def gate_block(self, name: str, gate: str) -> np.ndarray:
         """The (H, ·) or (H,) block of array ``name`` ('weight_ih', …) that belongs to ``gate`` ('i','f','g','o')."""
-        k = GATES.index(gate)
-        H = self.hidden_size
-        return getattr(self, name)[k * H:(k + 1) * H]
+        return getattr(self, name)[gate_rows(self.hidden_size, gate)]
 
 
 @dataclass(frozen=True, eq=False)
@@ -179,11 +183,11 @@ def _check_finite_scalar(name: str, value: float) -> None:
 def with_forget_bias(params: LSTMParams, forget_bias: float) -> LSTMParams:
     """A copy whose total forget-gate bias b_ih_f + b_hh_f equals ``forget_bias`` (all in bias_ih, bias_hh_f = 0)."""
     _check_finite_scalar("forget_bias", forget_bias)
-    H = params.hidden_size
+    f = gate_rows(params.hidden_size, "f")
     b_ih = params.bias_ih.copy()
     b_hh = params.bias_hh.copy()
-    b_ih[H:2 * H] = forget_bias
-    b_hh[H:2 * H] = 0.0
+    b_ih[f] = forget_bias
+    b_hh[f] = 0.0
     return replace(params, bias_ih=b_ih, bias_hh=b_hh)
 
 
@@ -234,8 +238,7 @@ def with_block(params: Params, name: str, gate: str | None, block) -> Params:
     if gate is None:
         rows = slice(None)
     elif isinstance(params, LSTMParams) and gate in GATES:
-        k, H = GATES.index(gate), params.hidden_size
-        rows = slice(k * H, (k + 1) * H)
+        rows = gate_rows(params.hidden_size, gate)
     else:
         raise ValueError(f"gate: got {gate!r}, needs one of {list(GATES)} for an LSTM, or None")
     block = as_float_array(block, f"{name} block")
