@@ -43,6 +43,7 @@ from typing import Iterator
 
 import numpy as np
 
+from .analysis import unit_norms
 from .lstm import LSTMParams, lstm_backward, lstm_forward
 from .optim import OPTIMIZERS, AdamState, Clipped, SGDState, clip_by_global_norm, make_optimizer
 from .params import RNNParams, init_lstm, init_rnn, param_arrays
@@ -224,7 +225,7 @@ def gradients(params, readout: Readout, batch: TaskBatch, *, truncate: int | Non
     else:
         g = rnn_backward(params, trace, dh, truncate=truncate)
         carried = g.dh  # (T, B, H) dL/dh_t
-    step_norms = np.sqrt(np.einsum("tbh,tbh->tb", carried, carried)).mean(axis=1)  # (T,)
+    step_norms = unit_norms(carried).mean(axis=1)  # (T,): finite even where the squares would overflow
     step_norms.flags.writeable = False
     return loss, y, _arrays(g.params, d_readout), step_norms
 
