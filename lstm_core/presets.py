@@ -13,7 +13,7 @@ from typing import Callable, Literal
 import numpy as np
 
 from .losses import LOSSES
-from .params import LSTMParams, RNNParams, init_lstm, init_rnn
+from .params import GATES, LSTMParams, RNNParams, gate_rows, init_lstm, init_rnn
 from .sequences import generate
 from .validate import MAX_D, MAX_H, MAX_T, check_size, frozen_copy
 
@@ -29,7 +29,6 @@ class Scenario:
     x: np.ndarray  # (T, D), read-only
     loss: str  # a key of losses.LOSSES
     loss_kwargs: dict  # options for losses.make_loss(loss, **loss_kwargs); plain values only
-    focus: Focus  # which model the preset is about
 
 
 @dataclass(frozen=True)
@@ -42,8 +41,7 @@ class Preset:
     D: int
     H: int
     T: int
-    generator: str  # key of sequences.GENERATORS that makes the input (see the builder for channel details)
-    focus: Focus
+    focus: Focus  # which model the preset is about
     _builder: Callable[[int, int, int, int], Scenario] = field(repr=False, compare=False)
 
     def build(self, D: int | None = None, H: int | None = None, T: int | None = None, seed: int = 0) -> Scenario:
@@ -54,10 +52,10 @@ class Preset:
         return self._builder(D, H, T, seed)
 
 
-def _scenario(lstm, rnn, x, loss, focus, **loss_kwargs) -> Scenario:
+def _scenario(lstm, rnn, x, loss, **loss_kwargs) -> Scenario:
     if loss not in LOSSES:  # a preset bug, not a user error
         raise ValueError(f"loss: got {loss!r}, needs one of {sorted(LOSSES)}")
-    return Scenario(lstm=lstm, rnn=rnn, x=frozen_copy(x), loss=loss, loss_kwargs=dict(loss_kwargs), focus=focus)
+    return Scenario(lstm=lstm, rnn=rnn, x=frozen_copy(x), loss=loss, loss_kwargs=dict(loss_kwargs))
 
 
 def _zero_biases(p: RNNParams) -> RNNParams:
@@ -66,25 +64,23 @@ def _zero_biases(p: RNNParams) -> RNNParams:
 
 def _default(D, H, T, seed):
     return _scenario(init_lstm(D, H, seed=seed, forget_bias=1.0), init_rnn(D, H, seed=seed),
-                     generate("sine", T, D, seed=seed), "last_step_mse", "lstm")
+                     generate("sine", T, D, seed=seed), "last_step_mse")
 
 
 def _vanishing_rnn(D, H, T, seed):
     # W_hh's spectral radius 0.9 and tanh' ≤ 1: each step back shrinks the gradient (on average over steps).
     return _scenario(init_lstm(D, H, seed=seed), init_rnn(D, H, seed=seed, spectral_radius=0.9),
-                     generate("random", T, D, seed=seed), "probe_unit", "rnn", unit=0)
+                     generate("random", T, D, seed=seed), "probe_unit", unit=0)
 
 
-def _preserved_lstm(D, H, T, seed):
-    # b_f = +4 → f ≈ σ(4) ≈ 0.98; weights at half PyTorch's scale keep the cell state out of tanh's flat tails longer.
-    return _scenario(init_lstm(D, H, seed=seed, scale=0.5, forget_bias=4.0), init_rnn(D, H, seed=seed),
-                     generate("random", T, D, seed=seed), "probe_unit", "lstm", unit=0)
-
-
-def _forgetful_lstm(D, H, T, seed):
-    # The same LSTM as preserved_lstm with b_f = −3 → f ≈ σ(−3) ≈ 0.05: the carousel multiplies by ~0.05 per step.
-    return _scenario(init_lstm(D, H, seed=seed, scale=0.5, forget_bias=-3.0), init_rnn(D, H, seed=seed),
-                     generate("random", T, D, seed=seed), "probe_unit", "lstm", unit=0)
+def _lstm_with_forget_bias(forget_bias: float):
+    """The builder of preserved_lstm (b_f = +4 → f ≈ σ(4) ≈ 0.98) and forgetful_lstm (b_f = −3 → f ≈ σ(−3) ≈ 0.05:
+    the carousel multiplies by ~0.05 per step): the same LSTM, weights at half PyTorch's scale (which keeps the cell
+    state out of tanh's flat tails longer), with only the forget bias different."""
+    def build(D, H, T, seed):
+        return _scenario(init_lstm(D, H, seed=seed, scale=0.5, forget_bias=forget_bias), init_rnn(D, H, seed=seed),
+                         generate("random", T, D, seed=seed), "probe_unit", unit=0)
+    return build
 
 
 def _exploding_rnn(D, H, T, seed):
@@ -95,7 +91,7 @@ def _exploding_rnn(D, H, T, seed):
     q = q * np.where(np.diag(r) < 0, -1.0, 1.0)  # a uniformly random orthogonal matrix
     rnn = replace(rnn, weight_hh=1.5 * q)
     return _scenario(init_lstm(D, H, seed=seed), rnn, generate("random", T, D, seed=seed, scale=1e-6),
-                     "probe_unit", "rnn", unit=0)
+                     "probe_unit", unit=0)
 
 
 LATCH_GAIN = 20.0  # z = 20·x − 10 is σ(−10) ≈ 5e-5 when the cue is 0 and σ(10) ≈ 1 − 5e-5 when it is 1
@@ -118,7 +114,7 @@ def latch_params(D: int, H: int) -> LSTMParams:
         )
     w_ih = np.zeros((4 * H, D))
     b = np.zeros(4 * H)
-    i, f, g, o = (slice(k * H, (k + 1) * H) for k in range(4))
+    i, f, g, o = (gate_rows(H, gate) for gate in GATES)
     w_ih[i, 0], b[i] = LATCH_GAIN, -LATCH_OFFSET
     b[f] = LATCH_FORGET_BIAS
     w_ih[g, 0] = np.linspace(2.0, 1.0, H) if H > 1 else 2.0
@@ -138,7 +134,7 @@ def _latch(D, H, T, seed):
     x = np.zeros((T, D))
     x[:, 0] = generate("impulse", T, 1, seed=seed, at=latch_write_step(T))[:, 0]  # the signal
     x[T - 1, 1] = 1.0  # the read cue at the last step
-    return _scenario(lstm, init_rnn(D, H, seed=seed), x, "probe_unit", "lstm", unit=0)
+    return _scenario(lstm, init_rnn(D, H, seed=seed), x, "probe_unit", unit=0)
 
 
 PRESETS: dict[str, Preset] = {
@@ -147,27 +143,27 @@ PRESETS: dict[str, Preset] = {
         Preset("default", "A general LSTM",
                "A randomly initialised LSTM (forget bias +1) reads two phase-shifted sine waves; step through to "
                "watch each gate open and close.",
-               2, 8, 40, "sine", "lstm", _default),
+               2, 8, 40, "lstm", _default),
         Preset("vanishing_rnn", "Vanishing gradient (RNN)",
                "In a plain tanh RNN each step back multiplies the gradient by W_hhᵀ·diag(1 − h²), which is smaller "
                "than one, so after 100 steps almost nothing of the last step's gradient reaches the first.",
-               2, 16, 100, "random", "rnn", _vanishing_rnn),
+               2, 16, 100, "rnn", _vanishing_rnn),
         Preset("preserved_lstm", "Gradient preserved (LSTM, forget bias +4)",
                "With its forget gate biased open (f ≈ 0.98) the LSTM's cell state is a near-identity path, so the "
                "gradient from the last step still reaches the first of 100 steps.",
-               2, 16, 100, "random", "lstm", _preserved_lstm),
+               2, 16, 100, "lstm", _lstm_with_forget_bias(4.0)),
         Preset("forgetful_lstm", "Forgetful LSTM (forget bias −3)",
                "The same LSTM with its forget gate biased shut (f ≈ 0.05) wipes its cell state every step, and the "
                "gradient dies just as fast as in a plain RNN.",
-               2, 16, 100, "random", "lstm", _forgetful_lstm),
+               2, 16, 100, "lstm", _lstm_with_forget_bias(-3.0)),
         Preset("exploding_rnn", "Exploding gradient (RNN)",
                "When W_hh stretches every direction by 1.5 per step, a gradient sent back from the last step grows "
                "by orders of magnitude on its way to the first.",
-               2, 16, 100, "random", "rnn", _exploding_rnn),
+               2, 16, 100, "rnn", _exploding_rnn),
         Preset("latch", "Hand-built latch (LSTM)",
                "Hand-set weights make the input gate open only for the signal at step 3, the forget gate hold it, "
                "and the output gate reveal it only when the read cue arrives at the last step.",
-               2, 4, 30, "impulse", "lstm", _latch),
+               2, 4, 30, "lstm", _latch),
     )
 }
 
