@@ -12,9 +12,6 @@ import streamlit as st
 
 from charts.explorer import phase_diagram
 from lstm_core import analysis, explore
-from lstm_core.lstm import lstm_forward
-from lstm_core.params import LSTMParams, RNNParams
-from lstm_core.rnn import rnn_forward
 from ui import compute, figures, state
 
 CACHE = dict(max_entries=16, show_spinner=False)
@@ -22,10 +19,6 @@ KNOB_STEPS = {"fb": 0.5, "rho": 0.05}  # the shared sliders' steps (ui.widgets.k
 JACOBIAN_RATE = 4e7  # (2H)³-flops per second of jacobian_norms, measured on a 2-core machine (LSTM, H = 64)
 JACOBIAN_AUTO_SECONDS = 2.0  # estimated cost up to which the Jacobian is computed without asking
 FLASH = "_explorer_loaded"  # session key of the message shown after a cell was loaded
-
-
-def _arrays(p) -> tuple:
-    return p.weight_ih, p.weight_hh, p.bias_ih, p.bias_hh
 
 
 # ---- phase diagrams --------------------------------------------------------------------------------------------------
@@ -128,38 +121,28 @@ def length_sweeps(T_max: int, H: int, D: int, seed: int, forget_bias, spectral_r
 
 
 @st.cache_data(**CACHE)
-def _clip_truncate(model: str, w_ih, w_hh, b_ih, b_hh, x, dh, truncate, clip) -> explore.ClipTruncate:
-    if model == "lstm":
-        p = LSTMParams(w_ih, w_hh, b_ih, b_hh)
-        trace = lstm_forward(p, x)
-    else:
-        p = RNNParams(w_ih, w_hh, b_ih, b_hh)
-        trace = rnn_forward(p, x)
-    return explore.clip_and_truncate(p, trace, dh, truncate=truncate, clip=clip)
+def _clip_truncate(model: str, inputs: tuple, truncate, clip) -> explore.ClipTruncate:
+    run = compute._run(model, *inputs)  # the page's own cached run: its trace and the loss's ∂L/∂h_t
+    params = compute.MODELS[model][0](*inputs[:4])
+    return explore.clip_and_truncate(params, run.trace, run.dh_direct, truncate=truncate, clip=clip)
 
 
 def clip_truncate(lab, model: str, truncate: int | None, clip: float | None) -> explore.ClipTruncate:
     """explore.clip_and_truncate for the lab's model, input and loss (cached by content)."""
-    run = compute.lstm_run(lab) if model == "lstm" else compute.rnn_run(lab)
-    p = lab.lstm if model == "lstm" else lab.rnn
-    return _clip_truncate(model, *_arrays(p), lab.x, run.dh_direct, truncate, clip)
+    return _clip_truncate(model, compute._inputs(lab, model), truncate, clip)
 
 
 # ---- Jacobian --------------------------------------------------------------------------------------------------------
 
 
 @st.cache_data(**CACHE)
-def _jacobian(model: str, w_ih, w_hh, b_ih, b_hh, x) -> np.ndarray:
-    if model == "lstm":
-        p = LSTMParams(w_ih, w_hh, b_ih, b_hh)
-        return analysis.jacobian_norms(p, lstm_forward(p, x))
-    p = RNNParams(w_ih, w_hh, b_ih, b_hh)
-    return analysis.jacobian_norms(p, rnn_forward(p, x))
+def _jacobian(model: str, inputs: tuple) -> np.ndarray:
+    return analysis.jacobian_norms(compute.MODELS[model][0](*inputs[:4]), compute._run(model, *inputs).trace)
 
 
 def jacobian_norms(lab, model: str) -> np.ndarray:
-    """analysis.jacobian_norms of the lab's model on its input (cached by content)."""
-    return _jacobian(model, *_arrays(lab.lstm if model == "lstm" else lab.rnn), lab.x)
+    """analysis.jacobian_norms of the lab's model on its input (cached by content; the trace is the page's run)."""
+    return _jacobian(model, compute._inputs(lab, model))
 
 
 def jacobian_seconds(T: int, H: int) -> float:
