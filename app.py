@@ -76,7 +76,7 @@ else:
         c1, c2 = st.columns(2)
         c1.number_input("Input size D", *state.LIMITS["D"], step=1, key="D", help="Input channels per step (1–8).")
         c2.number_input("Hidden size H", *state.LIMITS["H"], step=1, key="H", help="LSTM/RNN units (1–64).")
-        st.slider("Sequence length T", *state.LIMITS["T"], key="T", on_change=state.on_T_slider,
+        st.slider("Sequence length T", *state.LIMITS["T"], key="T",
                   help="Number of time steps (1–2000).")
         st.number_input("T (type an exact length)", *state.LIMITS["T"], step=1, key="T_box", on_change=state.on_T_box)
         st.number_input("Seed", *state.LIMITS["seed"], step=1, key="seed",

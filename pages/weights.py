@@ -118,7 +118,7 @@ def _on_inputs_upload() -> None:
     ss.pop("_wp_inputs_upload_error", None)
     T = x.shape[0]
     if T != ss["T"]:
-        ss["T"] = ss["T_box"] = T
+        ss["T"] = T
     state.set_inputs(x)
     _flash("inputs ok", f"Loaded {uploaded.name}: {T} steps × {D} channel(s). Every page now uses these inputs.")
 

@@ -170,11 +170,8 @@ def apply_step(step: lessons.Step) -> None:
     """The step's configuration: its preset's own settings, seed 0, t = 1, then the step's overrides, and its page
     controls. Hand edits of weights and inputs are dropped (a lesson step always shows what its text describes)."""
     ss = st.session_state
-    cfg = {**state.defaults(), "preset": step.preset, **state.preset_defaults(PRESETS[step.preset]), **step.settings}
-    cfg["t"] = min(cfg["t"], cfg["T"])
-    for key, value in cfg.items():
-        ss[key] = value
-    ss["T_box"] = cfg["T"]
+    state.apply_config({**state.defaults(), "preset": step.preset, **state.preset_defaults(PRESETS[step.preset]),
+                        **step.settings})
     for key in CONTROLS:
         if key in step.controls:
             ss[key] = step.controls[key]

@@ -120,23 +120,33 @@ def init_session() -> None:
     if "preset" in from_url:
         cfg.update(preset=from_url["preset"], **preset_defaults(PRESETS[from_url["preset"]]))
     cfg.update(from_url)
-    if cfg["t"] > cfg["T"]:
+    if apply_config(cfg):
         notes.append(f"URL step t={cfg['t']} is beyond the sequence length T={cfg['T']}; showing t={cfg['T']}.")
-        cfg["t"] = cfg["T"]
-    for key, value in cfg.items():
-        ss[key] = value
-    ss["T_box"] = cfg["T"]
     ss["_url_notes"] = notes
     ss["_edits"] = Edits()
     ss["_initialised"] = True
 
 
-def keep_shared_keys() -> None:
-    """Re-assign shared widget keys so Streamlit keeps them when the widget is not on the current page."""
+def apply_config(cfg: dict) -> bool:
+    """Write a whole configuration (every shared key) to session state, the step t brought within T; returns
+    whether t had to be (the caller says so where it matters)."""
     ss = st.session_state
-    for key in (*SHARED_KEYS, "T_box"):
+    for key, value in cfg.items():
+        ss[key] = value
+    ss["t"] = min(cfg["t"], cfg["T"])
+    return cfg["t"] > cfg["T"]
+
+
+def keep_shared_keys() -> None:
+    """Every run, before the sidebar: re-assign the shared widget keys so Streamlit keeps them when the widget is not
+    on the current page, and set the exact-length box T_box to T (whatever changed T since: a slider, a preset, a
+    lesson step, an upload; the box's own edits reach T through on_T_box)."""
+    ss = st.session_state
+    for key in SHARED_KEYS:
         if key in ss:
             ss[key] = ss[key]
+    if "T" in ss:
+        ss["T_box"] = ss["T"]
 
 
 def config() -> dict:
@@ -178,12 +188,7 @@ def on_preset_change() -> None:
     ss = st.session_state
     for key, value in preset_defaults(PRESETS[ss["preset"]]).items():
         ss[key] = value
-    ss["T_box"] = ss["T"]
     ss["t"] = min(ss["t"], ss["T"])
-
-
-def on_T_slider() -> None:
-    st.session_state["T_box"] = st.session_state["T"]
 
 
 def on_T_box() -> None:
@@ -353,7 +358,6 @@ def undo_settings(kinds) -> None:
     for kind in kinds:
         for key, value in (e.weights_base if kind == "weights" else e.inputs_base).items():
             ss[key] = value
-    ss["T_box"] = ss["T"]
 
 
 def choose_preset(key: str) -> None:

@@ -293,7 +293,7 @@ def hand_over(models: tuple[str, ...]) -> None:
     cfg = runs[models[0]].config
     task = cfg.make_task()
     T = task.T
-    ss["D"], ss["H"], ss["T"], ss["T_box"], ss["t"] = task.input_size, cfg.hidden, T, T, T
+    ss["D"], ss["H"], ss["T"], ss["t"] = task.input_size, cfg.hidden, T, T
     ss["input"] = state.PRESET_INPUT
     state.discard_edits(["weights"])  # the other model goes back to the preset's weights at the new sizes
     state.set_weights(**{m: runs[m].state.params for m in models})

@@ -129,7 +129,7 @@ def length_control(*, key: str) -> None:
     st.session_state[page_key] = st.session_state["T"]
 
     def sync() -> None:
-        st.session_state["T"] = st.session_state["T_box"] = st.session_state[page_key]
+        st.session_state["T"] = st.session_state[page_key]
 
     st.slider("Sequence length T", *state.LIMITS["T"], key=page_key, on_change=sync,
               help="The same setting as in the sidebar: longer sequences make the difference plain.")
