@@ -116,7 +116,7 @@ if not present:
                   help="Larger type and no controls, for a projector (links with present=1 open in it).")
         with st.expander("Share this view", icon=":material/share:"):
             st.caption("This link reopens the app with the same preset, sizes, seed, input and step:")
-            st.code(state.share_link(state.config()), language=None, wrap_lines=True)
+            st.code(state.share_link(), language=None, wrap_lines=True)
             if lab.edited_weights or lab.edited_inputs:
                 st.caption("Hand-edited weights and inputs are not in the link: download them on *Inputs and weights*.")
 

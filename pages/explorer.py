@@ -119,7 +119,7 @@ elif view == "sweep":
             lab, "ex_sweep",
             lambda _: length_sweep_chart(sweeps, title="Gradient reaching step 1 from a loss at step T"),
             extra=(T_max, fb, rho, H, D, seed), key="ex_sweep_chart", filename=f"length_sweep_H{H}_seed{seed}")
-    widgets.knob_controls(key="ex")
+    widgets.knob_controls()
     st.caption(
         "Same experiment as the phase diagrams (fresh weights with your H, D and seed, every bias 0 except b_f, "
         "x_t ~ N(0, 1), L = uᵀh_T), with the shared knobs above: b_f and the W_hh radius when switched on, else "

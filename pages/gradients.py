@@ -40,7 +40,7 @@ widgets.length_control(key="grad")
 @st.fragment
 def flow() -> None:
     lab = state.refresh()
-    widgets.knob_controls(key="grad")
+    widgets.knob_controls()
     lstm, rnn = compute.lstm_run(lab), compute.rnn_run(lab)
     st.markdown(f"**Loss:** {describe_loss(lab.loss, **lab.loss_kwargs)}")
 

@@ -402,7 +402,7 @@ st.markdown("#### Weight knobs")
 st.caption("The knobs reshape the preset's seeded weights (both models; the forget bias is LSTM only). They are "
            "shared settings, kept in the link. Turning one while you have hand-edited weights asks before "
            "discarding the edits.")
-widgets.knob_controls(key="weights")
+widgets.knob_controls()
 if lab.edited_weights:
     st.button("⟲ Reset weights to the seed's initialisation", key="wp_reset_weights", on_click=state.discard_edits,
               args=(["weights"],), help="Drop your edited or uploaded weights (both models); the knobs still apply.")

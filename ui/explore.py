@@ -15,7 +15,6 @@ from lstm_core import analysis, explore
 from ui import compute, figures, state
 
 CACHE = dict(max_entries=16, show_spinner=False)
-KNOB_STEPS = {"fb": 0.5, "rho": 0.05}  # the shared sliders' steps (ui.widgets.knob_controls)
 JACOBIAN_RATE = 4e7  # (2H)³-flops per second of jacobian_norms, measured on a 2-core machine (LSTM, H = 64)
 JACOBIAN_AUTO_SECONDS = 2.0  # estimated cost up to which the Jacobian is computed without asking
 FLASH = "_explorer_loaded"  # session key of the message shown after a cell was loaded
@@ -49,9 +48,9 @@ def phase_figure(model: str, n: int, T: int, H: int, D: int, seed: int, current)
 
 
 def snap(value: float, key: str) -> float:
-    """``value`` on the shared slider's grid (KNOB_STEPS) and within its limits (state.KNOB_LIMITS)."""
+    """``value`` on the shared slider's grid (state.KNOB_STEPS) and within its limits (state.KNOB_LIMITS)."""
     lo, hi = state.KNOB_LIMITS[key]
-    step = KNOB_STEPS[key]
+    step = state.KNOB_STEPS[key]
     return float(min(max(round(round(value / step) * step, 10), lo), hi))
 
 
@@ -88,12 +87,12 @@ def load_cell(model: str, chart_key: str, n: int, T: int, H: int, D: int, seed: 
     ss["rho_on"], ss["rho"] = True, rho
     notes = []
     if abs(rho - second[b]) > 1e-9:
-        notes.append(f"ρ = {second[b]:.3f} rounded to the slider's 0.05 steps")
+        notes.append(f"ρ = {second[b]:.3f} rounded to the slider's {state.KNOB_STEPS['rho']:g} steps")
     if model == "lstm":
         fb = snap(first[a], "fb")
         ss["fb_on"], ss["fb"] = True, fb
         if abs(fb - first[a]) > 1e-9:
-            notes.append(f"b_f = {_signed(first[a], '.3f')} rounded to the slider's 0.5 steps")
+            notes.append(f"b_f = {_signed(first[a], '.3f')} rounded to the slider's {state.KNOB_STEPS['fb']:g} steps")
         text = f"Loaded forget bias **b_f = {_signed(fb)}** and spectral radius **ρ = {rho:g}** ({regime} on this map"
     else:
         text = (f"Loaded spectral radius **ρ = {rho:g}** ({regime} on this map at input scale {first[a]:.2g}, which "

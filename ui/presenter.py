@@ -84,7 +84,8 @@ def _signature(folder: Path) -> tuple:
     """Names, sizes and modification times: a lesson file edited while the app runs is read again."""
     if not folder.is_dir():
         return ()
-    return tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(folder.iterdir()) if p.is_file())
+    stats = [(p.name, p.stat()) for p in sorted(folder.iterdir()) if p.is_file()]
+    return tuple((name, st_.st_size, st_.st_mtime_ns) for name, st_ in stats)
 
 
 def catalogue() -> tuple[list[lessons.Lesson], list[lessons.LessonError]]:

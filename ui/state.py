@@ -32,6 +32,7 @@ DEFAULT_PRESET = "default"
 PRESET_INPUT = "preset"  # input choice meaning "the preset's own input sequence"
 LIMITS = {"D": (1, 8), "H": (1, 64), "T": (1, 2000), "seed": (0, 2**31 - 1), "t": (1, 2000)}
 KNOB_LIMITS = {"fb": (-10.0, 10.0), "rho": (0.0, 3.0), "scale": (0.0, 5.0)}
+KNOB_STEPS = {"fb": 0.5, "rho": 0.05, "scale": 0.1}  # the knob sliders' steps (ui.widgets.knob_controls)
 # URL parameter names are the session-state keys.
 INT_KEYS = ("D", "H", "T", "seed", "t")
 FLOAT_KEYS = ("fb", "rho", "scale")
@@ -173,7 +174,8 @@ def write_url(cfg: dict, extra: dict | None = None) -> None:
         st.query_params.from_dict(text)
 
 
-def share_link(cfg: dict) -> str:
+def share_link() -> str:
+    """This view's address: the page's URL with its query (which write_url keeps equal to the settings)."""
     from urllib.parse import urlencode
 
     base = (st.context.url or "").split("?")[0]

@@ -105,21 +105,21 @@ def step_controls(T: int, *, key: str, reverse: bool = False) -> int:
     return st.session_state["t"] - 1
 
 
-def knob_controls(*, key: str) -> None:
+def knob_controls() -> None:
     """The shared weight knobs: forget-gate bias, W_hh spectral radius, weight scale (both models)."""
     c1, c2, c3 = st.columns(3)
     with c1:
         st.toggle("Set the forget-gate bias", key="fb_on",
                   help="Off: the preset's own forget biases. On: every LSTM unit's b_f = b_ih,f + b_hh,f is set.")
-        st.slider("Forget-gate bias b_f", *state.KNOB_LIMITS["fb"], step=0.5, key="fb",
+        st.slider("Forget-gate bias b_f", *state.KNOB_LIMITS["fb"], step=state.KNOB_STEPS["fb"], key="fb",
                   disabled=not st.session_state["fb_on"], help="σ(+3) ≈ 0.95 keeps memory; σ(−3) ≈ 0.05 forgets.")
     with c2:
         st.toggle("Set the W_hh spectral radius", key="rho_on",
                   help="Off: as initialised. On: the RNN's W_hh and each LSTM gate block of W_hh are rescaled.")
-        st.slider("Spectral radius of W_hh", *state.KNOB_LIMITS["rho"], step=0.05, key="rho",
+        st.slider("Spectral radius of W_hh", *state.KNOB_LIMITS["rho"], step=state.KNOB_STEPS["rho"], key="rho",
                   disabled=not st.session_state["rho_on"], help="Below 1 the RNN's gradient vanishes; above 1 it can explode.")
     with c3:
-        st.slider("Weight scale (×)", *state.KNOB_LIMITS["scale"], step=0.1, key="scale",
+        st.slider("Weight scale (×)", *state.KNOB_LIMITS["scale"], step=state.KNOB_STEPS["scale"], key="scale",
                   help="Multiplies every weight and bias of both models (applied before the two knobs on the left).")
 
 
