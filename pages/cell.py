@@ -24,15 +24,8 @@ mode = top[0].segmented_control(
     "Direction", ["Forward", "Backward"], default="Forward", key="cell_mode", on_change=_start_backward_at_the_end,
     help="Forward: the values the cell computes. Backward: the gradients BPTT sends back, from t = T down to 1.",
 ) or "Forward"
-if st.session_state.get("cell_unit", 1) > H:
-    st.session_state["cell_unit"] = H
-    st.caption(f"The hidden size is now {H}, so the diagram shows unit {H}.")
-if H > 1:
-    unit = top[1].slider("Unit shown on the diagram", 1, H, key="cell_unit",
-                         help="The diagram follows one hidden unit; the bars below show all units.") - 1
-else:
-    unit = 0
-    top[1].caption("The network has a single hidden unit.")
+unit = widgets.unit_slider("cell_unit", "Unit shown on the diagram", H, where=top[1], notes=True,
+                           help="The diagram follows one hidden unit; the bars below show all units.")
 
 
 @st.fragment

@@ -14,7 +14,6 @@ import streamlit as st
 
 from charts.explorer import clipped_flow, jacobian_vs_gradient, length_sweep_chart
 from lstm_core import explore
-from lstm_core.analysis import memory_half_life
 from ui import compute, state, widgets
 from ui import explore as ex
 
@@ -98,7 +97,7 @@ elif view == "sweep":
                           help="20 lengths evenly spaced up to this one; each sends a gradient from step T back to 1.")
     sweeps = ex.length_sweeps(T_max, H, D, seed, fb, rho)
     lstm_run, rnn_run = compute.lstm_run(lab), compute.rnn_run(lab)
-    half = {"LSTM": memory_half_life(lstm_run.norms["dc"]), "RNN": memory_half_life(rnn_run.norms["dh"])}
+    half = compute.half_lives(lstm_run, rnn_run)
     rows = {"factor per step": [], "steps per 10× drop": [], "memory half-life ¹": []}
     for name in ("LSTM", "RNN"):
         sw = sweeps[name]
@@ -115,10 +114,9 @@ elif view == "sweep":
                    f"(T = {lab.T}, as on *Gradient flow*): steps back from T until the norm first falls below a tenth; "
                    "none = not within T.")
     with chart_col:
-        widgets.cached_chart(
-            lab, "ex_sweep",
-            lambda _: length_sweep_chart(sweeps, title="Gradient reaching step 1 from a loss at step T"),
-            extra=(T_max, fb, rho, H, D, seed), key="ex_sweep_chart", filename=f"length_sweep_H{H}_seed{seed}")
+        widgets.content_chart(  # the sweep uses fresh weights, not the lab's: keyed by its own settings only
+            "ex_sweep", lambda: length_sweep_chart(sweeps, title="Gradient reaching step 1 from a loss at step T"),
+            T_max, fb, rho, H, D, seed, key="ex_sweep_chart", filename=f"length_sweep_H{H}_seed{seed}")
     widgets.knob_controls()
     st.caption(
         "Same experiment as the phase diagrams (fresh weights with your H, D and seed, every bias 0 except b_f, "

@@ -5,7 +5,7 @@ import ui.preload  # noqa: F401  (first: see ui/preload.py)
 import streamlit as st
 
 from charts.gradients import gradient_flow, path_factors
-from lstm_core.analysis import first_last_ratio, memory_half_life
+from lstm_core.analysis import first_last_ratio
 from lstm_core.losses import describe_loss
 from ui import compute, state, widgets
 
@@ -44,7 +44,7 @@ def flow() -> None:
     lstm, rnn = compute.lstm_run(lab), compute.rnn_run(lab)
     st.markdown(f"**Loss:** {describe_loss(lab.loss, **lab.loss_kwargs)}")
 
-    hl = {"LSTM": memory_half_life(lstm.norms["dc"]), "RNN": memory_half_life(rnn.norms["dh"])}
+    hl = compute.half_lives(lstm, rnn)
     m = st.columns(4)
     m[0].metric("LSTM ‖∂L/∂c₁‖ / ‖∂L/∂c_T‖", _ratio(first_last_ratio(lstm.norms["dc"])),
                 help="How much of the gradient at the last step survives back to the first, along the cell state.")

@@ -47,18 +47,11 @@ def _hand_built(name: str, seed: int):
     }[name]()
 
 
-def measured(name: str):
-    p = lab.lstm
-    return _measured(name, p.weight_ih, p.weight_hh, p.bias_ih, p.bias_hh, lab.x, seed)
-
-
-def unit_slider(key: str, label: str) -> int:
-    """A 1-based unit slider kept within the current H; returns the 0-based unit."""
-    if ss.get(key, 1) > H:
-        ss[key] = H
-    if H == 1:
-        return 0
-    return st.slider(label, 1, H, key=key) - 1
+def measured(name: str, of: state.Lab | None = None):
+    """The lab-dependent measurement ``name`` of ``of`` (default: this run's lab), cached by content."""
+    of = lab if of is None else of
+    p = of.lstm
+    return _measured(name, p.weight_ih, p.weight_hh, p.bias_ih, p.bias_hh, of.x, int(of.cfg["seed"]))
 
 
 def myth(n: int, claim: str, correction: str, *, expanded: bool = False):
@@ -94,7 +87,8 @@ with myth(2, "A forget gate that opens ($f ≈ 1$) erases the memory",
           "The forget gate multiplies the old cell state, $c_t = f_t \\odot c_{t-1} + i_t \\odot g_t$, so $f ≈ 1$ "
           "keeps $c$ and $f ≈ 0$ erases it. Read it as a “keep gate”: open means remember."):
     r2 = _hand_built("forget", seed)
-    widgets.chart(charts.gated_memory(r2), key="myth_forget", filename="myth2_forget_gate_keeps")
+    widgets.content_chart("myth_forget", lambda: charts.gated_memory(r2), "forget", seed, key="myth_forget",
+                          filename="myth2_forget_gate_keeps")
     st.caption(f"**What to look at:** three hand-built cells start from the same memory c₀ = 1 with their input "
                f"gates shut. With f ≈ 1 (green) c stays within **{r2.max_drift(0):.1e}** of c₀ over "
                f"{r2.c.shape[0]} "
@@ -106,7 +100,7 @@ with myth(3, "$h_t = \\tanh(\\sigma(c_t))$",
           "$h_{t-1}$) scales tanh of the cell state, and no sigmoid is applied to $c_t$. $\\tanh(\\sigma(c))$ could "
           "never be negative — it stays in (0, 0.76) — yet $h_t$ often is."):
     r3 = measured("output")
-    u3 = unit_slider("myth_output_unit", "Unit shown")
+    u3 = widgets.unit_slider("myth_output_unit", "Unit shown", H)
     widgets.cached_chart(lab, "myth_output", lambda _: charts.output_formula(r3, u3), extra=(u3,),
                          key="myth_output", filename="myth3_output_formula")
     st.caption(f"**What to look at:** the circles, $o_t \\odot \\tanh(c_t)$ recomputed from the gates, sit exactly "
@@ -146,7 +140,7 @@ with myth(6, "A time step is a slice of wall-clock time, usually ≤ 100 ms",
           "elements: words, daily prices and 10 ms audio frames are all one step each. The LSTM never sees a "
           "timestamp; if the gaps matter, give them to it as an input (e.g. Δt as an extra channel)."):
     r6 = measured("clock")
-    u6 = unit_slider("myth_clock_unit", "Unit shown")
+    u6 = widgets.unit_slider("myth_clock_unit", "Unit shown", H)
     widgets.cached_chart(lab, "myth_clock", lambda _: charts.no_clock(r6, u6), extra=(seed, u6),
                          key="myth_clock", filename="myth6_no_wall_clock")
     st.caption(f"**What to look at:** the same {r6.x.shape[0]} values recorded at 100 per second and at irregular "
@@ -172,7 +166,8 @@ with myth(8, "Closing the input gate erases the memory",
           "The input gate controls writing: with $i ≈ 0$ nothing new enters the cell, and (with $f ≈ 1$) $c$ is "
           "kept unchanged. Erasing is the forget gate's job ($f ≈ 0$)."):
     r8 = _hand_built("input", seed)
-    widgets.chart(charts.gated_memory(r8), key="myth_input", filename="myth8_input_gate_keeps")
+    widgets.content_chart("myth_input", lambda: charts.gated_memory(r8), "input", seed, key="myth_input",
+                          filename="myth8_input_gate_keeps")
     st.caption(f"**What to look at:** three cells start from c₀ = 1 and read the same random input. With the input "
                f"gate shut (green) c stays within **{r8.max_drift(0):.1e}** of c₀; opening it (orange) adds "
                f"$\\tanh(x_t)$ at every step; only a shut forget gate (grey) erases the memory.")
@@ -214,16 +209,16 @@ def variant() -> None:
         m[1].metric("x-only gates: error", f"{rv.errors['x_only']:.2f}",
                     help=f"The same measure for the variant: its input gate opens at every marker, so the memory "
                          f"ends as the sum of all marked values.")
-    widgets.chart(charts.variant_task(rv, show_x_only=show), key="myth_variant_task", filename="myth_x_only_task")
+    widgets.content_chart("myth_variant_task", lambda: charts.variant_task(rv, show_x_only=show),
+                          int(lab.cfg["seed"]), show, key="myth_variant_task", filename="myth_x_only_task")
     st.caption("**What to look at:** the standard input gate (blue) opens at the first diamond only; the x-only "
                "gate (dashed) opens at every diamond, so its memory keeps adding the later values and misses the "
                "dotted target." if show else
                "**What to look at:** the input gate (blue) opens at the first diamond only, and c keeps that value. "
                "Switch the variant on to see what happens when the gates cannot read $h_{t-1}$.")
     st.markdown("**This lab's LSTM, same input:** its gates with and without $h_{t-1}$ (one unit).")
-    lv = _measured("lab_variant", *(getattr(lab.lstm, k) for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")),
-                   lab.x, int(lab.cfg["seed"]))
-    uv = unit_slider("myth_variant_unit", "Unit shown")
+    lv = measured("lab_variant", lab)
+    uv = widgets.unit_slider("myth_variant_unit", "Unit shown", lab.lstm.hidden_size)
     widgets.cached_chart(lab, "myth_lab_variant", lambda _: charts.variant_lab_gates(lv, uv, show_x_only=show),
                          extra=(uv, show), key="myth_lab_variant", filename="myth_x_only_lab")
     if show:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ui.preload  # noqa: F401  (first: see ui/preload.py)
 
-import hashlib
 from functools import partial
 
 import numpy as np
@@ -19,7 +18,7 @@ import streamlit as st
 from charts.weights import gate_weight_heatmaps, input_lines, weight_heatmap
 from lstm_core import io
 from lstm_core.params import GATE_NAMES, GATES, LSTMParams, with_block
-from ui import state, widgets
+from ui import figures, state, widgets
 
 ss = st.session_state
 MODELS = {"lstm": "LSTM", "rnn": "tanh RNN"}
@@ -32,12 +31,10 @@ MATRICES = {  # name -> (label, what a row / a column is)
 # ---- table plumbing (arrays <-> editable frames, the check of edited cells) ------------------------------------
 
 
-def _digest(*arrays) -> str:
-    """Short fingerprint of arrays: part of an editor's key, so a table resets when its data changes elsewhere."""
-    h = hashlib.sha1()
-    for a in arrays:
-        h.update(np.ascontiguousarray(a).tobytes())
-    return h.hexdigest()[:10]
+def _digest(*parts) -> str:
+    """Short fingerprint (ui.figures.content_key) of arrays or params: part of an editor's key, so a table resets
+    when its data changes elsewhere."""
+    return figures.content_key(*parts)[:10]
 
 
 def _frame(matrix: np.ndarray, *, row_name: str, col_prefix: str, columns=None) -> pd.DataFrame:
@@ -282,12 +279,13 @@ with overview:
         st.caption("The tanh RNN has one block per matrix: weight_ih (H × D) and weight_hh (H × H).")
         o1, o2 = st.columns(2)
         with o1:
-            widgets.chart(weight_heatmap(lab.rnn.weight_ih, title="RNN weight_ih (H × D)", x_label="input channel",
-                                         y_label="unit"), key="wp_overview_ih", filename=f"rnn_weight_ih_D{D}_H{H}")
+            widgets.content_chart("rnn_weight_ih", lambda: weight_heatmap(
+                lab.rnn.weight_ih, title="RNN weight_ih (H × D)", x_label="input channel", y_label="unit"),
+                lab.rnn.weight_ih, key="wp_overview_ih", filename=f"rnn_weight_ih_D{D}_H{H}")
         with o2:
-            widgets.chart(weight_heatmap(lab.rnn.weight_hh, title="RNN weight_hh (H × H)",
-                                         x_label="previous hidden unit", y_label="unit"),
-                          key="wp_overview_hh", filename=f"rnn_weight_hh_H{H}")
+            widgets.content_chart("rnn_weight_hh", lambda: weight_heatmap(
+                lab.rnn.weight_hh, title="RNN weight_hh (H × H)", x_label="previous hidden unit", y_label="unit"),
+                lab.rnn.weight_hh, key="wp_overview_hh", filename=f"rnn_weight_hh_H{H}")
 
 
 def _block_editors(params, gate: str | None, tag: str) -> tuple[dict, int]:
@@ -362,8 +360,7 @@ def _assemble(params, edited_by_gate: dict):
 def weights_section(model: str) -> None:
     lab = state.current()
     params = lab.lstm if model == "lstm" else lab.rnn
-    arrays = (getattr(params, n) for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
-    tag = f"{model}_{_digest(*arrays)}n{ss.get('_wp_weights_nonce', 0)}"
+    tag = f"{model}_{_digest(params)}n{ss.get('_wp_weights_nonce', 0)}"
     st.caption("Each table is one block of the weights; the heatmap beside it shows the table (red +, blue −). "
                "Edit any cells, in any tab, then press **Apply weight edits** below.")
     edited_by_gate, changed = {}, 0

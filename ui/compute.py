@@ -73,6 +73,12 @@ def _run(model: str, w_ih, w_hh, b_ih, b_hh, x, loss: str, loss_items: tuple) ->
     return Run(trace, grads, float(value), dh, analysis.grad_norms(grads))
 
 
+def half_lives(lstm: Run, rnn: Run) -> dict:
+    """{'LSTM', 'RNN'}: analysis.memory_half_life of what each model carries back, ‖∂L/∂c_t‖ for the LSTM and
+    ‖∂L/∂h_t‖ for the RNN (None where the gradient never falls below a tenth within T)."""
+    return {"LSTM": analysis.memory_half_life(lstm.norms["dc"]), "RNN": analysis.memory_half_life(rnn.norms["dh"])}
+
+
 def lstm_run(lab) -> Run:
     """Forward + BPTT of the lab's LSTM on its input, under its loss (cached by content)."""
     return _run("lstm", *_inputs(lab, "lstm"))

@@ -105,6 +105,22 @@ def step_controls(T: int, *, key: str, reverse: bool = False) -> int:
     return st.session_state["t"] - 1
 
 
+def unit_slider(key: str, label: str, H: int, *, where=st, help: str | None = None, notes: bool = False) -> int:
+    """A 1-based slider over the hidden units, kept within H: a value left from a larger H is brought to H (said in
+    a caption with ``notes``). Returns the 0-based unit; with H = 1 there is no slider and the unit is 0. ``where``:
+    the container (a column) to draw in."""
+    ss = st.session_state
+    if ss.get(key, 1) > H:
+        ss[key] = H
+        if notes:
+            where.caption(f"The hidden size is now {H}, so the diagram shows unit {H}.")
+    if H == 1:
+        if notes:
+            where.caption("The network has a single hidden unit.")
+        return 0
+    return where.slider(label, 1, H, key=key, help=help) - 1
+
+
 def knob_controls() -> None:
     """The shared weight knobs: forget-gate bias, W_hh spectral radius, weight scale (both models)."""
     c1, c2, c3 = st.columns(3)
