@@ -30,6 +30,8 @@ import plotly.graph_objects as go
 from plotly.colors import get_colorscale, hex_to_rgb, unlabel_rgb
 from plotly.subplots import make_subplots
 
+from lstm_core.params import GATE_NAMES, GATES
+
 from .style import COLORS, DIVERGING, FONT_SIZE, SEQUENTIAL, layout
 
 FRAME_MS = 80  # duration of one animation frame
@@ -54,9 +56,7 @@ FORK_X = 12.3  # where h_t splits: right to the next step, up as the output
 X_IN_Y = -0.45
 CELL_BOX = (1.45, 0.15, 12.85, 6.1)  # x0, y0, x1, y1 of the cell outline (a static layout shape)
 
-GATES = ("i", "f", "g", "o")
 GATE_FUNC = {"i": "σ", "f": "σ", "g": "tanh", "o": "σ"}
-GATE_LONG = {"i": "input gate", "f": "forget gate", "g": "cell candidate", "o": "output gate"}
 GRAY = "#777777"
 
 # Nodes: key -> (x, y, marker symbol, marker size in px, text drawn inside)
@@ -281,7 +281,7 @@ def _step_values(trace, grads, t: int, k: int, mode: str, scale: SignedLog | Non
             "h": (h, "signed", f"hidden state h_t{sub}", ""),
             "h_prev": (h_prev, "signed", f"h_t−1{sub}", ""),
             "x": (_vector_scalar(x), "signed", "x_t" if x.size == 1 else "‖x_t‖", _vector_hover("x_t", x)),
-            **{q: (v, "signed" if q == "g" else "gate", f"{GATE_LONG[q]} {q}_t{sub}", "")
+            **{q: (v, "signed" if q == "g" else "gate", f"{GATE_NAMES[q]} {q}_t{sub}", "")
                for q, v in (("f", f), ("i", i), ("g", g), ("o", o))},
         }
         labels = {
@@ -330,7 +330,7 @@ def _step_values(trace, grads, t: int, k: int, mode: str, scale: SignedLog | Non
             "h_prev": (0.0, "none", None, "h_t−1: its total gradient dh_t−1 is shown at step t−1"),
             "x": (_vector_scalar(dx), "log", "dL/dx_t" if dx.size == 1 else "‖dL/dx_t‖",
                   _vector_hover("dL/dx_t", dx)),
-            **{q: (dz[q], "log", f"dL/dz_{q}{sub} ({GATE_LONG[q]} pre-activation)", "")
+            **{q: (dz[q], "log", f"dL/dz_{q}{sub} ({GATE_NAMES[q]} pre-activation)", "")
                for q in ("f", "i", "g", "o")},
         }
         labels = {

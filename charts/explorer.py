@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from .gradients import GAP_NOTE, drawable, gradient_flow, log_ticks
+from .gradients import GAP_NOTE, drawable, gradient_flow, log_ticks, model_of, x_title
 from .style import COLORS, DIVERGING, FONT_SIZE, layout
 
 COLOR_DECADES = 10.0  # the phase diagrams' colour scale spans ±10 decades; beyond, the colour saturates
@@ -50,7 +50,7 @@ def length_sweep_chart(sweeps: dict, *, title: str | None = None) -> go.Figure:
         g = _array(sw.grad_at_first, f"{name}.grad_at_first", 1)
         if T.shape != g.shape:
             raise ValueError(f"{name}: lengths {T.shape} and grad_at_first {g.shape} differ")
-        color = COLORS.get("lstm" if "LSTM" in name.upper() else "rnn" if "RNN" in name.upper() else "", "#555555")
+        color = COLORS.get(model_of(name) or "", "#555555")
         order = np.argsort(T, kind="stable")
         T, g = T[order], g[order]
         y, n_gaps = drawable(g, log=True)
@@ -72,8 +72,7 @@ def length_sweep_chart(sweeps: dict, *, title: str | None = None) -> go.Figure:
                 x=xs, y=y_fit, name=f"{name} fit: ×{np.exp(rate):.3g} per step", mode="lines",
                 line=dict(color=color, width=3, dash="dot"), hoverinfo="skip",
             ))
-    note = "<br><span style='font-size:13px'>gaps = 0 (underflow) or overflow: not drawable on a log axis</span>"
-    fig.update_xaxes(title_text="sequence length T (loss at step T)" + (note if gaps else ""))
+    x_title(fig, [GAP_NOTE] if gaps else [], title="sequence length T (loss at step T)")
     fig.update_yaxes(title_text="‖gradient at step 1‖ (log scale)", type="log", exponentformat="power",
                      showexponent="all", **log_ticks(*all_y))
     layout(fig, title=title, height=470 + (22 if gaps else 0))
@@ -273,17 +272,17 @@ def clipped_flow(
     """
     f = _array(full, "full", 1)
     a = _array(after, "after", 1)
-    fig = gradient_flow({f"{model} {quantity}, full BPTT": f, f"{quantity} {after_label}": a}, title=title)
-    fig.data[1].line.update(color="#333333", dash="dash", width=3)
     T = f.size
-    if truncate is not None and truncate < T:
+    window = truncate is not None and truncate < T
+    fig = gradient_flow({f"{model} {quantity}, full BPTT": f, f"{quantity} {after_label}": a}, title=title,
+                        gap_note="gaps = exactly 0 (truncated), or under/overflow" if window else GAP_NOTE)
+    fig.data[1].line.update(color="#333333", dash="dash", width=3)
+    if window:
         edge = T - truncate + 0.5
         fig.add_vrect(x0=0.5, x1=edge, fillcolor="#999999", opacity=0.15, line_width=0, layer="below")
         fig.add_annotation(x=(0.5 + edge) / 2, y=0.02, xref="x", yref="paper", xanchor="center", yanchor="bottom",
                            text=f"before the last<br>{truncate}-step window", showarrow=False,
                            font=dict(size=FONT_SIZE - 2, color="#555555"), bgcolor="rgba(255,255,255,0.8)")
-        title = fig.layout.xaxis.title.text or ""
-        fig.update_xaxes(title_text=title.replace(GAP_NOTE, "gaps = exactly 0 (truncated), or under/overflow"))
     _legend_below(fig, fig.layout.margin.b + 60)
     fig.update_layout(height=fig.layout.height + 40)
     return fig

@@ -20,7 +20,7 @@ _OTHER_COLORS = ("#555555", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000
 GAP_NOTE = "gaps = 0 (underflow) or overflow: not drawable on a log axis"
 
 
-def _model_of(name: str) -> str | None:
+def model_of(name: str) -> str | None:
     """'lstm' / 'rnn' from a curve's (or a half-life key's) name, by the words LSTM / RNN in it."""
     up = name.upper()
     if "LSTM" in up:
@@ -87,6 +87,7 @@ def gradient_flow(
     log: bool = True,
     title: str | None = None,
     half_lives: dict[str, int | None] | None = None,
+    gap_note: str = GAP_NOTE,
 ) -> go.Figure:
     """Gradient norm per step, one line per curve, on a log y axis by default.
 
@@ -110,14 +111,14 @@ def gradient_flow(
             if np.any(a < 0):
                 raise ValueError(f"curves: {k!r} has negative values, needs norms >= 0 for a log axis")
 
-    has_dc = {_model_of(k) for k in arrays if _quantity_of(k) == "c"}
+    has_dc = {model_of(k) for k in arrays if _quantity_of(k) == "c"}
     x = np.arange(1, T + 1)
     mode = "lines+markers" if T <= MARKERS_MAX_T else "lines"
     fig = go.Figure()
     gaps = 0
     others = iter(_OTHER_COLORS * 4)
     for k, a in arrays.items():
-        model = _model_of(k)
+        model = model_of(k)
         color = COLORS[model] if model else next(others)
         dashed = _quantity_of(k) == "h" and model in has_dc
         y, n_gaps = drawable(a, log=log)
@@ -132,8 +133,8 @@ def gradient_flow(
 
     notes = _half_life_marks(fig, half_lives, arrays, T)
     if gaps:
-        notes.insert(0, GAP_NOTE if log else "gaps = overflow (not finite)")
-    _x_title(fig, notes)
+        notes.insert(0, gap_note if log else "gaps = overflow (not finite)")
+    x_title(fig, notes)
     fig.update_xaxes(**({"dtick": 1} if T <= 20 else {}))
     if T <= MARKERS_MAX_T:  # markers shown: keep the axis on the steps, not on 0
         fig.update_xaxes(range=[0.5, T + 0.5])
@@ -147,11 +148,11 @@ def gradient_flow(
     return fig
 
 
-def _x_title(fig: go.Figure, notes: list[str]) -> None:
-    """x-axis title "step t", with any notes (gaps, missing half-lives) on smaller lines below it: nothing is
-    drawn over the data."""
+def x_title(fig: go.Figure, notes: list[str], title: str = "step t") -> None:
+    """The x-axis title, with any notes (gaps, missing half-lives) on smaller lines below it: nothing is drawn over
+    the data."""
     small = "".join(f"<br><span style='font-size:{FONT_SIZE - 2}px'>{n}</span>" for n in notes)
-    fig.update_xaxes(title_text="step t" + small)
+    fig.update_xaxes(title_text=title + small)
 
 
 def _half_life_marks(fig: go.Figure, half_lives, arrays: dict[str, np.ndarray], T: int) -> list[str]:
@@ -163,7 +164,7 @@ def _half_life_marks(fig: go.Figure, half_lives, arrays: dict[str, np.ndarray], 
     notes: list[str] = []
     placed = 0
     for key, k in half_lives.items():
-        model = _model_of(str(key))
+        model = model_of(str(key))
         color = COLORS[model] if model else "#555555"
         label = "LSTM" if model == "lstm" else "RNN" if model == "rnn" else str(key)
         if k is None:
@@ -260,7 +261,7 @@ def path_factors(carousel: np.ndarray, rnn_factor: np.ndarray, *, title: str | N
         )
     )
     notes = [GAP_NOTE] if g1 + g2 else []
-    _x_title(fig, notes)
+    x_title(fig, notes)
     fig.update_xaxes(**({"dtick": 1} if T <= 20 else {}))
     if T <= MARKERS_MAX_T:  # markers shown: keep the axis on the steps, not on 0
         fig.update_xaxes(range=[0.5, T + 0.5])

@@ -21,11 +21,11 @@ from lstm_core.myths import (
     OutputFormula,
     VariantComparison,
 )
+from lstm_core.params import GATES
 
 from .style import COLORS, DIVERGING, FONT_SIZE, LABELS, layout
 from .weights import gate_weight_heatmaps
 
-GATE_ORDER = ("i", "f", "g", "o")
 HISTORY_COLORS = {"a": "#333333", "b": "#D55E00"}  # history A / B in myth 1
 X_ONLY = dict(color="#333333", dash="dash")  # the x-only-gates variant, drawn over the standard LSTM
 CASE_COLORS = (COLORS["f"], COLORS["g"], COLORS["x"])  # the three hand-built cells of myths 2 and 8
@@ -39,7 +39,7 @@ def _gate_title(k: str) -> str:
 def _colour_titles(fig: go.Figure) -> None:
     """Subplot titles that name a gate take that gate's colour."""
     for ann in fig.layout.annotations:
-        for k in GATE_ORDER:
+        for k in GATES:
             if ann.text.startswith(_gate_title(k)):
                 ann.update(font=dict(size=FONT_SIZE, color=COLORS[k]))
 
@@ -56,7 +56,7 @@ def history_gates(r: HistoryGates) -> go.Figure:
         rows=2, cols=4, specs=[[{"colspan": 4}, None, None, None], [{}, {}, {}, {}]], row_heights=[0.38, 0.62],
         vertical_spacing=0.2, horizontal_spacing=0.05,
         subplot_titles=["Two histories, then the same input x<sub>T</sub> (grey band)",
-                        *(_gate_title(k) for k in GATE_ORDER)],
+                        *(_gate_title(k) for k in GATES)],
     )
     t = np.arange(1, T + 1)
     for tag, x in (("a", r.x_a), ("b", r.x_b)):
@@ -68,7 +68,7 @@ def history_gates(r: HistoryGates) -> go.Figure:
     fig.update_xaxes(title_text="step t", row=1, col=1)
     fig.update_yaxes(title_text="x_t (input 1)", row=1, col=1)
     units = np.arange(1, H + 1)
-    for c, k in enumerate(GATE_ORDER, start=1):
+    for c, k in enumerate(GATES, start=1):
         a, b = r.gates_a[k], r.gates_b[k]
         xs = np.repeat(units, 3).astype(float)
         ys = [v for pair in zip(a.tolist(), b.tolist()) for v in (*pair, None)]  # None: a gap between the units
@@ -259,21 +259,21 @@ def gate_blocks(r: GateShapes) -> go.Figure:
         z=a, x=np.arange(1, D + H + 1), y=np.arange(1, 4 * H + 1), colorscale=DIVERGING, zmin=-m, zmax=m, zmid=0.0,
         name="[W_ih | W_hh]", colorbar=dict(thickness=16, outlinewidth=0),
         customdata=np.broadcast_to(np.array(
-            [f"{k} gate, unit {u + 1}" for k in GATE_ORDER for u in range(H)])[:, None], a.shape),
+            [f"{k} gate, unit {u + 1}" for k in GATES for u in range(H)])[:, None], a.shape),
         hovertemplate="%{customdata}<br>column %{x}<br>value %{z:.4g}<extra></extra>",
     ))
     line = dict(color="#111111", width=2)
     fig.add_shape(type="line", x0=D + 0.5, x1=D + 0.5, y0=0.5, y1=4 * H + 0.5, line=line)
     for k in range(1, 4):
         fig.add_shape(type="line", x0=0.5, x1=D + H + 0.5, y0=k * H + 0.5, y1=k * H + 0.5, line=line)
-    for n, k in enumerate(GATE_ORDER):
+    for n, k in enumerate(GATES):
         mid = n * H + (H + 1) / 2
         labels = ((D / 2 + 0.5, f"W<sub>{k}x</sub><br>{H}×{D}"), (D + H / 2 + 0.5, f"W<sub>{k}h</sub>  {H}×{H}"))
         for x, label in labels:
             fig.add_annotation(x=x, y=mid, text=f"<b>{label}</b>", showarrow=False,
                                font=dict(size=FONT_SIZE, color=COLORS[k]), bgcolor="rgba(255,255,255,0.85)")
     fig.update_yaxes(autorange="reversed", showgrid=False, zeroline=False, title_text="row (gate band, unit)",
-                     tickvals=[n * H + (H + 1) / 2 for n in range(4)], ticktext=list(GATE_ORDER))
+                     tickvals=[n * H + (H + 1) / 2 for n in range(4)], ticktext=list(GATES))
     fig.update_xaxes(showgrid=False, zeroline=False, title_text="columns: what the row reads",
                      tickvals=[(D + 1) / 2, D + (H + 1) / 2],
                      ticktext=[f"x<sub>t</sub> ({D})", f"h<sub>t−1</sub> ({H})"])

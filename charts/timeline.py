@@ -76,10 +76,9 @@ def _steps(T: int) -> np.ndarray:
     return np.arange(1, T + 1)
 
 
-def _step_title(step: int | None) -> str:
-    """The time axis title. It never names the selected step: the marker shows it, and a cached figure's marker is
-    moved without rebuilding its text (ui.figures)."""
-    return "step t"
+# The time axis title. It never names the selected step: the marker shows it, and a cached figure's marker is moved
+# without rebuilding its text (ui.figures).
+STEP_TITLE = "step t"
 
 
 def _row_axes(n: int) -> list[tuple[str, str]]:
@@ -149,7 +148,7 @@ def gate_heatmaps(trace, step: int | None = None, quantities=QUANTITIES) -> go.F
             showgrid=False, zeroline=False, **({"dtick": 1} if H <= 8 else {"nticks": 5}),
         )
     fig.update_xaxes(showgrid=False, zeroline=False, **({"dtick": 1} if T <= 20 else {}))
-    fig.update_xaxes(title_text=_step_title(step), row=n, col=1)
+    fig.update_xaxes(title_text=STEP_TITLE, row=n, col=1)
     _left_align_titles(fig)
     if step is not None:
         mark_step(fig, step + 1, axes=_row_axes(n), column=T <= COLUMN_MARK_MAX_T)
@@ -210,7 +209,7 @@ def unit_lines(trace, units: list[int], quantities=QUANTITIES, step: int | None 
             pad = 0.05 * (hi - lo)
             fig.update_yaxes(range=[lo - pad, hi + pad], row=r, col=1)
         fig.update_yaxes(nticks=4, zeroline=False, row=r, col=1)
-    fig.update_xaxes(title_text=_step_title(step), row=n, col=1)
+    fig.update_xaxes(title_text=STEP_TITLE, row=n, col=1)
     if T <= 20:
         fig.update_xaxes(dtick=1)
     if T <= 40:  # markers shown: keep the axis on the steps, not on 0

@@ -10,13 +10,14 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from lstm_core.params import GATES
+
 from .style import COLORS, DIVERGING, FONT_SIZE, LABELS, SEQUENTIAL, layout, mark_step
 from .timeline import check_step
 
 TEXT_MAX_CELLS = 8  # cell values are printed when both sides are at most this (weight_heatmap)
 GATE_TEXT_MAX = 5  # … and at most this in the four narrower panels of gate_weight_heatmaps
 MAX_CHANNELS = 64
-GATE_ORDER = ("i", "f", "g", "o")
 _WHICH = {
     "weight_ih": ("W_ih", "from input x<sub>t</sub>", "to unit"),
     "weight_hh": ("W_hh", "from unit of h<sub>t−1</sub>", "to unit"),
@@ -96,16 +97,16 @@ def gate_weight_heatmaps(params, which: str = "weight_hh") -> go.Figure:
         raise ValueError(f"which: got {which!r}, needs one of {tuple(_WHICH)}")
     if not hasattr(params, "gate_block") or not hasattr(params, which):
         raise ValueError(f"params: got {type(params).__name__}, needs LSTMParams (with four gate blocks)")
-    blocks = {k: _matrix(params.gate_block(which, k), f"params.{which}[{k}]") for k in GATE_ORDER}
+    blocks = {k: _matrix(params.gate_block(which, k), f"params.{which}[{k}]") for k in GATES}
     rows, cols = blocks["i"].shape
     m = _limit(*blocks.values())
     symbol, x_label, y_label = _WHICH[which]
     text = rows <= GATE_TEXT_MAX and cols <= GATE_TEXT_MAX
     fig = make_subplots(
         rows=1, cols=4, shared_yaxes=True, horizontal_spacing=0.03,
-        subplot_titles=[f"{symbol}  {k}: {LABELS[k].rsplit(' ', 1)[0]}" for k in GATE_ORDER],
+        subplot_titles=[f"{symbol}  {k}: {LABELS[k].rsplit(' ', 1)[0]}" for k in GATES],
     )
-    for c, k in enumerate(GATE_ORDER, start=1):
+    for c, k in enumerate(GATES, start=1):
         fig.add_trace(
             go.Heatmap(
                 z=blocks[k], x=np.arange(1, cols + 1), y=np.arange(1, rows + 1), name=k,
