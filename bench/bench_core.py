@@ -122,8 +122,8 @@ def torch_loop_lstm(p, x, dh):
             cs.append(c)
             gates.append((i, f, g, o))
         torch.stack(hs).backward(dht)
-        # per-step data a user would read out afterwards
-        return [h_.grad for h_ in hs], [c_.grad for c_ in cs]
+        # per-step data a user would read out afterwards (the gates are kept as ours records them)
+        return [h_.grad for h_ in hs], [c_.grad for c_ in cs], gates
 
     return run
 

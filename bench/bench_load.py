@@ -38,8 +38,6 @@ sys.path.insert(0, str(ROOT))
 
 from tests.e2e.browser import (  # noqa: E402  (the same server / browser machinery as the e2e tests)
     ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     IDLE,
     INIT_SCRIPT,
     LOAD_TIMEOUT_MS,
@@ -47,6 +45,7 @@ from tests.e2e.browser import (  # noqa: E402  (the same server / browser machin
     UNSEEN_RUN_MS,
     VIEWPORT,
     StreamlitServer,
+    launch_chromium,
 )
 
 SCENARIOS = [  # (label, URL path, slider key)
@@ -173,12 +172,13 @@ async def warm_up(browser, server: StreamlitServer) -> None:
 async def run(sessions: int, seconds: float, rerun_timeout: float, warm: bool) -> list[Session]:
     from playwright.async_api import async_playwright
 
-    if not Path(CHROMIUM).exists():
-        raise SystemExit(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium (never playwright install)")
     server = StreamlitServer("bench-load").start()
     try:
         async with async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                browser = await launch_chromium(pw)  # the e2e tests' launcher: Debian's chromium, same flags
+            except RuntimeError as exc:  # chromium missing: the message says how to install it
+                raise SystemExit(str(exc)) from None
             try:
                 if warm:
                     await warm_up(browser, server)

@@ -49,11 +49,6 @@ def open_app(page: str | None = None, query: dict | None = None) -> AppTest:
     return at
 
 
-@pytest.fixture
-def app():
-    return open_app
-
-
 def decode(value):
     """Plotly figure JSON arrays may arrive base64-encoded as {"dtype", "bdata"}; return a numpy array."""
     import base64
@@ -84,6 +79,11 @@ def figure(at: AppTest, key: str) -> dict:
     hits = [spec for k, spec in figs.items() if key in k]
     assert hits, f"no chart with key {key!r}; have {list(figs)}"
     return hits[0]
+
+
+def lab_of(at: AppTest):
+    """The lab (settings, weights, input) the last run resolved."""
+    return at.session_state["_lab"]
 
 
 def trace_named(fig: dict, name: str) -> dict:

@@ -11,12 +11,8 @@ from lstm_core.analysis import grad_norms
 from lstm_core.losses import make_loss
 from lstm_core.presets import PRESETS
 from lstm_core.sequences import GENERATORS
-from tests.app.conftest import PAGES, decode, figure, open_app, trace_named
+from tests.app.conftest import PAGES, decode, figure, lab_of, open_app, trace_named
 from ui import state
-
-
-def lab_of(at):
-    return at.session_state["_lab"]
 
 
 def expected_runs(preset="default", seed=0, **sizes):

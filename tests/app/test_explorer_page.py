@@ -19,14 +19,10 @@ from lstm_core import explore as E
 from lstm_core.analysis import grad_norms, jacobian_norms, memory_half_life
 from lstm_core.losses import make_loss
 from lstm_core.params import forget_bias_of, spectral_radius
-from tests.app.conftest import decode, figure, open_app
+from tests.app.conftest import decode, figure, lab_of, open_app, trace_named
 from ui.explore import JACOBIAN_AUTO_SECONDS, jacobian_seconds
 
 PAGE = "pages/explorer.py"
-
-
-def lab_of(at):
-    return at.session_state["_lab"]
 
 
 def open_view(view: str, query: dict | None = None):
@@ -35,13 +31,6 @@ def open_view(view: str, query: dict | None = None):
         at.segmented_control(key="ex_view").set_value(view).run()
     assert not at.exception, [e.message for e in at.exception]
     return at
-
-
-def trace(fig: dict, name: str) -> dict:
-    hits = [t for t in fig["data"] if t.get("name") == name or (name.endswith("*") and
-                                                                 t.get("name", "").startswith(name[:-1]))]
-    assert hits, f"no trace {name!r}; have {[t.get('name') for t in fig['data']]}"
-    return hits[0]
 
 
 def floats(values) -> np.ndarray:
@@ -137,7 +126,7 @@ def test_clicking_an_lstm_cell_loads_it_into_the_shared_state(row, col, fb, rho,
     assert "Loaded forget bias" in msg and f"ρ = {rho:g}" in msg and "Gradient flow" in msg
     assert ("rounded to the slider" in msg) == snapped
     # the green marker of the shared setting now sits on the clicked cell
-    mark = trace(figure(at, "ex_phase_lstm"), "shared setting")
+    mark = trace_named(figure(at, "ex_phase_lstm"), "shared setting")
     assert floats(mark["x"])[0] == rho and floats(mark["y"])[0] == fb
 
 
@@ -187,7 +176,7 @@ def test_length_sweep_slider_and_the_chart_is_the_core_sweep(T_max):
     for name in ("LSTM", "RNN"):
         want = E.length_sweep(name.lower(), E.sweep_lengths(T_max), hidden_size=lab.lstm.hidden_size,
                               input_size=lab.lstm.input_size, seed=lab.cfg["seed"], bias_scale=E.PHASE_BIAS_SCALE)
-        pts = trace(fig, f"{name}: measured")
+        pts = trace_named(fig, f"{name}: measured")
         np.testing.assert_array_equal(floats(pts["x"]), want.lengths)
         np.testing.assert_array_equal(floats(pts["y"]), want.grad_at_first)
         assert f"×{np.exp(want.rate_per_step):.4g}" in text
@@ -205,7 +194,7 @@ def test_length_sweep_uses_the_knobs_and_shows_the_labs_half_life():
     want = E.length_sweep("lstm", E.sweep_lengths(200), hidden_size=lab.lstm.hidden_size,
                           input_size=lab.lstm.input_size, seed=lab.cfg["seed"], forget_bias=5.0, spectral_radius=0.5,
                           bias_scale=E.PHASE_BIAS_SCALE)
-    np.testing.assert_array_equal(floats(trace(figure(at, "ex_sweep_chart"), "LSTM: measured")["y"]),
+    np.testing.assert_array_equal(floats(trace_named(figure(at, "ex_sweep_chart"), "LSTM: measured")["y"]),
                                   want.grad_at_first)
     from lstm_core import lstm_backward, lstm_forward
     tr = lstm_forward(lab.lstm, lab.x)
@@ -275,10 +264,10 @@ def test_jacobian_curves_are_the_exact_norms():
     from lstm_core import lstm_backward, lstm_forward
     tr = lstm_forward(lab.lstm, lab.x)
     fig = figure(at, "ex_jacobian_chart")
-    np.testing.assert_array_equal(floats(trace(fig, "LSTM ‖∂(h_T,c_T)/∂(h_t,c_t)‖₂")["y"]),
+    np.testing.assert_array_equal(floats(trace_named(fig, "LSTM ‖∂(h_T,c_T)/∂(h_t,c_t)‖₂")["y"]),
                                   jacobian_norms(lab.lstm, tr))
     dc = grad_norms(lstm_backward(lab.lstm, tr, make_loss(lab.loss, **lab.loss_kwargs)(tr.h)[1]))["dc"]
-    np.testing.assert_allclose(floats(trace(fig, "LSTM ‖∂L/∂c_t‖ ÷ its value at T")["y"]), dc / dc[-1], rtol=1e-15)
+    np.testing.assert_allclose(floats(trace_named(fig, "LSTM ‖∂L/∂c_t‖ ÷ its value at T")["y"]), dc / dc[-1], rtol=1e-15)
 
 
 def test_a_costly_jacobian_waits_for_the_button():

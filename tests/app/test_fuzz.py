@@ -44,8 +44,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
+from lstm_core.params import params_equal
 from lstm_core.presets import PRESETS
-from tests.app.conftest import APP, decode
+from tests.app.conftest import APP, decode, lab_of
 from ui import state
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -126,18 +127,10 @@ def url_value(at: AppTest, key: str) -> str:
     return str(value[0] if isinstance(value, list) else value)
 
 
-def lab_of(at: AppTest):
-    return at.session_state["_lab"]
-
-
-PARAM_FIELDS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
-
-
 def same_lab(a, b) -> bool:
     """The same configuration, input and weights of both models (every array compared exactly)."""
     return (a.cfg == b.cfg and np.array_equal(a.x, b.x) and a.loss == b.loss
-            and all(np.array_equal(getattr(a.lstm, f), getattr(b.lstm, f)) for f in PARAM_FIELDS)
-            and all(np.array_equal(getattr(a.rnn, f), getattr(b.rnn, f)) for f in PARAM_FIELDS))
+            and params_equal(a.lstm, b.lstm) and params_equal(a.rnn, b.rnn))
 
 
 def check(at: AppTest, what: str, before=None) -> None:

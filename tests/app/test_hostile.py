@@ -32,7 +32,7 @@ from streamlit.testing.v1 import AppTest
 from lstm_core import io
 from lstm_core.params import LSTMParams
 from lstm_core.presets import PRESETS
-from tests.app.conftest import APP
+from tests.app.conftest import APP, lab_of
 from tests.app.test_fuzz import chart_problems, run, same_lab
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,10 +60,6 @@ def at() -> AppTest:
     lab = at.session_state["_lab"]
     assert (lab.x.shape, lab.lstm.hidden_size) == ((SIZES["T"], D), H)
     return at
-
-
-def lab_of(at: AppTest):
-    return at.session_state["_lab"]
 
 
 def errors(at: AppTest) -> list[str]:

@@ -8,15 +8,11 @@ import pytest
 
 from lstm_core import lstm_forward, myths
 from lstm_core.presets import PRESETS
-from tests.app.conftest import decode, figure, open_app, trace_named
+from tests.app.conftest import decode, figure, lab_of, open_app, trace_named
 
 PAGE = "pages/myths.py"
 CHARTS = ("myth_history", "myth_forget", "myth_output", "myth_distribution", "myth_bptt", "myth_clock",
           "myth_recurrent", "myth_input", "myth_shapes", "myth_variant_task", "myth_lab_variant")
-
-
-def lab_of(at):
-    return at.session_state["_lab"]
 
 
 def y_of(fig, name):

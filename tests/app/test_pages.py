@@ -11,12 +11,8 @@ from lstm_core.analysis import grad_norms
 from lstm_core.losses import make_loss
 from lstm_core.params import forget_bias_of, spectral_radius
 from lstm_core.presets import PRESETS
-from tests.app.conftest import decode, figure, open_app, trace_named
+from tests.app.conftest import decode, figure, lab_of, open_app, trace_named
 from ui.equations import num
-
-
-def lab_of(at):
-    return at.session_state["_lab"]
 
 
 def core_run(lab):

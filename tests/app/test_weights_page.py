@@ -8,7 +8,6 @@ Cell edits are driven the way AppTest supports for a keyed st.data_editor: assig
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,26 +15,14 @@ from streamlit.testing.v1 import AppTest
 
 from lstm_core import io
 from lstm_core.params import LSTMParams, RNNParams, forget_bias_of, params_equal
+from tests.app.conftest import lab_of, open_app
 
-APP = Path(__file__).resolve().parents[2] / "app.py"
 PAGE = "pages/weights.py"
-
-
-def _open() -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
 
 
 @pytest.fixture
 def at() -> AppTest:
-    return _open()
-
-
-def lab(at: AppTest):
-    return at.session_state["_lab"]
+    return open_app(PAGE)
 
 
 def editor_key(at: AppTest, prefix: str) -> str:
@@ -70,9 +57,9 @@ def uploader(at: AppTest, key: str):
 
 
 def test_page_renders_tables_charts_and_downloads(at):
-    x = lab(at).x
+    x = lab_of(at).x
     T, D = x.shape
-    H = lab(at).lstm.hidden_size
+    H = lab_of(at).lstm.hidden_size
     inputs = at.data_editor[0]
     assert inputs.key.startswith("wp_inputs_")
     assert inputs.editing_mode == "fixed"
@@ -82,7 +69,7 @@ def test_page_renders_tables_charts_and_downloads(at):
     # LSTM: 4 gates × (weight_ih, weight_hh, bias) tables
     assert len([e for e in at.data_editor if e.key.startswith("wp_lstm_")]) == 12
     f_hh = next(e for e in at.data_editor if e.key.startswith("wp_lstm_") and e.key.endswith("_f_weight_hh"))
-    np.testing.assert_array_equal(f_hh.value.to_numpy(), lab(at).lstm.gate_block("weight_hh", "f"))
+    np.testing.assert_array_equal(f_hh.value.to_numpy(), lab_of(at).lstm.gate_block("weight_hh", "f"))
     assert list(f_hh.value.columns) == [f"h{j + 1}" for j in range(H)]
     bias = next(e for e in at.data_editor if e.key.endswith("_i_bias"))
     assert list(bias.value.columns) == ["b_ih", "b_hh", "b_ih + b_hh"]
@@ -110,22 +97,22 @@ def test_rnn_tables(at):
     keys = [e.key for e in at.data_editor if e.key.startswith("wp_rnn_")]
     assert len(keys) == 3
     ih = next(e for e in at.data_editor if e.key.startswith("wp_rnn_") and e.key.endswith("_weight_ih"))
-    np.testing.assert_array_equal(ih.value.to_numpy(), lab(at).rnn.weight_ih)
+    np.testing.assert_array_equal(ih.value.to_numpy(), lab_of(at).rnn.weight_ih)
 
 
 # ---- inputs --------------------------------------------------------------------------------------------------------
 
 
 def test_apply_edited_inputs(at):
-    before = lab(at).x.copy()
+    before = lab_of(at).x.copy()
     assert at.button(key="wp_apply_inputs").disabled
     edit(at, editor_key(at, "wp_inputs_"), {0: {"x1": 0.75}, 2: {"x1": -1.5}})
     assert not at.button(key="wp_apply_inputs").disabled
     assert any("2 cell(s) changed" in c for c in texts(at, "caption"))
-    assert not lab(at).edited_inputs  # nothing applied yet
+    assert not lab_of(at).edited_inputs  # nothing applied yet
     at.button(key="wp_apply_inputs").click().run()
     assert not at.exception, at.exception
-    new = lab(at)
+    new = lab_of(at)
     assert new.edited_inputs
     expected = before.copy()
     expected[0, 0], expected[2, 0] = 0.75, -1.5
@@ -136,30 +123,30 @@ def test_apply_edited_inputs(at):
     assert at.button(key="wp_apply_inputs").disabled
     # reset back to the generated sequence
     at.button(key="wp_reset_inputs").click().run()
-    assert not lab(at).edited_inputs
-    np.testing.assert_array_equal(lab(at).x, before)
+    assert not lab_of(at).edited_inputs
+    np.testing.assert_array_equal(lab_of(at).x, before)
 
 
 def test_cleared_input_cell_is_an_error_and_keeps_inputs(at):
-    before = lab(at).x.copy()
+    before = lab_of(at).x.copy()
     edit(at, editor_key(at, "wp_inputs_"), {1: {"x1": None}})
     at.button(key="wp_apply_inputs").click().run()
     assert not at.exception
     errors = texts(at, "error")
     assert any("row t = 2, column x1 is empty" in e and "previous inputs are kept" in e for e in errors), errors
-    assert not lab(at).edited_inputs
-    np.testing.assert_array_equal(lab(at).x, before)
+    assert not lab_of(at).edited_inputs
+    np.testing.assert_array_equal(lab_of(at).x, before)
 
 
 def test_upload_inputs_csv_with_new_length_moves_T(at):
-    D = lab(at).x.shape[1]
+    D = lab_of(at).x.shape[1]
     x = np.linspace(-1, 1, 37 * D).reshape(37, D)
     uploader(at, "wp_inputs_file").upload("mine.csv", io.inputs_to_csv_bytes(x), "text/csv")
     at.run()
     assert not at.exception, at.exception
     assert at.session_state["T"] == 37 and at.session_state["T_box"] == 37
-    assert lab(at).edited_inputs and lab(at).T == 37
-    np.testing.assert_array_equal(lab(at).x, x)
+    assert lab_of(at).edited_inputs and lab_of(at).T == 37
+    np.testing.assert_array_equal(lab_of(at).x, x)
     assert at.slider(key="T").value == 37
     assert not texts(at, "warning")  # no "settings would discard your edits" question: the app follows the upload
     assert any("Loaded mine.csv: 37 steps" in s for s in texts(at, "success"))
@@ -177,7 +164,7 @@ def test_upload_inputs_csv_with_new_length_moves_T(at):
     ids=["text-cell", "empty-file", "wrong-D"],
 )
 def test_bad_inputs_csv_is_refused(at, content_of, fragment):
-    before = lab(at).x.copy()
+    before = lab_of(at).x.copy()
     T = at.session_state["T"]
     uploader(at, "wp_inputs_file").upload("bad.csv", content_of(before.shape[1]), "text/csv")
     at.run()
@@ -185,16 +172,16 @@ def test_bad_inputs_csv_is_refused(at, content_of, fragment):
     errors = texts(at, "error")
     assert any(e.startswith("Could not load bad.csv") and fragment in e and "previous inputs are kept" in e
                for e in errors), errors
-    np.testing.assert_array_equal(lab(at).x, before)
-    assert at.session_state["T"] == T and not lab(at).edited_inputs
+    np.testing.assert_array_equal(lab_of(at).x, before)
+    assert at.session_state["T"] == T and not lab_of(at).edited_inputs
 
 
 def test_inputs_csv_longer_than_the_app_allows_is_refused(at):
-    D = lab(at).x.shape[1]
+    D = lab_of(at).x.shape[1]
     uploader(at, "wp_inputs_file").upload("long.csv", io.inputs_to_csv_bytes(np.zeros((2001, D))), "text/csv")
     at.run()
     assert any("2001 rows" in e and "T = 1…2000" in e for e in texts(at, "error"))
-    assert not lab(at).edited_inputs
+    assert not lab_of(at).edited_inputs
 
 
 def test_long_sequence_gets_a_note_and_a_scrolling_table(at):
@@ -216,25 +203,25 @@ def test_generator_pills_choose_the_shared_input(at):
     # after editing the inputs, choosing another sequence asks before discarding them
     edit(at, editor_key(at, "wp_inputs_"), {0: {"x1": 9.0}})
     at.button(key="wp_apply_inputs").click().run()
-    edited = lab(at).x.copy()
+    edited = lab_of(at).x.copy()
     next(p for p in at.button_group if p.key == "wp_input_pick").set_value("ramp" if other != "ramp" else "step").run()
     assert any("rebuilds your edited inputs" in w for w in texts(at, "warning"))
-    np.testing.assert_array_equal(lab(at).x, edited)
+    np.testing.assert_array_equal(lab_of(at).x, edited)
 
 
 # ---- weights -------------------------------------------------------------------------------------------------------
 
 
 def test_apply_weight_edits_lstm(at):
-    old: LSTMParams = lab(at).lstm
+    old: LSTMParams = lab_of(at).lstm
     H = old.hidden_size
     edit(at, block_key(at, "lstm", "f_weight_hh"), {0: {"h1": 0.5}})
     edit(at, block_key(at, "lstm", "g_bias"), {H - 1: {"b_hh": -2.0}})  # a second table: both edits count
     assert not at.button(key="wp_apply_weights").disabled
     at.button(key="wp_apply_weights").click().run()
     assert not at.exception, at.exception
-    new: LSTMParams = lab(at).lstm
-    assert lab(at).edited_weights
+    new: LSTMParams = lab_of(at).lstm
+    assert lab_of(at).edited_weights
     w_hh, b_hh = old.weight_hh.copy(), old.bias_hh.copy()
     w_hh[H + 0, 0] = 0.5  # f block, unit 1, column h1
     b_hh[2 * H + H - 1] = -2.0  # g block, last unit
@@ -242,38 +229,38 @@ def test_apply_weight_edits_lstm(at):
     np.testing.assert_array_equal(new.bias_hh, b_hh)
     np.testing.assert_array_equal(new.weight_ih, old.weight_ih)
     np.testing.assert_array_equal(new.bias_ih, old.bias_ih)
-    assert params_equal(lab(at).rnn, lab(at).rnn)
+    assert params_equal(lab_of(at).rnn, lab_of(at).rnn)
     assert any("Applied your edits" in s for s in texts(at, "success"))
     # reset to the seed's initialisation
     at.button(key="wp_reset_weights").click().run()
-    assert not lab(at).edited_weights and params_equal(lab(at).lstm, old)
+    assert not lab_of(at).edited_weights and params_equal(lab_of(at).lstm, old)
 
 
 def test_apply_weight_edits_rnn(at):
     at.segmented_control(key="wp_model").set_value("rnn").run()
-    old_lstm, old = lab(at).lstm, lab(at).rnn
+    old_lstm, old = lab_of(at).lstm, lab_of(at).rnn
     edit(at, block_key(at, "rnn", "weight_ih"), {0: {"x1": 1.25}})
     at.button(key="wp_apply_weights").click().run()
     assert not at.exception, at.exception
     w = old.weight_ih.copy()
     w[0, 0] = 1.25
-    np.testing.assert_array_equal(lab(at).rnn.weight_ih, w)
-    assert params_equal(lab(at).lstm, old_lstm)
+    np.testing.assert_array_equal(lab_of(at).rnn.weight_ih, w)
+    assert params_equal(lab_of(at).lstm, old_lstm)
 
 
 def test_invalid_weight_cell_is_an_error_and_keeps_weights(at):
-    old = lab(at).lstm
+    old = lab_of(at).lstm
     edit(at, block_key(at, "lstm", "o_weight_ih"), {0: {"x1": None}})
     at.button(key="wp_apply_weights").click().run()
     assert not at.exception
     errors = texts(at, "error")
     assert any("W_o weight_ih table: row unit = 1, column x1 is empty" in e and "previous weights are kept" in e
                for e in errors), errors
-    assert not lab(at).edited_weights and params_equal(lab(at).lstm, old)
+    assert not lab_of(at).edited_weights and params_equal(lab_of(at).lstm, old)
 
 
 def test_discard_table_edits(at):
-    old = lab(at).lstm
+    old = lab_of(at).lstm
     key = block_key(at, "lstm", "f_weight_hh")
     edit(at, key, {0: {"h1": None}})
     assert not at.button(key="wp_discard_weights").disabled
@@ -281,9 +268,9 @@ def test_discard_table_edits(at):
     assert not at.exception
     assert block_key(at, "lstm", "f_weight_hh") != key  # fresh tables, showing the applied weights
     assert at.button(key="wp_apply_weights").disabled and not at.error
-    assert params_equal(lab(at).lstm, old) and not lab(at).edited_weights
+    assert params_equal(lab_of(at).lstm, old) and not lab_of(at).edited_weights
     # the same for the inputs table
-    x = lab(at).x.copy()
+    x = lab_of(at).x.copy()
     edit(at, editor_key(at, "wp_inputs_"), {0: {"x1": 123.0}})
     at.button(key="wp_discard_inputs").click().run()
     np.testing.assert_array_equal(at.data_editor[0].value.to_numpy(), x)
@@ -291,23 +278,23 @@ def test_discard_table_edits(at):
 
 
 def test_knobs_change_the_forget_bias(at):
-    before = lab(at).lstm
+    before = lab_of(at).lstm
     at.toggle(key="fb_on").set_value(True).run()
     at.slider(key="fb").set_value(3.0).run()
     assert not at.exception, at.exception
-    np.testing.assert_array_equal(forget_bias_of(lab(at).lstm), 3.0)
+    np.testing.assert_array_equal(forget_bias_of(lab_of(at).lstm), 3.0)
     at.toggle(key="fb_on").set_value(False).run()
-    np.testing.assert_array_equal(forget_bias_of(lab(at).lstm), forget_bias_of(before))
+    np.testing.assert_array_equal(forget_bias_of(lab_of(at).lstm), forget_bias_of(before))
 
 
 def test_knob_after_weight_edit_asks_before_discarding(at):
     edit(at, block_key(at, "lstm", "i_weight_ih"), {0: {"x1": 0.5}})
     at.button(key="wp_apply_weights").click().run()
-    edited = lab(at).lstm
+    edited = lab_of(at).lstm
     at.toggle(key="fb_on").set_value(True).run()
     assert not at.exception
     assert any("rebuilds your edited weights" in w for w in texts(at, "warning"))
-    assert params_equal(lab(at).lstm, edited)  # still the user's weights until they decide
+    assert params_equal(lab_of(at).lstm, edited)  # still the user's weights until they decide
 
 
 # ---- weight files --------------------------------------------------------------------------------------------------
@@ -320,15 +307,15 @@ def _shifted(p, by: float):
 @pytest.mark.parametrize("model, ext", [("lstm", "npz"), ("lstm", "json"), ("rnn", "npz"), ("rnn", "json")])
 def test_upload_weights(at, model, ext):
     other = "rnn" if model == "lstm" else "lstm"
-    target = _shifted(getattr(lab(at), model), 0.125)
-    other_before = getattr(lab(at), other)
+    target = _shifted(getattr(lab_of(at), model), 0.125)
+    other_before = getattr(lab_of(at), other)
     data = io.to_npz_bytes(target) if ext == "npz" else io.to_json_bytes(target)
     uploader(at, f"wp_weights_file_{model}").upload(f"w.{ext}", data, "application/octet-stream")
     at.run()
     assert not at.exception, at.exception
-    assert lab(at).edited_weights
-    assert params_equal(getattr(lab(at), model), target)
-    assert params_equal(getattr(lab(at), other), other_before)
+    assert lab_of(at).edited_weights
+    assert params_equal(getattr(lab_of(at), model), target)
+    assert params_equal(getattr(lab_of(at), other), other_before)
     # the confirmation sits next to the uploader that was used (same column), not at the top of the page
     column = next(c for c in at.columns if any(u.key == f"wp_weights_file_{model}" for u in c.get("file_uploader")))
     assert any(f"Loaded w.{ext}" in s.value for s in column.get("success"))
@@ -355,7 +342,7 @@ def test_download_buttons_for_both_models(at):
     ],
 )
 def test_bad_weight_files_are_refused(at, name, content_of, fragment):
-    old = lab(at).lstm
+    old = lab_of(at).lstm
     if old.hidden_size == 3 and name == "wrong_size.npz":
         pytest.skip("default H is 3; the wrong-size file would match")
     uploader(at, "wp_weights_file_lstm").upload(name, content_of(old), "application/octet-stream")
@@ -364,7 +351,7 @@ def test_bad_weight_files_are_refused(at, name, content_of, fragment):
     errors = texts(at, "error")
     assert any(e.startswith(f"Could not load {name}: ") and fragment in e
                and e.endswith("The previous weights are kept.") for e in errors), errors
-    assert not lab(at).edited_weights and params_equal(lab(at).lstm, old)
+    assert not lab_of(at).edited_weights and params_equal(lab_of(at).lstm, old)
     # the error stays while the file is in the uploader, and goes when it is removed
     at.run()
     assert any(name in e for e in texts(at, "error"))

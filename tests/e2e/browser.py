@@ -204,11 +204,6 @@ class App:
         """The page's st.header (an h2 in the main area)."""
         return self.page.locator("[data-testid=stMain]").get_by_role("heading", name=text, level=2)
 
-    def wait_idle(self, timeout: float = RERUN_TIMEOUT_MS) -> None:
-        """The script is not running and has finished at least one run."""
-        self.page.wait_for_function(
-            "sel => window.__e2e.idle > 0 && document.querySelector(sel) !== null", arg=IDLE, timeout=timeout)
-
     def runs_finished(self) -> int:
         return self.page.evaluate("window.__e2e.idle")
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import math
 from pathlib import Path
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 
 from lstm_core import init_lstm, init_rnn, lstm_backward, lstm_forward, rnn_backward, rnn_forward
@@ -115,3 +118,48 @@ def analytic_grads(model: str, grads) -> dict[str, np.ndarray]:
     if is_lstm(model):
         out["c0"] = grads.dc0
     return out
+
+
+# ---- figure helpers shared by the chart tests ---------------------------------------------------------------------
+
+
+def bad_numbers(fig: go.Figure) -> list[str]:
+    """Paths in the figure's JSON holding NaN or ±inf, including numpy arrays stored as base64 {dtype, bdata}."""
+    found: list[str] = []
+
+    def walk(node, path: str) -> None:
+        if isinstance(node, dict):
+            if "bdata" in node and "dtype" in node:
+                a = np.frombuffer(base64.b64decode(node["bdata"]), dtype=np.dtype(node["dtype"]))
+                if a.dtype.kind == "f" and not np.all(np.isfinite(a)):
+                    found.append(path)
+                return
+            for k, v in node.items():
+                walk(v, f"{path}.{k}")
+        elif isinstance(node, (list, tuple)):
+            for i, v in enumerate(node):
+                walk(v, f"{path}[{i}]")
+        elif isinstance(node, np.ndarray):
+            if node.dtype.kind == "f" and not np.all(np.isfinite(node)):
+                found.append(path)
+            elif node.dtype == object:
+                walk(list(node), path)
+        elif isinstance(node, float) and not math.isfinite(node):
+            found.append(path)
+
+    walk(fig.to_plotly_json(), "fig")
+    return found
+
+
+def trace_named(fig: go.Figure, name: str):
+    matches = [t for t in fig.data if t.name == name]
+    assert len(matches) == 1, f"expected one trace named {name!r}, got {[t.name for t in fig.data]}"
+    return matches[0]
+
+
+def step_shapes_x(fig: go.Figure) -> set[tuple[float, float]]:
+    return {(s.x0, s.x1) for s in fig.layout.shapes}
+
+
+def colorscale_of(name: str):
+    return go.Heatmap(colorscale=name).colorscale

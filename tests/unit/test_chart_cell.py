@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 from charts.cell import EDGES, LABELS_AT, NODES, SignedLog, cell_diagram, unit_bars
 from lstm_core import LSTMTrace, init_lstm, lstm_backward, lstm_forward
 
+from .conftest import trace_named
+
 T, D, H = 12, 2, 3
 
 
@@ -28,12 +30,6 @@ def make(T=T, D=D, H=H, seed=0, forget_bias=None):
 @pytest.fixture(scope="module")
 def problem():
     return make()
-
-
-def trace_named(fig, name):
-    matches = [t for t in fig.data if t.name == name]
-    assert len(matches) == 1, f"expected one trace named {name!r}"
-    return matches[0]
 
 
 def node_values(fig) -> dict[str, float]:

@@ -24,7 +24,7 @@ from lstm_core import explore as E
 from lstm_core import init_lstm, init_rnn, lstm_forward, rnn_forward
 from lstm_core.analysis import jacobian_norms
 from tests.unit.test_chart_gradients import as_float
-from tests.unit.test_chart_timeline import bad_numbers, trace_named
+from tests.unit.conftest import bad_numbers, trace_named
 
 ROOT = Path(__file__).resolve().parents[2]
 

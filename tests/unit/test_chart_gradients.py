@@ -10,7 +10,7 @@ import pytest
 from charts.gradients import GAP_NOTE, gradient_flow, log_ticks, path_factors
 from charts.style import COLORS
 from lstm_core import init_lstm, init_rnn, lstm_backward, lstm_forward, rnn_backward, rnn_forward
-from tests.unit.test_chart_timeline import bad_numbers, trace_named
+from tests.unit.conftest import bad_numbers, trace_named
 
 LC, LH, RH = "LSTM ‖dL/dc_t‖", "LSTM ‖dL/dh_t‖", "RNN ‖dL/dh_t‖"
 

@@ -2,60 +2,16 @@
 
 from __future__ import annotations
 
-import base64
-import math
 import time
 
 import numpy as np
-import plotly.graph_objects as go
 import pytest
 
 from charts.style import COLORS, DIVERGING, SEQUENTIAL
 from charts.timeline import QUANTITIES, gate_heatmaps, saturation_bars, unit_lines
 from lstm_core import init_lstm, init_rnn, lstm_forward, rnn_forward
 
-
-# ------------------------------------------------------------------------------------------ helpers (shared)
-def bad_numbers(fig: go.Figure) -> list[str]:
-    """Paths in the figure's JSON holding NaN or ±inf, including numpy arrays stored as base64 {dtype, bdata}."""
-    found: list[str] = []
-
-    def walk(node, path: str) -> None:
-        if isinstance(node, dict):
-            if "bdata" in node and "dtype" in node:
-                a = np.frombuffer(base64.b64decode(node["bdata"]), dtype=np.dtype(node["dtype"]))
-                if a.dtype.kind == "f" and not np.all(np.isfinite(a)):
-                    found.append(path)
-                return
-            for k, v in node.items():
-                walk(v, f"{path}.{k}")
-        elif isinstance(node, (list, tuple)):
-            for i, v in enumerate(node):
-                walk(v, f"{path}[{i}]")
-        elif isinstance(node, np.ndarray):
-            if node.dtype.kind == "f" and not np.all(np.isfinite(node)):
-                found.append(path)
-            elif node.dtype == object:
-                walk(list(node), path)
-        elif isinstance(node, float) and not math.isfinite(node):
-            found.append(path)
-
-    walk(fig.to_plotly_json(), "fig")
-    return found
-
-
-def trace_named(fig: go.Figure, name: str):
-    matches = [t for t in fig.data if t.name == name]
-    assert len(matches) == 1, f"expected one trace named {name!r}, got {[t.name for t in fig.data]}"
-    return matches[0]
-
-
-def step_shapes_x(fig: go.Figure) -> set[tuple[float, float]]:
-    return {(s.x0, s.x1) for s in fig.layout.shapes}
-
-
-def colorscale_of(name: str):
-    return go.Heatmap(colorscale=name).colorscale
+from .conftest import bad_numbers, colorscale_of, step_shapes_x, trace_named
 
 
 def lstm_trace(T: int = 12, H: int = 5, D: int = 3, seed: int = 0):

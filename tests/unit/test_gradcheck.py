@@ -21,8 +21,8 @@ T, D, H = 6, 3, 4
 
 def setup(model, B, seed=0):
     params, inputs = make_problem(model, T, B, D, H, seed=seed)
-    R = np.random.default_rng(77 + seed).normal(size=forward(model, params, inputs).h.shape)
     trace = forward(model, params, inputs)
+    R = np.random.default_rng(77 + seed).normal(size=trace.h.shape)
     return params, inputs, R, trace, backward(model, params, trace, R)
 
 

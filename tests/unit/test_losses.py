@@ -7,18 +7,12 @@ import pytest
 
 from lstm_core.losses import LOSSES, Loss, describe_loss, last_step_mse, make_loss, probe_unit
 
-EPS = 1e-6
+from .conftest import centered_diff
 
 
 def numeric_grad(fn, h):
-    """Centered differences of fn(h)[0] w.r.t. every element of h."""
-    g = np.zeros_like(h)
-    for idx in np.ndindex(h.shape):
-        hp, hm = h.copy(), h.copy()
-        hp[idx] += EPS
-        hm[idx] -= EPS
-        g[idx] = (fn(hp)[0] - fn(hm)[0]) / (2 * EPS)
-    return g
+    """Centered differences (tests/unit/conftest.centered_diff) of fn(h)[0] w.r.t. every element of h."""
+    return centered_diff(lambda a: fn(a)[0], h)
 
 
 SHAPES = [(5, 3), (4, 2, 3)]

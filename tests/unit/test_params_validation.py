@@ -11,14 +11,11 @@ from lstm_core import (
     MAX_D, MAX_H, MAX_T, LSTMParams, RNNParams, init_lstm, init_rnn, lstm_backward, lstm_forward, rnn_backward,
     rnn_forward, scaled, with_forget_bias, with_spectral_radius,
 )
+from lstm_core.params import param_arrays
 
 from .conftest import PARAM_NAMES
 
 INITS = {"lstm": init_lstm, "rnn": init_rnn}
-
-
-def arrays(p):
-    return {n: getattr(p, n) for n in PARAM_NAMES}
 
 
 # ---- initialisation ----------------------------------------------------------------------------------------------
@@ -30,7 +27,7 @@ def test_init_shapes_and_bounds(model, D, H, scale):
     rows = 4 * H if model == "lstm" else H
     shapes = dict(weight_ih=(rows, D), weight_hh=(rows, H), bias_ih=(rows,), bias_hh=(rows,))
     k = scale / np.sqrt(H)
-    for n, a in arrays(p).items():
+    for n, a in param_arrays(p).items():
         assert a.shape == shapes[n] and a.dtype == np.float64, n
         assert np.all(np.abs(a) <= k), n
     assert (p.hidden_size, p.input_size) == (H, D)
@@ -41,7 +38,7 @@ def test_init_is_uniform_minus_k_to_k(model):
     """A large H (all entries pooled) has the moments and the flat histogram of U(−k, k): mean 0, var k²/3."""
     H, D, scale = MAX_H, MAX_D, 2.0
     k = scale / np.sqrt(H)
-    w = np.concatenate([a.ravel() for a in arrays(INITS[model](D, H, seed=11, scale=scale)).values()])
+    w = np.concatenate([a.ravel() for a in param_arrays(INITS[model](D, H, seed=11, scale=scale)).values()])
     N = w.size
     assert abs(w.mean()) < 5 * (k / np.sqrt(3)) / np.sqrt(N)  # 5 standard errors
     var_se = np.sqrt(4 / 45) * k**2 / np.sqrt(N)  # sd of x² for U(−k, k) is k²·√(4/45)
