@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from lstm_core import explore as E
-from lstm_core import lstm as lstm_module
 from lstm_core import (
     init_lstm,
     init_rnn,
@@ -105,18 +104,24 @@ def test_rnn_phase_grid_equals_per_cell_public_runs_with_input_scale_on_axis_0()
             assert abs(grid[a, b] - want) <= LOG10_TOL, (a, b, grid[a, b], want)
 
 
-def test_phase_grid_is_one_batched_pass(monkeypatch):
-    """Every cell goes through one call of the shared forward loop (the batch axis), not a Python loop over cells."""
-    calls = []
-    real = lstm_module._forward_steps
-
-    def spy(F, *args, **kwargs):
-        calls.append(F.shape)  # (T + 1, rows, cells)
-        return real(F, *args, **kwargs)
-
-    monkeypatch.setattr(lstm_module, "_forward_steps", spy)
-    E.phase_grid(np.linspace(-2, 4, 6), np.linspace(0, 2, 5), T=20, hidden_size=4, seed=0)
-    assert calls == [(21, 6 * 4 + 1, 30)]  # T=20, H=4, no input rows, all 6 × 5 cells as the batch
+def test_phase_grid_row_is_one_public_batched_run():
+    """The documented batching, through the public API only: row a of the LSTM grid is one lstm_forward +
+    lstm_backward of with_forget_bias(base, b_a), the radii as the batch, each with recurrent_scale r_b / ρ_k on
+    gate block k (ρ_k that block's spectral radius)."""
+    T, H, seed = 20, 4, 0
+    fbs, radii = np.linspace(-2, 4, 6), np.linspace(0, 2, 5)
+    grid = E.phase_grid(fbs, radii, T=T, hidden_size=H, seed=seed)
+    base = E.explore_params("lstm", hidden_size=H, seed=seed)
+    x = np.repeat(E.explore_input(T, seed=seed)[:, None, :], radii.size, axis=1)  # (T, cells, 1)
+    rho = np.array([max(abs(np.linalg.eigvals(base.weight_hh[k * H:(k + 1) * H]))) for k in range(4)])
+    scale = np.repeat(radii[:, None] / rho, H, axis=1)  # (cells, 4H)
+    dh = np.zeros((T, radii.size, H))
+    dh[-1] = E.probe_direction(H)
+    for a, fb in enumerate(fbs):
+        p = with_forget_bias(base, fb)
+        g = lstm_backward(p, lstm_forward(p, x, recurrent_scale=scale), dh, recurrent_scale=scale)
+        want = np.log10(np.linalg.norm(g.dc[0], axis=-1)) - np.log10(np.linalg.norm(g.dc[-1], axis=-1))
+        np.testing.assert_allclose(grid[a], want, rtol=0, atol=1e-12)
 
 
 def test_phase_grid_chunks_agree_with_one_pass(monkeypatch):
