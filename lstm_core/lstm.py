@@ -63,21 +63,21 @@ class LSTMStep:
 def lstm_step(params: LSTMParams, x_t, h_prev, c_prev, *, x_proj=None, recurrent_scale=None) -> LSTMStep:
     """One LSTM step, in PyTorch's gate order (i, f, g, o).
 
-        x_t (D,) | (B, D);   h_prev, c_prev (H,) | (B, H);   returns an LSTMStep of (H,) | (B, H) arrays
+    x_t (D,) | (B, D);  h_prev, c_prev (H,) | (B, H);  every array of the result (H,) | (B, H)
 
-        z = W_ih x_t + b_ih + W_hh h_{t−1} + b_hh = [z_i; z_f; z_g; z_o]      (4H,) | (B, 4H)
+        z = W_ih x_t + b_ih + W_hh h_{t−1} + b_hh = [z_i; z_f; z_g; z_o]     (4H,) | (B, 4H)
         i = σ(z_i)   f = σ(z_f)   g = tanh(z_g)   o = σ(z_o)
         c_t = f ⊙ c_{t−1} + i ⊙ g      h_t = o ⊙ tanh(c_t)
 
-    x_proj: W_ih x_t + b_ih + b_hh, when already computed (lstm_forward does it for all steps in one matmul);
-    x_t is then not read. recurrent_scale: see lstm_forward.
+    x_proj: W_ih x_t + b_ih + b_hh if already computed (lstm_forward computes it for all steps
+    in one matmul); x_t is then not read. recurrent_scale: see lstm_forward.
     """
     H = params.hidden_size
     if x_proj is None:
         x_proj = x_t @ params.weight_ih.T + (params.bias_ih + params.bias_hh)
     recurrent = h_prev @ params.weight_hh.T  # W_hh h_{t−1}
     if recurrent_scale is not None:
-        recurrent = recurrent * recurrent_scale
+        recurrent = recurrent * recurrent_scale  # per-sequence factors (see lstm_forward)
     z = x_proj + recurrent  # (…, 4H)
 
     i = sigmoid(z[..., 0 * H:1 * H])  # input gate
@@ -107,27 +107,28 @@ def lstm_step_backward(params: LSTMParams, step: LSTMStep, dh_loss, dh_next, dc_
     """One step of BPTT through ``step`` (what lstm_step returned). Every argument is (H,) | (B, H):
 
         dh_loss   ∂L/∂h_t, the loss's direct gradient at this step
-        dh_next   W_hhᵀ dz_{t+1}, what step t+1 sends back to h_t (its dh_prev; 0 after the last step)
-        dc_next   f_{t+1} ⊙ dc_{t+1}, what step t+1 sends back to c_t (its dc_prev; 0 after the last step)
+        dh_next   W_hhᵀ dz_{t+1}: what step t+1 sent back to h_t (its dh_prev; 0 after the last step)
+        dc_next   f_{t+1} ⊙ dc_{t+1}: what step t+1 sent back to c_t (its dc_prev; 0 after the last step)
 
         dh_t = ∂L/∂h_t + W_hhᵀ dz_{t+1}
         dc_t = dh_t ⊙ o ⊙ (1 − tanh² c_t) + f_{t+1} ⊙ dc_{t+1}
-        dz_i = dc_t ⊙ g ⊙ i(1−i)   dz_f = dc_t ⊙ c_{t−1} ⊙ f(1−f)   dz_g = dc_t ⊙ i ⊙ (1−g²)   dz_o = dh_t ⊙ tanh c_t ⊙ o(1−o)
+        dz_i = dc_t ⊙ g ⊙ i(1−i)     dz_f = dc_t ⊙ c_{t−1} ⊙ f(1−f)
+        dz_g = dc_t ⊙ i ⊙ (1−g²)     dz_o = dh_t ⊙ tanh(c_t) ⊙ o(1−o)
 
-    The step's shares of the parameter gradients are dz_t x_tᵀ, dz_t h_{t−1}ᵀ and dz_t (lstm_backward sums them
-    over all steps in single matmuls after its loop). recurrent_scale: see lstm_forward.
+    The step's shares of the parameter gradients are dz_t x_tᵀ, dz_t h_{t−1}ᵀ and dz_t (lstm_backward
+    sums them over all steps in single matmuls after its loop). recurrent_scale: see lstm_forward.
     """
-    i, f, g, o = step.i, step.f, step.g, step.o
-    dh = dh_loss + dh_next
-    dc = dh * o * (1 - step.tanh_c**2) + dc_next
+    i, f, g, o, tanh_c = step.i, step.f, step.g, step.o, step.tanh_c
+    dh = dh_loss + dh_next  # from the loss, and from step t+1 through its gates
+    dc = dh * o * (1 - tanh_c**2) + dc_next  # through h_t, and along the cell from step t+1
 
-    dz_i = dc * g * i * (1 - i)
+    dz_i = dc * g * i * (1 - i)  # σ' = σ(1 − σ)
     dz_f = dc * step.c_prev * f * (1 - f)
-    dz_g = dc * i * (1 - g**2)
-    dz_o = dh * step.tanh_c * o * (1 - o)
+    dz_g = dc * i * (1 - g**2)  # tanh' = 1 − tanh²
+    dz_o = dh * tanh_c * o * (1 - o)
     dz = np.concatenate([dz_i, dz_f, dz_g, dz_o], axis=-1)  # (…, 4H), PyTorch's order
 
-    dz_rec = dz if recurrent_scale is None else dz * recurrent_scale
+    dz_rec = dz if recurrent_scale is None else dz * recurrent_scale  # per-sequence factors
     dh_prev = dz_rec @ params.weight_hh  # W_hhᵀ dz_t
     dc_prev = f * dc  # the carousel
     return LSTMStepGrads(dh=dh, dc=dc, dz=dz, dh_prev=dh_prev, dc_prev=dc_prev)

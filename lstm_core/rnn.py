@@ -38,18 +38,18 @@ class RNNStep:
 def rnn_step(params: RNNParams, x_t, h_prev, *, x_proj=None, recurrent_scale=None) -> RNNStep:
     """One tanh RNN step.
 
-        x_t (D,) | (B, D);   h_prev (H,) | (B, H);   returns an RNNStep with h (H,) | (B, H)
+    x_t (D,) | (B, D);  h_prev (H,) | (B, H);  the result's h (H,) | (B, H)
 
         h_t = tanh(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh)
 
-    x_proj: W_ih x_t + b_ih + b_hh, when already computed (rnn_forward does it for all steps in one matmul); x_t is
-    then not read. recurrent_scale: see rnn_forward.
+    x_proj: W_ih x_t + b_ih + b_hh if already computed (rnn_forward computes it for all steps
+    in one matmul); x_t is then not read. recurrent_scale: see rnn_forward.
     """
     if x_proj is None:
         x_proj = x_t @ params.weight_ih.T + (params.bias_ih + params.bias_hh)
     recurrent = h_prev @ params.weight_hh.T  # W_hh h_{t−1}
     if recurrent_scale is not None:
-        recurrent = recurrent * recurrent_scale
+        recurrent = recurrent * recurrent_scale  # per-sequence factors (see rnn_forward)
     h = np.tanh(x_proj + recurrent)
     return RNNStep(h=h)
 
@@ -67,16 +67,16 @@ def rnn_step_backward(params: RNNParams, step: RNNStep, dh_loss, dh_next, *, rec
     """One step of BPTT through ``step`` (what rnn_step returned). Every argument is (H,) | (B, H):
 
         dh_loss   ∂L/∂h_t, the loss's direct gradient at this step
-        dh_next   W_hhᵀ dz_{t+1}, what step t+1 sends back to h_t (its dh_prev; 0 after the last step)
+        dh_next   W_hhᵀ dz_{t+1}: what step t+1 sent back to h_t (its dh_prev; 0 after the last step)
 
         dh_t = ∂L/∂h_t + W_hhᵀ dz_{t+1}      dz_t = dh_t ⊙ (1 − h_t²)
 
-    The step's shares of the parameter gradients are dz_t x_tᵀ, dz_t h_{t−1}ᵀ and dz_t (rnn_backward sums them over
-    all steps in single matmuls after its loop). recurrent_scale: see rnn_forward.
+    The step's shares of the parameter gradients are dz_t x_tᵀ, dz_t h_{t−1}ᵀ and dz_t (rnn_backward
+    sums them over all steps in single matmuls after its loop). recurrent_scale: see rnn_forward.
     """
-    dh = dh_loss + dh_next
+    dh = dh_loss + dh_next  # from the loss, and from step t+1
     dz = dh * (1 - step.h**2)  # tanh' = 1 − tanh²
-    dz_rec = dz if recurrent_scale is None else dz * recurrent_scale
+    dz_rec = dz if recurrent_scale is None else dz * recurrent_scale  # per-sequence factors
     dh_prev = dz_rec @ params.weight_hh  # W_hhᵀ dz_t
     return RNNStepGrads(dh=dh, dz=dz, dh_prev=dh_prev)
 

@@ -7,7 +7,7 @@ import streamlit as st
 from charts.gradients import gradient_flow, path_factors
 from lstm_core.analysis import first_last_ratio
 from lstm_core.losses import describe_loss
-from ui import compute, state, widgets
+from ui import compute, source, state, widgets
 
 QUICK = {"vanishing_rnn": "Vanishing (tanh RNN)", "preserved_lstm": "Preserved (LSTM, b_f = +4)",
          "exploding_rnn": "Exploding (RNN, ρ = 1.5)"}
@@ -72,6 +72,7 @@ def flow() -> None:
 
     with st.spinner("Computing the exact RNN Jacobian products…"):
         widgets.cached_chart(lab, "path_factors", build, key="path_factors", filename="path_factors")
+    source.carried_back_code()
     d1, d2 = st.columns(2)
     with d1:
         widgets.csv_download(lab, "lstm", key="grad_csv_lstm")
