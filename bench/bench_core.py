@@ -235,7 +235,8 @@ def main(argv=None) -> int:
     ap.add_argument(
         "--clock", choices=("wall", "cpu"), default="wall",
         help="wall: time.perf_counter; cpu: time.thread_time (this thread's CPU time: robust to other processes "
-        "on a busy machine, but blind to work on other threads)",
+        "on a busy machine, but blind to work on other threads, so torch then runs on one thread; start with "
+        "OPENBLAS_NUM_THREADS=1 for numpy's matmuls likewise)",
     )
     ap.add_argument("--no-torch", action="store_true")
     ap.add_argument("--sizes", nargs="*", help="T,B,D,H ... (default: the four standard sizes)")
@@ -249,6 +250,10 @@ def main(argv=None) -> int:
     pick = 0 if args.stat == "median" else 1
     if use_torch:
         torch.manual_seed(0)
+        if args.clock == "cpu":
+            torch.set_num_threads(1)  # thread_time sees only this thread's work
+    if args.clock == "cpu" and os.environ.get("OPENBLAS_NUM_THREADS") != "1":
+        print("note: --clock cpu without OPENBLAS_NUM_THREADS=1 misses numpy's matmul work on other threads")
 
     for line in environment():
         print(line)

@@ -3,10 +3,10 @@
     length_sweep(model, lengths, …)            ‖dL/dc_1‖ (LSTM) or ‖dL/dh_1‖ (RNN) for each sequence length T,
                                                and the fitted decay rate per step
     phase_grid(forget_biases, spectral_radii, …)  log10(‖dL/dc_1‖ / ‖dL/dc_T‖) over a grid of configurations,
-                                               all cells in one batched pass of the core
+                                               cells as the batch of the core's forward/backward
 
-Steps are 1-based in these docstrings, as in the issue ("step 1" is the first step, index 0 of every array; "step T"
-is the last). Both functions run the same experiment, defined once here:
+Steps are 1-based in these docstrings ("step 1" is the first step, index 0 of every array; "step T" is the
+last). Both functions run the same experiment, defined once here:
 
     weights  ``explore_params``: init_lstm / init_rnn(input_size, hidden_size, seed=seed) with both biases
              multiplied by ``bias_scale``, then (LSTM) ``with_forget_bias(forget_bias)`` and

@@ -21,6 +21,7 @@ backward loop.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -32,23 +33,20 @@ from .recurrent import (
 from .validate import freeze
 
 
+@np.errstate(over="ignore")  # e^{−z} overflows to inf for z < −709, and 1/(1+inf) = 0 is then σ's right value
 def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """σ(z) = 1 / (1 + e^{−z}), exact to rounding for every float64 z.
-
-    For z < −709, e^{−z} overflows to inf and 1/(1+inf) = 0, which is σ's correctly rounded value; the overflow is
-    expected there, so its warning is silenced (nothing else is).
-    """
-    with np.errstate(over="ignore"):
-        out = np.negative(z, out=out)
-        np.exp(out, out=out)
-        out += 1.0
-        np.reciprocal(out, out=out)
+    """σ(z) = 1 / (1 + e^{−z}), exact to rounding for every float64 z (the only warning silenced is the
+    expected overflow of e^{−z} for z < −709)."""
+    out = np.negative(z, out=out)
+    np.exp(out, out=out)
+    out += 1.0
+    np.reciprocal(out, out=out)
     return out
 
 
-@dataclass(frozen=True, eq=False, slots=True)
-class LSTMStep:
-    """One step of the LSTM, as lstm_step computed it. Every field is (H,) or (B, H)."""
+class LSTMStep(NamedTuple):
+    """One step of the LSTM, as lstm_step computed it: a frozen record (a NamedTuple, cheap to make once per step).
+    Every field is (H,) or (B, H)."""
 
     i: np.ndarray  # input gate σ(z_i)
     f: np.ndarray  # forget gate σ(z_f)
@@ -91,8 +89,7 @@ def lstm_step(params: LSTMParams, x_t, h_prev, c_prev, *, x_proj=None, recurrent
     return LSTMStep(i=i, f=f, g=g, o=o, c=c, h=h, c_prev=c_prev, tanh_c=tanh_c)
 
 
-@dataclass(frozen=True, eq=False, slots=True)
-class LSTMStepGrads:
+class LSTMStepGrads(NamedTuple):
     """One step of BPTT, as lstm_step_backward computed it. (H,) | (B, H) unless noted."""
 
     dh: np.ndarray  # ∂L/∂h_t, total: from the loss and from step t+1

@@ -96,7 +96,7 @@ def window_ends(T: int, truncate: int | None) -> list[bool]:
 
 def stacked(records: list, name: str) -> np.ndarray:
     """Field ``name`` of every step's record, stacked on a new first axis (the steps) and read-only."""
-    a = np.stack([getattr(r, name) for r in records])
+    a = np.array([getattr(r, name) for r in records])
     freeze(a)
     return a
 

@@ -18,6 +18,7 @@ in one matmul (as for the LSTM).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -28,8 +29,7 @@ from .recurrent import (
 from .validate import freeze
 
 
-@dataclass(frozen=True, eq=False, slots=True)
-class RNNStep:
+class RNNStep(NamedTuple):
     """One step of the tanh RNN, as rnn_step computed it."""
 
     h: np.ndarray  # (H,) | (B, H): hidden state h_t
@@ -54,8 +54,7 @@ def rnn_step(params: RNNParams, x_t, h_prev, *, x_proj=None, recurrent_scale=Non
     return RNNStep(h=h)
 
 
-@dataclass(frozen=True, eq=False, slots=True)
-class RNNStepGrads:
+class RNNStepGrads(NamedTuple):
     """One step of BPTT, as rnn_step_backward computed it. Every field is (H,) | (B, H)."""
 
     dh: np.ndarray  # ∂L/∂h_t, total: from the loss and from step t+1
