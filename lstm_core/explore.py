@@ -19,15 +19,17 @@ last). Both functions run the same experiment, defined once here:
              (Unlike ½‖h_T‖², whose gradient h_T vanishes when h_T ≈ 0, this gives every configuration the same
              unit-size gradient at the end, so the ratios below measure the network, not the loss.)
 
-How the grid is batched (the public forward/backward functions, no private helpers): a row of the LSTM's grid (one
-forget bias) is one batched lstm_forward + lstm_backward of the row's weights ``with_forget_bias(base, b_f)``, its
-cells (spectral radii) the batch. Cell b's ``with_spectral_radius(r_b)`` scales each gate block k of W_hh by
-r_b / ρ_k (ρ_k the block's own spectral radius); the batch runs it as ``recurrent_scale`` s_b = r_b / ρ_k on block k,
-i.e. the recurrent term s_b ⊙ (W_hh h_{t−1}): one shared matmul per step for the whole row. The RNN's cells differ
-in the input scale (part of each sequence's x) and the radius, so all of them run as one batch (in chunks). This
-equals per-cell runs with the rescaled weights up to rounding (it rounds (W_hh h)·s instead of (W_hh·s) h); in
-stable regimes that is ~1e-15 relative, while in chaotic regimes (RNN with large radius and input) any rounding
-difference grows with T, as it would between two BLAS libraries. Batches are bounded in size and memory.
+How the grid is batched (the public forward/backward functions, no private helpers): the cells are the batch, in
+chunks, and differ in two ways. (1) The radius: cell b's ``with_spectral_radius(r_b)`` scales each gate block k of
+W_hh by r_b / ρ_k (ρ_k the block's own spectral radius); the batch runs that as ``recurrent_scale`` s_b = r_b / ρ_k
+on block k, i.e. the recurrent term s_b ⊙ (W_hh h_{t−1}): one shared matmul per step. (2) The LSTM's forget bias:
+a bias is the weight of a constant input, so the shared weights get one more input channel, with weight 1 on the
+forget rows and 0 elsewhere and no forget bias of their own, and cell a feeds it the constant b_f = forget_biases[a]:
+z_f = W_if x_t + b_f + … exactly as with ``with_forget_bias(b_f)``. (The RNN's first axis, the input scale, is part
+of each cell's input x anyway.) This equals per-cell runs with the cell's own weights up to rounding (it rounds
+(W_hh h)·s instead of (W_hh·s) h, and adds b_f inside the input matmul); in stable regimes that is ~1e-15 relative,
+while in chaotic regimes (large radius and input) any rounding difference grows with T, as it would between two
+BLAS libraries. Chunks are bounded in size and memory.
 
 No clipping happens inside the backward pass: the norms are the exact BPTT ones. Where float64 runs out, the analysis
 output says so explicitly (see LOG10_FLOOR / LOG10_CEIL, and LengthSweep.grad_at_first).
@@ -42,7 +44,8 @@ import numpy as np
 from .analysis import fit_line, unit_norms
 from .lstm import lstm_backward, lstm_forward
 from .params import (
-    LSTMParams, RNNParams, block_radii, init_lstm, init_rnn, radius_factors, with_forget_bias, with_spectral_radius,
+    LSTMParams, RNNParams, block_radii, gate_rows, init_lstm, init_rnn, radius_factors, with_forget_bias,
+    with_spectral_radius,
 )
 from .rnn import rnn_backward, rnn_forward
 from .sequences import random_normal
@@ -278,9 +281,9 @@ def phase_grid(
     numbers as ``explore_params`` + ``explore_input`` + lstm_forward/lstm_backward with dL/dh_T = u for that cell.
     0 means the end's gradient reaches step 1 undiminished, −k that it arrives 10^k times smaller.
 
-    Cells run as the batch axis of public forward and backward passes (a row of the LSTM's grid per batch, all of
-    the RNN's; chunks of ≤ MAX_B cells and bounded memory), with per-cell weights as described in the module
-    docstring.
+    Cells run as the batch axis of public forward and backward passes (chunks of ≤ MAX_B cells and bounded memory),
+    with per-cell weights as described in the module docstring; the LSTM's forget bias takes one input channel, so
+    its grid accepts input_size up to MAX_D − 1.
 
     Where float64 runs out the value saturates, never NaN: LOG10_FLOOR (−300) where the ratio is ≤ 1e-300,
     including ‖dL/dc_1‖ underflowing to exactly 0 (nothing reaches step 1) and the degenerate case where both
@@ -295,34 +298,41 @@ def phase_grid(
     radii = _check_axis(spectral_radii, "spectral_radii", nonnegative=True)
     T = check_size("T", T, MAX_T)
     H = check_size("hidden size H", hidden_size, MAX_H)
-    D = check_size("input size D", input_size, MAX_D)
+    D = check_size("input size D", input_size, MAX_D - 1 if model == "lstm" else MAX_D)  # LSTM: + the b_f channel
     check_number("input_scale", input_scale, nonnegative=True)  # checked even where unused (RNN), for consistency
     base = explore_params(model, input_size=D, hidden_size=H, seed=seed, bias_scale=bias_scale)
     x = explore_input(T, input_size=D, seed=seed, input_scale=1.0 if model == "rnn" else input_scale)
     u = probe_direction(H)
 
     n_a, n_b = first.size, radii.size
+    cell_a, cell_b = np.repeat(np.arange(n_a), n_b), np.tile(np.arange(n_b), n_a)  # row-major cells
     chunk = int(max(1, min(MAX_B, _CHUNK_BYTES // (_FLOATS_PER_STATE * T * H * 8))))  # cells per batch
     rho = block_radii(base.weight_hh)  # of each W_hh gate block (LSTM) or of W_hh (RNN)
-    n1, nT = np.empty(n_a * n_b), np.empty(n_a * n_b)  # row-major cells
+    params = _forget_bias_as_input(base) if model == "lstm" else base
+    n1, nT = np.empty(n_a * n_b), np.empty(n_a * n_b)
     with np.errstate(over="ignore", invalid="ignore"):
-        if model == "lstm":
-            for a in range(n_a):  # a row shares its weights: one forget bias
-                params = with_forget_bias(base, first[a])
-                for s in range(0, n_b, chunk):
-                    cells = slice(a * n_b + s, a * n_b + min(s + chunk, n_b))
-                    r = radii[s:s + chunk]
-                    xb = np.broadcast_to(x[:, None, :], (T, r.size, D))
-                    scale = np.repeat(radius_factors(r, rho), H, axis=1)  # (cells, 4H): r / ρ_k on block k
-                    n1[cells], nT[cells] = _first_and_last_norms(params, xb, scale, u)
-        else:
-            cell_a, cell_b = np.repeat(np.arange(n_a), n_b), np.tile(np.arange(n_b), n_a)
-            for s in range(0, n_a * n_b, chunk):
-                cells = slice(s, s + chunk)
-                xb = x[:, None, :] * first[cell_a[cells], None]  # (T, cells, D): x · input scale
-                scale = radius_factors(radii[cell_b[cells]], rho)  # (cells, 1): r / ρ
-                n1[cells], nT[cells] = _first_and_last_norms(base, xb, scale, u)
+        for s in range(0, n_a * n_b, chunk):
+            cells = slice(s, s + chunk)
+            a, b = cell_a[cells], cell_b[cells]
+            xb = np.broadcast_to(x[:, None, :], (T, a.size, D))  # (T, cells, D)
+            if model == "lstm":
+                xb = np.concatenate([xb, np.broadcast_to(first[a][:, None], (T, a.size, 1))], axis=-1)  # + b_f
+                scale = np.repeat(radius_factors(radii[b], rho), H, axis=1)  # (cells, 4H): r / ρ_k on block k
+            else:
+                xb = xb * first[a][:, None]  # x · input scale
+                scale = radius_factors(radii[b], rho)  # (cells, 1): r / ρ
+            n1[cells], nT[cells] = _first_and_last_norms(params, xb, scale, u)
     return _log10_ratio(n1, nT).reshape(n_a, n_b)
+
+
+def _forget_bias_as_input(base: LSTMParams) -> LSTMParams:
+    """``base`` with no forget bias and one more input channel, of weight 1 on the forget rows and 0 elsewhere: fed
+    the constant b_f, it gives every step the forget bias b_f, as with_forget_bias(base, b_f) does (module docstring)."""
+    H = base.hidden_size
+    column = np.zeros((4 * H, 1))
+    column[gate_rows(H, "f")] = 1.0
+    no_bias = with_forget_bias(base, 0.0)
+    return replace(no_bias, weight_ih=np.concatenate([no_bias.weight_ih, column], axis=1))
 
 
 def _first_and_last_norms(params, x: np.ndarray, recurrent_scale: np.ndarray, u: np.ndarray):

@@ -27,8 +27,8 @@ import numpy as np
 
 from .params import GATES, LSTMParams, gate_rows
 from .recurrent import (
-    Trace, backward_arguments, check_recurrent_scale, forward_arguments, parameter_gradients, previous_states,
-    stacked, window_ends,
+    Trace, backward_arguments, check_recurrent_scale, forward_arguments, parameter_gradients, previous_states, record,
+    step_arrays, window_ends,
 )
 from .validate import freeze
 
@@ -189,13 +189,14 @@ def lstm_forward(params: LSTMParams, x, h0=None, c0=None, *, recurrent_scale=Non
     x, (h0, c0) = forward_arguments(params, LSTMParams, x, h0=h0, c0=c0)
     scale = check_recurrent_scale(recurrent_scale, h0.shape[:-1] + (4 * params.hidden_size,))
     x_proj = x @ params.weight_ih.T + (params.bias_ih + params.bias_hh)  # (T, [B,] 4H)
-    steps = []
+    recorded = step_arrays(len(x), i=h0.shape, f=h0.shape, g=h0.shape, o=h0.shape, c=h0.shape, h=h0.shape)
     h, c = h0, c0
     for t in range(len(x)):
         step = lstm_step(params, x[t], h, c, x_proj=x_proj[t], recurrent_scale=scale)
-        steps.append(step)
+        record(recorded, t, step)
         h, c = step.h, step.c
-    return LSTMTrace(x=x, h0=h0, c0=c0, **{name: stacked(steps, name) for name in ("i", "f", "g", "o", "c", "h")})
+    freeze(*recorded.values())
+    return LSTMTrace(x=x, h0=h0, c0=c0, **recorded)
 
 
 def lstm_backward(params: LSTMParams, trace: LSTMTrace, dh, *, truncate: int | None = None,
@@ -216,22 +217,24 @@ def lstm_backward(params: LSTMParams, trace: LSTMTrace, dh, *, truncate: int | N
     H = params.hidden_size
     scale = check_recurrent_scale(recurrent_scale, trace.h.shape[1:-1] + (4 * H,))
     ends = window_ends(trace.T, truncate)
-    zeros = np.zeros(trace.h.shape[1:])
-    grads = [None] * trace.T
+    state = trace.h.shape[1:]  # (H,) | (B, H)
+    recorded = step_arrays(trace.T, dh=state, dc=state, dz=state[:-1] + (4 * H,))
+    zeros = np.zeros(state)
     dh_next = dc_next = zeros  # nothing flows back from after the last step
     for t in reversed(range(trace.T)):
         if ends[t]:
             dh_next = dc_next = zeros
-        grads[t] = lstm_step_backward(params, trace.step(t), dh_loss[t], dh_next, dc_next, recurrent_scale=scale)
-        dh_next, dc_next = grads[t].dh_prev, grads[t].dc_prev
+        step = lstm_step_backward(params, trace.step(t), dh_loss[t], dh_next, dc_next, recurrent_scale=scale)
+        record(recorded, t, step)
+        dh_next, dc_next = step.dh_prev, step.dc_prev
 
-    dz = stacked(grads, "dz")  # (T, [B,] 4H)
+    dh0, dc0 = dh_next, dc_next  # what step 1 sends back to the initial state
+    dz = recorded["dz"]  # (T, [B,] 4H)
+    freeze(dh0, dc0, *recorded.values())
     d_params, dx = parameter_gradients(params, dz, trace.x, trace.h_prev(), scale, parameters)
-    dh0, dc0 = grads[0].dh_prev, grads[0].dc_prev
-    freeze(dh0, dc0)
     return LSTMGrads(
-        dh=stacked(grads, "dh"),
-        dc=stacked(grads, "dc"),
+        dh=recorded["dh"],
+        dc=recorded["dc"],
         dz_i=dz[..., 0 * H:1 * H], dz_f=dz[..., 1 * H:2 * H], dz_g=dz[..., 2 * H:3 * H], dz_o=dz[..., 3 * H:4 * H],
         dx=dx,
         dh0=dh0,

@@ -94,11 +94,15 @@ def window_ends(T: int, truncate: int | None) -> list[bool]:
     return [(T - 1 - t) % truncate == 0 for t in range(T)]
 
 
-def stacked(records: list, name: str) -> np.ndarray:
-    """Field ``name`` of every step's record, stacked on a new first axis (the steps) and read-only."""
-    a = np.array([getattr(r, name) for r in records])
-    freeze(a)
-    return a
+def step_arrays(T: int, **shapes: tuple[int, ...]) -> dict[str, np.ndarray]:
+    """Preallocated arrays for recording T steps: name -> (T, *shape)."""
+    return {name: np.empty((T,) + shape) for name, shape in shapes.items()}
+
+
+def record(arrays: dict[str, np.ndarray], t: int, step) -> None:
+    """Write step t's record (a step function's result) into the arrays of its fields: arrays[name][t] = step.name."""
+    for name, values in arrays.items():
+        values[t] = getattr(step, name)
 
 
 def parameter_gradients(params, dz: np.ndarray, x: np.ndarray, h_prev: np.ndarray,

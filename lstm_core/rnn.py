@@ -24,7 +24,8 @@ import numpy as np
 
 from .params import RNNParams
 from .recurrent import (
-    Trace, backward_arguments, check_recurrent_scale, forward_arguments, parameter_gradients, stacked, window_ends,
+    Trace, backward_arguments, check_recurrent_scale, forward_arguments, parameter_gradients, record, step_arrays,
+    window_ends,
 )
 from .validate import freeze
 
@@ -114,13 +115,14 @@ def rnn_forward(params: RNNParams, x, h0=None, *, recurrent_scale=None) -> RNNTr
     x, (h0,) = forward_arguments(params, RNNParams, x, h0=h0)
     scale = check_recurrent_scale(recurrent_scale, h0.shape)
     x_proj = x @ params.weight_ih.T + (params.bias_ih + params.bias_hh)  # (T, [B,] H)
-    steps = []
+    recorded = step_arrays(len(x), h=h0.shape)
     h = h0
     for t in range(len(x)):
         step = rnn_step(params, x[t], h, x_proj=x_proj[t], recurrent_scale=scale)
-        steps.append(step)
+        record(recorded, t, step)
         h = step.h
-    return RNNTrace(x=x, h0=h0, h=stacked(steps, "h"))
+    freeze(*recorded.values())
+    return RNNTrace(x=x, h0=h0, **recorded)
 
 
 def rnn_backward(params: RNNParams, trace: RNNTrace, dh, *, truncate: int | None = None,
@@ -135,17 +137,18 @@ def rnn_backward(params: RNNParams, trace: RNNTrace, dh, *, truncate: int | None
     dh_loss = backward_arguments(params, RNNParams, trace, RNNTrace, "rnn_forward", dh)
     scale = check_recurrent_scale(recurrent_scale, trace.h.shape[1:])
     ends = window_ends(trace.T, truncate)
-    zeros = np.zeros(trace.h.shape[1:])
-    grads = [None] * trace.T
+    state = trace.h.shape[1:]  # (H,) | (B, H)
+    recorded = step_arrays(trace.T, dh=state, dz=state)
+    zeros = np.zeros(state)
     dh_next = zeros  # nothing flows back from after the last step
     for t in reversed(range(trace.T)):
         if ends[t]:
             dh_next = zeros
-        grads[t] = rnn_step_backward(params, trace.step(t), dh_loss[t], dh_next, recurrent_scale=scale)
-        dh_next = grads[t].dh_prev
+        step = rnn_step_backward(params, trace.step(t), dh_loss[t], dh_next, recurrent_scale=scale)
+        record(recorded, t, step)
+        dh_next = step.dh_prev
 
-    dz = stacked(grads, "dz")  # (T, [B,] H)
-    d_params, dx = parameter_gradients(params, dz, trace.x, trace.h_prev(), scale, parameters)
-    dh0 = grads[0].dh_prev
-    freeze(dh0)
-    return RNNGrads(dh=stacked(grads, "dh"), dz=dz, dx=dx, dh0=dh0, params=d_params)
+    dh0 = dh_next  # what step 1 sends back to the initial state
+    freeze(dh0, *recorded.values())
+    d_params, dx = parameter_gradients(params, recorded["dz"], trace.x, trace.h_prev(), scale, parameters)
+    return RNNGrads(dh=recorded["dh"], dz=recorded["dz"], dx=dx, dh0=dh0, params=d_params)
