@@ -7,8 +7,8 @@ copy of lstm_core (e.g. the previous implementation) in the same run.
 For each size (T, B, D, H) it prints the median wall time (after a warm-up; runs interleaved) of:
 
     ours        lstm_forward + lstm_backward (dh random): every gate, state and gradient of every step recorded
-    old         the same with the lstm_core package found in DIR (--compare DIR), imported as ``lstm_core_old``;
-                e.g. ``mkdir /tmp/core-old && git archive main | tar -x -C /tmp/core-old``
+    old         the same with the lstm_core package found in DIR (--compare DIR; bench/compare.py), imported as
+                ``lstm_core_old``, e.g. ``mkdir /tmp/core-old && git archive main | tar -x -C /tmp/core-old``
     torch loop  a Python loop over steps with torch float64 ops, the same equations, retain_grad() on every h_t
                 and c_t, then backward(dh): what a torch user writes to get per-step data. The input projection
                 W_ih x_t + b for all steps is one matmul before the loop (as in ours), so the loop is not handicapped.
@@ -24,7 +24,6 @@ without it only ours (and old) are timed.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import platform
 import statistics
@@ -38,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import lstm_core  # noqa: E402
 import lstm_core.train  # noqa: E402
+from compare import load_copy  # noqa: E402  (bench/compare.py)
 
 try:
     import torch
@@ -70,19 +70,6 @@ def time_interleaved(fns: dict, repeats: int, budget: float, clock) -> dict:
 
 
 # ------------------------------------------------------------------------------------------------- ours
-
-
-def load_copy(root: Path):
-    """The lstm_core package in ``root`` (another checkout), imported as ``lstm_core_old`` next to ours."""
-    init = root / "lstm_core" / "__init__.py"
-    if not init.is_file():
-        raise SystemExit(f"--compare: no lstm_core package in {root}")
-    spec = importlib.util.spec_from_file_location("lstm_core_old", init, submodule_search_locations=[str(init.parent)])
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["lstm_core_old"] = module
-    spec.loader.exec_module(module)
-    importlib.import_module("lstm_core_old.train")
-    return module
 
 
 def problem(core, kind, T, B, D, H):
