@@ -58,7 +58,8 @@ class LSTMStep(NamedTuple):
     tanh_c: np.ndarray  # tanh(c_t), likewise (dc_t, dz_o)
 
 
-def lstm_step(params: LSTMParams, x_t, h_prev, c_prev, *, x_proj=None, recurrent_scale=None) -> LSTMStep:
+def lstm_step(params: LSTMParams, x_t, h_prev, c_prev, *,
+              x_proj=None, recurrent_scale=None) -> LSTMStep:
     """One LSTM step, in PyTorch's gate order (i, f, g, o).
 
     x_t (D,) | (B, D);  h_prev, c_prev (H,) | (B, H);  every array of the result (H,) | (B, H)
@@ -101,19 +102,20 @@ class LSTMStepGrads(NamedTuple):
 
 def lstm_step_backward(params: LSTMParams, step: LSTMStep, dh_loss, dh_next, dc_next, *,
                        recurrent_scale=None) -> LSTMStepGrads:
-    """One step of BPTT through ``step`` (what lstm_step returned). Every argument is (H,) | (B, H):
+    """One step of BPTT through ``step`` (lstm_step's result). Every argument is (H,) | (B, H):
 
         dh_loss   ∂L/∂h_t, the loss's direct gradient at this step
-        dh_next   W_hhᵀ dz_{t+1}: what step t+1 sent back to h_t (its dh_prev; 0 after the last step)
-        dc_next   f_{t+1} ⊙ dc_{t+1}: what step t+1 sent back to c_t (its dc_prev; 0 after the last step)
+        dh_next   W_hhᵀ dz_{t+1}: what step t+1 sent back to h_t (its dh_prev; 0 after last)
+        dc_next   f_{t+1} ⊙ dc_{t+1}: what step t+1 sent back to c_t (its dc_prev; 0 after last)
 
         dh_t = ∂L/∂h_t + W_hhᵀ dz_{t+1}
         dc_t = dh_t ⊙ o ⊙ (1 − tanh² c_t) + f_{t+1} ⊙ dc_{t+1}
         dz_i = dc_t ⊙ g ⊙ i(1−i)     dz_f = dc_t ⊙ c_{t−1} ⊙ f(1−f)
         dz_g = dc_t ⊙ i ⊙ (1−g²)     dz_o = dh_t ⊙ tanh(c_t) ⊙ o(1−o)
 
-    The step's shares of the parameter gradients are dz_t x_tᵀ, dz_t h_{t−1}ᵀ and dz_t (lstm_backward
-    sums them over all steps in single matmuls after its loop). recurrent_scale: see lstm_forward.
+    The step's shares of the parameter gradients are dz_t x_tᵀ, dz_t h_{t−1}ᵀ and dz_t
+    (lstm_backward sums them over all steps in single matmuls after its loop).
+    recurrent_scale: see lstm_forward.
     """
     i, f, g, o, tanh_c = step.i, step.f, step.g, step.o, step.tanh_c
     dh = dh_loss + dh_next  # from the loss, and from step t+1 through its gates

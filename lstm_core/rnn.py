@@ -63,16 +63,18 @@ class RNNStepGrads(NamedTuple):
     dh_prev: np.ndarray  # W_hhᵀ dz_t: what reaches h_{t−1}
 
 
-def rnn_step_backward(params: RNNParams, step: RNNStep, dh_loss, dh_next, *, recurrent_scale=None) -> RNNStepGrads:
-    """One step of BPTT through ``step`` (what rnn_step returned). Every argument is (H,) | (B, H):
+def rnn_step_backward(params: RNNParams, step: RNNStep, dh_loss, dh_next, *,
+                      recurrent_scale=None) -> RNNStepGrads:
+    """One step of BPTT through ``step`` (rnn_step's result). Every argument is (H,) | (B, H):
 
         dh_loss   ∂L/∂h_t, the loss's direct gradient at this step
-        dh_next   W_hhᵀ dz_{t+1}: what step t+1 sent back to h_t (its dh_prev; 0 after the last step)
+        dh_next   W_hhᵀ dz_{t+1}: what step t+1 sent back to h_t (its dh_prev; 0 after last)
 
         dh_t = ∂L/∂h_t + W_hhᵀ dz_{t+1}      dz_t = dh_t ⊙ (1 − h_t²)
 
-    The step's shares of the parameter gradients are dz_t x_tᵀ, dz_t h_{t−1}ᵀ and dz_t (rnn_backward
-    sums them over all steps in single matmuls after its loop). recurrent_scale: see rnn_forward.
+    The step's shares of the parameter gradients are dz_t x_tᵀ, dz_t h_{t−1}ᵀ and dz_t
+    (rnn_backward sums them over all steps in single matmuls after its loop).
+    recurrent_scale: see rnn_forward.
     """
     dh = dh_loss + dh_next  # from the loss, and from step t+1
     dz = dh * (1 - step.h**2)  # tanh' = 1 − tanh²

@@ -89,7 +89,9 @@ def carried_back_code() -> None:
         lstm_col, rnn_col = st.columns(2)
         listings = st.tabs(["LSTM: lstm_step_backward", "tanh RNN: rnn_step_backward", "tanh RNN: rnn_step"])
         with lstm_col:
-            step_code(lstm_step_backward, ("dh_prev", "dc_prev"), label="What reaches step t − 1", listing=listings[0])
+            step_code(lstm_step_backward, ("dz_rec", "dh_prev", "dc_prev"), label="What reaches step t − 1",
+                      listing=listings[0])
         with rnn_col:
-            step_code(rnn_step_backward, ("dz", "dh_prev"), label="What reaches step t − 1", listing=listings[1])
+            step_code(rnn_step_backward, ("dz", "dz_rec", "dh_prev"), label="What reaches step t − 1",
+                      listing=listings[1])
         step_code(rnn_step, listing=listings[2])
