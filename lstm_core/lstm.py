@@ -105,8 +105,8 @@ def lstm_step_backward(params: LSTMParams, step: LSTMStep, dh_loss, dh_next, dc_
     """One step of BPTT through ``step`` (lstm_step's result). Every argument is (H,) | (B, H):
 
         dh_loss   ∂L/∂h_t, the loss's direct gradient at this step
-        dh_next   W_hhᵀ dz_{t+1}: what step t+1 sent back to h_t (its dh_prev; 0 after last)
-        dc_next   f_{t+1} ⊙ dc_{t+1}: what step t+1 sent back to c_t (its dc_prev; 0 after last)
+        dh_next   W_hhᵀ dz_{t+1}: what step t+1 sent back to h_t (its dh_prev; 0 at t = T)
+        dc_next   f_{t+1} ⊙ dc_{t+1}: what step t+1 sent back to c_t (its dc_prev; 0 at t = T)
 
         dh_t = ∂L/∂h_t + W_hhᵀ dz_{t+1}
         dc_t = dh_t ⊙ o ⊙ (1 − tanh² c_t) + f_{t+1} ⊙ dc_{t+1}

@@ -68,7 +68,7 @@ def rnn_step_backward(params: RNNParams, step: RNNStep, dh_loss, dh_next, *,
     """One step of BPTT through ``step`` (rnn_step's result). Every argument is (H,) | (B, H):
 
         dh_loss   ∂L/∂h_t, the loss's direct gradient at this step
-        dh_next   W_hhᵀ dz_{t+1}: what step t+1 sent back to h_t (its dh_prev; 0 after last)
+        dh_next   W_hhᵀ dz_{t+1}: what step t+1 sent back to h_t (its dh_prev; 0 at t = T)
 
         dh_t = ∂L/∂h_t + W_hhᵀ dz_{t+1}      dz_t = dh_t ⊙ (1 − h_t²)
 
