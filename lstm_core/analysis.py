@@ -58,6 +58,26 @@ def grad_norms(grads) -> dict[str, np.ndarray]:
     raise ValueError(f"grads: got {type(grads).__name__}, needs LSTMGrads or RNNGrads")
 
 
+def state_grad_norms(trace, grads) -> np.ndarray:
+    """‖∂L/∂state_t‖ per step, the state being what the step Jacobians of ``jacobian_norms`` map: (h_t, c_t) for the
+    LSTM, h_t for the RNN. (T,) or (T, B).
+
+    LSTM: with h_t and c_t both state variables, the loss reaches c_t directly only through c_{t+1}: its part is
+    f_{t+1} ⊙ ∂L/∂c_{t+1} (0 after the last step), so ‖∂L/∂state_t‖ = √(‖∂L/∂h_t‖² + ‖f_{t+1} ⊙ ∂L/∂c_{t+1}‖²).
+    (BPTT's ∂L/∂c_t adds the path through h_t, ∂L/∂h_t ⊙ o_t ⊙ (1 − tanh² c_t), on top.) RNN: ‖∂L/∂h_t‖.
+    For a loss that reads only the last step, ∂L/∂state_t = (∂state_{T−1}/∂state_t)ᵀ ∂L/∂state_{T−1}, so
+    ‖∂L/∂state_t‖ / ‖∂L/∂state_{T−1}‖ <= jacobian_norms(...)[t]: the Jacobian norm is an upper bound.
+    """
+    if isinstance(grads, RNNGrads) and isinstance(trace, RNNTrace):
+        return unit_norms(grads.dh)
+    if not (isinstance(grads, LSTMGrads) and isinstance(trace, LSTMTrace)):
+        raise ValueError(f"trace, grads: got ({type(trace).__name__}, {type(grads).__name__}), needs (LSTMTrace, "
+                         "LSTMGrads) or (RNNTrace, RNNGrads)")
+    via_c = np.zeros_like(grads.dc)
+    via_c[:-1] = trace.f[1:] * grads.dc[1:]  # f_{t+1} ⊙ ∂L/∂c_{t+1}
+    return unit_norms(np.concatenate([grads.dh, via_c], axis=-1))
+
+
 def carousel_factor(trace: LSTMTrace) -> np.ndarray:
     """The cell path's gain from step t to the end: factor[t] = ∏_{s=t+1}^{T−1} f_s (0-based), per unit.
 

@@ -21,7 +21,7 @@ from urllib.parse import urlencode, urljoin
 import streamlit as st
 
 from lstm_core.presets import PRESETS
-from ui import lessons, state
+from ui import lessons, state, training
 
 URL_KEYS = state.PASSTHROUGH_KEYS  # lesson, step, present
 # Page widgets a lesson step may set ("controls: ex_view=clip"): widget key -> (page, valid values). A step resets
@@ -31,6 +31,9 @@ CONTROLS = {
     "ex_view": ("explorer", ("phase", "sweep", "clip", "jacobian")),
     "ex_clip_on": ("explorer", (True, False)),
     "ex_tbptt_on": ("explorer", (True, False)),
+    "tr_model": ("training", tuple(training.MODEL_CHOICES)),
+    "tr_gap": ("training", lessons.Span(*training.GAP_LIMITS)),
+    "tr_fb": ("training", lessons.Span(*training.FB_LIMITS, step=training.FB_STEP, whole=False)),
 }
 TRUE = ("1", "true", "True", "yes", "on")
 FALSE = ("0", "false", "False", "no", "off", "")
