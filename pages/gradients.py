@@ -52,8 +52,8 @@ def flow() -> None:
                 help="How much of the cell state's gradient at the last step is still there at the first step, "
                      "along the cell path and back through h together.")
     m[1].metric("LSTM ‖∂L/∂h₁‖ / ‖∂L/∂h_T‖", _ratio(first_last_ratio(lstm.norms["dh"])),
-                help="The same ratio for the LSTM's hidden state: what reaches the gates' weights through h. It can "
-                     "vanish while ∂L/∂c survives.")
+                help="The same ratio for the LSTM's hidden state h. Only the cell path is protected by the forget "
+                     "gates: ∂L/∂h can vanish while ∂L/∂c survives.")
     m[2].metric("RNN ‖∂L/∂h₁‖ / ‖∂L/∂h_T‖", _ratio(first_last_ratio(rnn.norms["dh"])),
                 help="The same ratio for the tanh RNN's hidden state.")
     m = st.columns(3)

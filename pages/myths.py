@@ -218,9 +218,9 @@ with myth(9, "Each gate has one weight matrix of size hidden × input",
 # ---- 10 ------------------------------------------------------------------------------------------------------------
 with myth(10, "LSTMs solve the vanishing-gradient problem",
           "They mitigate it. Along the cell path the gradient is multiplied only by forget gates, $\\prod f$, which "
-          "still shrinks geometrically unless $f \\equiv 1$; $\\partial L/\\partial h$, the route to the gates' "
-          "weights, can fall far below $\\partial L/\\partial c$; and with large recurrent weights an LSTM's gradient "
-          "explodes like an RNN's."):
+          "still shrinks geometrically unless $f \\equiv 1$; the hidden state's gradient $\\partial L/\\partial h$ is "
+          "not protected by the forget gates and can fall far below $\\partial L/\\partial c$; and with large "
+          "recurrent weights an LSTM's gradient explodes like an RNN's."):
     r10 = _hand_built("limits", seed)
     widgets.content_chart("myth_limits", lambda: charts.gradient_limits(r10), "limits", seed, key="myth_limits",
                           filename="myth10_lstm_gradient_limits")
