@@ -81,15 +81,14 @@ if view == "phase":
         f"‖∂L/∂h‖ for the RNN. **Vanishing** (blue) below {_signed(explore.VANISHING_BELOW)}: less than a tenth "
         f"arrives. **Preserved** from {_signed(explore.VANISHING_BELOW)} to +{explore.EXPLODING_ABOVE:g}: within a "
         f"factor of ten. **Exploding** (red) above +{explore.EXPLODING_ABOVE:g}. **Click a cell** to load its b_f "
-        "and ρ into the shared knobs (green ✕: the current setting)."
-    )
+        "and ρ (RNN map: ρ only) into the shared knobs (green ✕: the current setting).",
+        help="Decade: " + TERMS["decade"] + " Spectral radius: " + TERMS["spectral radius"])
     with st.expander("How each cell is computed"):
         st.markdown(
             f"Fresh weights (H = {H}, D = {D}, seed {seed}) with every bias 0 except b_f; the spectral radius ρ "
             "rescales each W_hh gate block (LSTM) or W_hh (RNN); x_t ~ N(0, 1) (RNN: N(0, s²), s the input "
             f"scale); h₀ = c₀ = 0; loss L = uᵀh_T with u = (1, …, 1)/√H. The other pages apply the knobs to the "
-            "preset's own weights, input and loss, so their numbers differ from the map's. Decade, spectral "
-            f"radius: see the glossary in the sidebar. {TERMS['decade']}"
+            "preset's own weights, input and loss, so their numbers differ from the map's."
         )
 
 # ---- length sweep ----------------------------------------------------------------------------------------------------
@@ -194,5 +193,5 @@ else:
             "Dotted: the spectral norm of ∂state_T/∂state_t, the most that any gradient arriving at step T can be "
             "stretched on its way back to t: an upper bound. Solid: this lab's loss (it reads h_T) and its gradient "
             "with respect to the state, divided by its value at T; it is one case and can lie far below. "
-            f"**Here, at t = 1 (LSTM): bound {_num(j1)}, loss gradient {_num(g1)}.**"
-        )
+            f"**Here, at t = 1 (LSTM): bound {_num(j1)}, loss gradient {_num(g1)}.**",
+            help="Jacobian: " + TERMS["Jacobian"])

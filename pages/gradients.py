@@ -44,7 +44,8 @@ def flow() -> None:
     lab = state.refresh()
     widgets.knob_controls()
     lstm, rnn = compute.lstm_run(lab), compute.rnn_run(lab)
-    st.markdown(f"**Loss:** {describe_loss(lab.loss, **lab.loss_kwargs)}")
+    st.markdown(f"**Loss:** {describe_loss(lab.loss, **lab.loss_kwargs)}",
+                help=("Probe: " + TERMS["probe"]) if lab.loss == "probe_unit" else None)
 
     hl = compute.half_lives(lstm, rnn)
     m = st.columns(3)

@@ -153,14 +153,15 @@ def knob_controls() -> None:
         st.toggle("Set the forget-gate bias", key="fb_on",
                   help="Off: the preset's own forget biases. On: every LSTM unit's b_f = b_ih,f + b_hh,f is set.")
         st.slider("Forget-gate bias b_f", *state.KNOB_LIMITS["fb"], step=state.KNOB_STEPS["fb"], key="fb",
-                  disabled=not st.session_state["fb_on"], help="σ(+3) ≈ 0.95 keeps memory; σ(−3) ≈ 0.05 forgets.")
+                  disabled=not st.session_state["fb_on"],
+                  help="f = σ(b_f + …): σ(+3) ≈ 0.95 keeps most of the cell state per step; σ(−3) ≈ 0.05 forgets it.")
     with c2:
         st.toggle("Set the W_hh spectral radius", key="rho_on",
                   help="Off: as initialised. On: the RNN's W_hh and each LSTM gate block of W_hh are rescaled.")
         st.slider("Spectral radius of W_hh", *state.KNOB_LIMITS["rho"], step=state.KNOB_STEPS["rho"], key="rho",
                   disabled=not st.session_state["rho_on"],
-                  help="Below 1 a tanh RNN's gradient vanishes. Above 1 it can explode: for small inputs; large inputs "
-                       "saturate tanh, which moves that border up. Spectral radius: "
+                  help="Below 1 a tanh RNN's gradient vanishes. Above 1 it can explode, from just above 1 for tiny "
+                       "inputs; larger inputs saturate tanh and push that border up. Spectral radius: "
                        + _glossary.TERMS["spectral radius"])
     with c3:
         st.slider("Weight scale (×)", *state.KNOB_LIMITS["scale"], step=state.KNOB_STEPS["scale"], key="scale",
