@@ -339,7 +339,7 @@ def weight_sharing(r: WeightSharing) -> go.Figure:
                   row=1, col=1)
     steps = np.arange(1, r.shares.size + 1)
     shares, _ = drawable(r.shares, log=True)
-    fig.add_trace(go.Bar(x=steps, y=shares, name="step t's share ‖dz_t h_{t−1}ᵀ‖", marker_color=COLORS["i"],
+    fig.add_trace(go.Bar(x=steps, y=shares, name="step t's share ‖dz_t h_t−1ᵀ‖", marker_color=COLORS["i"],
                          hovertemplate="t = %{x}<br>%{y:.3e}<extra></extra>"), row=1, col=2)
     fig.update_xaxes(type="log", title_text="sequence length T", row=1, col=1)
     fig.update_yaxes(type="log", title_text="how many numbers", exponentformat="power", row=1, col=1)
@@ -376,6 +376,8 @@ def cell_growth(r: CellGrowth) -> go.Figure:
                          hovertemplate="unit %{x}<br>max |c_t| = %{y:.4f}<extra></extra>"), row=1, col=2)
     fig.add_trace(go.Bar(x=units, y=r.lab_max_h, name="largest |h_t|", marker_color=COLORS["h"],
                          hovertemplate="unit %{x}<br>max |h_t| = %{y:.4f}<extra></extra>"), row=1, col=2)
+    fig.add_hline(y=1.0, line=dict(color="#333333", width=1.5, dash="dot"), row=1, col=2,
+                  annotation_text="|value| = 1", annotation_position="top left")
     fig.update_xaxes(title_text="step t", row=1, col=1)
     fig.update_yaxes(title_text="value (band: −1 … 1)", row=1, col=1)
     fig.update_xaxes(title_text="unit", dtick=1 if units.size <= 16 else None, row=1, col=2)

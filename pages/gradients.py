@@ -11,8 +11,8 @@ from lstm_core.losses import describe_loss
 from ui import compute, state, widgets
 from ui.glossary import TERMS
 
-QUICK = {"vanishing_rnn": "Vanishing (tanh RNN)", "preserved_lstm": "Preserved (LSTM, b_f = +4)",
-         "exploding_rnn": "Exploding (RNN, ρ = 1.5)", "exploding_lstm": "Exploding (LSTM)"}
+QUICK = {"vanishing_rnn": "Vanishing (RNN)", "preserved_lstm": "Preserved (LSTM)", "exploding_rnn": "Exploding (RNN)",
+         "exploding_lstm": "Exploding (LSTM)"}
 
 lab = state.current()
 st.header("Gradient flow: LSTM vs tanh RNN")
@@ -82,7 +82,7 @@ def flow() -> None:
         st.caption(
             f"**Here:** the cell path alone carries **∏ f = {np.median(carousel[0]):.2g}** (median over units) from "
             f"the last step back to the first, while ∂L/∂c arrives at **{first_last_ratio(lstm.norms['dc']):.2g}** "
-            "of its value at the end: the rest comes back through h and W_hh."
+            "of its value at the end: the two differ because the gradient also comes back through h and W_hh."
         )
     st.info(
         "**LSTMs mitigate vanishing gradients; they do not solve them.** Their ∂L/∂h can still vanish while ∂L/∂c "

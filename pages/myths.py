@@ -227,10 +227,10 @@ with myth(10, "LSTMs solve the vanishing-gradient problem",
     q = r10.ratios
     st.caption(f"**What to look at:** three LSTMs of {r10.T} steps (presets, seed {seed}), each curve divided by its "
                f"value at the last step. With b_f = +4 (f ≈ 0.98) ∂L/∂c reaches step 1 at **{q[myths.PRESERVED_C]:.2g}**"
-               f" of it (the cell path alone, ∏ f, carries {r10.prod_f:.2g}), but ∂L/∂h only at "
+               f" of its end value (the cell path alone, ∏ f, carries {r10.prod_f:.2g}), ∂L/∂h only at "
                f"**{q[myths.PRESERVED_H]:.2g}**. With b_f = +1 (f ≈ 0.73, a common initialisation) ∂L/∂c falls to "
-               f"**{q[myths.COMMON_C]:.1e}**. The *Exploding gradient (LSTM)* preset grows **{q[myths.EXPLODING_C]:.1e}** "
-               "times.")
+               f"**{q[myths.COMMON_C]:.1e}**. In the *Exploding gradient (LSTM)* preset it grows "
+               f"**{q[myths.EXPLODING_C]:.1e}** times.")
 
 # ---- 11 ------------------------------------------------------------------------------------------------------------
 with myth(11, "Each time step has its own weights",

@@ -439,7 +439,7 @@ def test_charts_carry_the_numbers(default_lab):
     ws = myths.weight_sharing(p, x)
     fig = charts.weight_sharing(ws)
     np.testing.assert_array_equal(named(fig, "weights and biases (one set for every step)").y, ws.n_params)
-    shares = np.array([np.nan if v is None else v for v in named(fig, "step t's share ‖dz_t h_{t−1}ᵀ‖").y], float)
+    shares = np.array([np.nan if v is None else v for v in named(fig, "step t's share ‖dz_t h_t−1ᵀ‖").y], float)
     ok = ws.shares > 0
     np.testing.assert_array_equal(shares[ok], ws.shares[ok])
 
