@@ -1,4 +1,4 @@
-"""Why an LSTM's gradient survives where a tanh RNN's vanishes: gradient norms and path factors over steps.
+"""Why an LSTM's gradient survives longer than a tanh RNN's: gradient norms and path factors over steps.
 
 Pure functions from plain arrays (e.g. lstm_core.analysis.grad_norms / carousel_factor / jacobian_norms) to plotly
 Figures; no Streamlit, no call into the analysis module. Arrays are indexed by 0-based step 0 … T−1 and drawn at

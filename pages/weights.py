@@ -25,7 +25,7 @@ MODELS = {"lstm": "LSTM", "rnn": "tanh RNN"}
 BIG_T = 500  # above this many steps the inputs table gets a note (it always scrolls)
 MATRICES = {  # name -> (label, what a row / a column is)
     "weight_ih": ("input weights, reading x_t", "input channel"),
-    "weight_hh": ("recurrent weights, reading h_{t−1}", "previous hidden unit"),
+    "weight_hh": ("recurrent weights, reading h_t−1", "previous hidden unit"),
 }
 
 # ---- table plumbing (arrays <-> editable frames, the check of edited cells) ------------------------------------
