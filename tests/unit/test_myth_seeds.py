@@ -2,7 +2,8 @@
 input, the page's own experiment sizes), not just for seed 0: each assertion is what the page's text claims.
 
 Marked ``seed_sweep`` (pytest.ini): it runs with the rest of the suite; select it alone with ``-m seed_sweep`` or
-leave it out with ``-m "not seed_sweep"``. Measured: about 4 s for all ten seeds on a shared 2-core machine."""
+leave it out with ``-m "not seed_sweep"``. Measured on a shared 2-core machine: about 0.15 s per seed, 3 s for the
+file with its imports."""
 
 from __future__ import annotations
 
