@@ -209,10 +209,8 @@ def _check_bytes(data, what: str) -> bytes:
     if len(data) == 0:
         raise ValueError(f"{what}: the file is empty (0 bytes)")
     if len(data) > MAX_UPLOAD_BYTES:
-        raise ValueError(
-            f"{what}: the file is {len(data):,} bytes, larger than the {MAX_UPLOAD_BYTES:,}-byte "
-            f"({MAX_UPLOAD_BYTES // (1024 * 1024)} MiB) limit"
-        )
+        raise ValueError(f"{what}: the file is {len(data):,} bytes, larger than the {MAX_UPLOAD_BYTES:,}-byte "
+                         f"({MAX_UPLOAD_MB} MB) limit")
     return data
 
 
@@ -587,22 +585,20 @@ def inputs_from_csv_bytes(
     data = _check_bytes(data, ".csv")
     max_rows = check_size("max_rows", max_rows, MAX_T)
     max_columns = check_size("max_columns", max_columns, MAX_D)
-    if expected_D is None:
-        inputs, max_inputs = f"up to {max_columns} input columns", max_columns
-    else:
-        max_inputs = check_size("expected_D", expected_D, max_columns)
-        inputs = f"the model's D = {max_inputs} input column{'s' if max_inputs > 1 else ''}"
+    if expected_D is not None:
+        check_size("expected_D", expected_D, max_columns)
+    inputs = f"up to {max_columns} input column{'s' if max_columns > 1 else ''}"
     data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")  # Windows and old Mac line breaks
-    _check_csv_bytes(data, max_rows, max_inputs + 1, inputs)
+    _check_csv_bytes(data, max_rows, max_columns + 1, inputs)
     text = _decode_text(data, ".csv")
     lines = [line for line in text.split("\n") if line.strip()]  # blank lines are skipped
     if not lines:
         raise ValueError(".csv: the file has no data (only whitespace)")
     for n, line in enumerate(lines):  # each line as narrow as the first may be, before csv splits any of them
         fields = line.count(",") + 1
-        if fields > max_inputs + 1:
+        if fields > max_columns + 1:
             raise ValueError(f".csv: {'row ' + str(n) if n else 'the header'} has {fields:,} fields; at most "
-                             f"{max_inputs + 1} (an optional step column and {inputs})")
+                             f"{max_columns + 1} (an optional step column and {inputs})")
     try:
         rows = list(csv.reader(lines, skipinitialspace=True))  # at most 2·(max_rows + 1) short lines by now
     except csv.Error as exc:

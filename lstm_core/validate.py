@@ -13,12 +13,17 @@ MAX_B = 4096  # largest batch (the phase grid uses the batch axis for its cells)
 QUOTE_CHARS = 60  # longest piece of a user's text (a file name, a key, a header, a cell) a message repeats
 
 
-def quoted(text, limit: int = QUOTE_CHARS) -> str:
-    """``text`` as a message may repeat it: at most ``limit`` characters (cut with "…"), in quotes, with line
-    breaks and other control characters escaped (Python's repr), e.g. ``'abc'`` or ``'77777…'``. A message quotes
-    the user's text only through this, so no file, key or cell can make a message long."""
+def shorten(text, limit: int = QUOTE_CHARS) -> str:
+    """``text`` (a str) cut to at most ``limit`` characters, ending in "…" when cut."""
     text = str(text)
-    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def quoted(text, limit: int = QUOTE_CHARS) -> str:
+    """``text`` as a message may repeat it: ``shorten``-ed, in quotes, with line breaks and other control characters
+    escaped (Python's repr), e.g. ``'abc'`` or ``'77777…'``. The core's messages quote a user's text (a key, a header,
+    a cell) only through this, so no file can make a message long."""
+    return repr(shorten(text, limit))
 
 
 def check_size(name: str, value, maximum: int, minimum: int = 1) -> int:

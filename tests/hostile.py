@@ -2,9 +2,9 @@
 crash the class server. Shared by tests/unit/test_hostile_uploads.py (each must be refused quickly and without a
 memory spike) and bench/bench_uploads.py (prints CPU seconds and peak memory of each).
 
-``CASES`` maps a name to (reader, builder): ``reader`` names one of ``READERS`` (how the weights page hands an upload
-to lstm_core.io, for a model of that size); ``builder()`` returns the bytes (all ≤ 5,000,000 bytes, the app's upload
-cap, so none is refused just for its size). ``ALLOWED`` are the worst files the readers must still accept: the
+``CASES`` maps a name to (reader, builder, reason): ``reader`` names one of ``READERS`` (how the weights page hands an
+upload to lstm_core.io, for a model of that size); ``builder()`` returns the bytes (all ≤ 5,000,000 bytes, the app's upload
+cap, so none is refused just for its size); ``reason`` is a piece of the refusal's message. ``ALLOWED`` are the worst files the readers must still accept: the
 biggest and slowest within the limits.
 """
 
@@ -219,36 +219,46 @@ def npz_long_member_names(n: int = 40) -> bytes:
 # ---- the catalogue -------------------------------------------------------------------------------------------------
 
 CASES = {
-    "csv: 25k columns (50 KB)": ("csv", lambda: wide_row(25_000)),
-    "csv: 50k columns (100 KB)": ("csv", lambda: wide_row(50_000)),
-    "csv: 100k columns (200 KB)": ("csv", lambda: wide_row(100_000)),
-    "csv: 2.5M columns (5 MB)": ("csv", wide_5mb),
-    "csv: long cell (2 MB, 5000 rows)": ("csv", long_cell),
-    "csv: long cell (2.5 MB, 2500 rows)": ("csv", lambda: long_cell(rows=2500, digits=2_500_000)),
-    "csv: 2.5M rows (5 MB)": ("csv", tall_5mb),
-    "csv: 50k duplicate header names": ("csv", duplicate_header),
-    "csv: no separator (5 MB)": ("csv", no_separator_5mb),
-    "csv: 5 MB header name": ("csv", long_header_name),
-    "json: nested 2.5M deep": ("w.json", json_deep),
-    "json: 5 MB key": ("w.json", json_long_key),
-    "json: 5M-digit integer": ("w.json", json_long_number),
-    "json: 5M-digit fraction": ("w.json", json_long_float),
-    "json: 2.5M numbers": ("w.json", json_many_numbers),
-    "json: 450k keys": ("w.json", json_many_keys),
-    "npz: header claims 80 GB": ("w.npz", npz_lying_header),
-    "npz: header claims 32 MB": ("w.npz", npz_lying_header_small),
-    "npz: 491 MB bomb": ("w.npz", npz_bomb),
-    "npz: bzip2 bomb (100 MB, size says 64 B)": ("w.npz", npz_bzip2_bomb),
-    "npz: object array": ("w.npz", npz_object_array),
-    "npz: 20k members": ("w.npz", npz_many_members),
-    "npz: 60 KB member names": ("w.npz", npz_long_member_names),
+    "csv: 25k columns (50 KB)": ("csv", lambda: wide_row(25_000), "the first line has 25,001 fields; at most 9"),
+    "csv: 50k columns (100 KB)": ("csv", lambda: wide_row(50_000), "the first line has 50,001 fields; at most 9"),
+    "csv: 100k columns (200 KB)": ("csv", lambda: wide_row(100_000), "the first line has 100,001 fields"),
+    "csv: 2.5M columns (5 MB)": ("csv", wide_5mb, "the first line has 2,500,000 fields"),
+    "csv: long cell (2 MB, 5000 rows)": ("csv", long_cell, "5,001 lines; the app takes at most 2,000 rows"),
+    "csv: long cell (2.5 MB, 2000 rows)": ("csv", lambda: long_cell(rows=2000, digits=2_500_000),
+                                           "line 2,001, field 1 has 2,500,000 characters"),
+    "csv: 2.5M rows (5 MB)": ("csv", tall_5mb, "2,499,999 lines; the app takes at most 2,000 rows"),
+    "csv: 50k duplicate header names": ("csv", duplicate_header, "the first line has 50,000 fields"),
+    "csv: no separator (5 MB)": ("csv", no_separator_5mb, "line 1, field 1 has 4,999,999 characters"),
+    "csv: 5 MB header name": ("csv", long_header_name, "line 1, field 2 has 4,999,900 characters"),
+    "json: nested 2.5M deep": ("w.json", json_deep, "nested far too deeply"),
+    "json: 5 MB key": ("w.json", json_long_key, "unexpected 'kkkk"),
+    "json: 5M-digit integer": ("w.json", json_long_number, "a number of 4,999,960 characters"),
+    "json: 5M-digit fraction": ("w.json", json_long_float, "a number of 4,999,962 characters"),
+    "json: 2.5M numbers": ("w.json", json_many_numbers, "numbers; the largest network the app takes"),
+    "json: 450k keys": ("w.json", json_many_keys, "keys; needs exactly the keys"),
+    "npz: header claims 80 GB": ("w.npz", npz_lying_header, "80,000,000,000 bytes, but the file holds 64 bytes"),
+    "npz: header claims 32 MB": ("w.npz", npz_lying_header_small, "32,000,000 bytes, but the file holds 64 bytes"),
+    "npz: 491 MB bomb": ("w.npz", npz_bomb, "unpack to 491,520,768 bytes"),
+    "npz: bzip2 bomb (100 MB, size says 64 B)": ("w.npz", npz_bzip2_bomb, "compressed with method 12"),
+    "npz: object array": ("w.npz", npz_object_array, "holds Python objects"),
+    "npz: 20k members": ("w.npz", npz_many_members, "and 19,997 more"),
+    "npz: 60 KB member names": ("w.npz", npz_long_member_names, "unexpected 'nnnn"),
 }
 
 
+def _csv(io, data: bytes, **limits):
+    """io.inputs_from_csv_bytes with the limits it knows (an older lstm_core, for the benchmark's "before", has no
+    ``max_rows``)."""
+    import inspect
+
+    known = inspect.signature(io.inputs_from_csv_bytes).parameters
+    return io.inputs_from_csv_bytes(data, **{k: v for k, v in limits.items() if k in known})
+
+
 READERS = {  # name -> how the weights page calls lstm_core.io (the page passes the app's T limit and the model's D)
-    "csv": lambda io, data: io.inputs_from_csv_bytes(data, expected_D=2, max_rows=APP_T),
-    "csv D=8": lambda io, data: io.inputs_from_csv_bytes(data, expected_D=APP_D, max_rows=APP_T),
-    "csv core": lambda io, data: io.inputs_from_csv_bytes(data, expected_D=64),
+    "csv": lambda io, data: _csv(io, data, expected_D=2, max_rows=APP_T, max_columns=APP_D),
+    "csv D=8": lambda io, data: _csv(io, data, expected_D=APP_D, max_rows=APP_T, max_columns=APP_D),
+    "csv core": lambda io, data: _csv(io, data, expected_D=64),
     "w.json": lambda io, data: io.load_params(data, "w.json"),
     "w.npz": lambda io, data: io.load_params(data, "w.npz"),
 }

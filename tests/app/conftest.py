@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -79,6 +80,12 @@ def figure(at: AppTest, key: str) -> dict:
     hits = [spec for k, spec in figs.items() if key in k]
     assert hits, f"no chart with key {key!r}; have {list(figs)}"
     return hits[0]
+
+
+def plain(markdown: str) -> str:
+    """A message's text as the user reads it: ui.messages.inert backslash-escapes every ASCII punctuation character
+    of a message that repeats the user's text (AppTest shows the Markdown source)."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
 
 
 def lab_of(at: AppTest):
