@@ -117,8 +117,9 @@ def figure(at: AppTest, key: str) -> dict:
 
 def plain(markdown: str) -> str:
     """A message's text as the user reads it: ui.messages.inert backslash-escapes every ASCII punctuation character
-    of a message that repeats the user's text (AppTest shows the Markdown source)."""
-    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
+    of a message that repeats the user's text and puts an invisible WORD JOINER where a bare URL would start (AppTest
+    shows the Markdown source)."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u2060", "")
 
 
 def lab_of(at: AppTest):

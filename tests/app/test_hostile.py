@@ -352,15 +352,17 @@ MARKDOWN_NAME = "[x](http://127.0.0.1:9/)![i](http://127.0.0.1:9/i.png).csv"
 
 
 def markdown_free(value: str) -> bool:
-    """True when a message's Markdown source has no live link, image, colour, formula or bare URL: every one of those
-    needs one of these character pairs unescaped."""
-    return not re.search(r"(?<!\\)(\]\(|!\[|:red\[|\$|http:|www\.)", value)
+    """True when a message's Markdown source has no live link, image, colour or formula (each needs one of these
+    character pairs unescaped) and no bare URL that GFM would link (it finds those after escapes are resolved, so a
+    scheme's ':', an '@' and 'www.' must carry the invisible WORD JOINER)."""
+    return not re.search(r"(?<!\\)(\]\(|!\[|:[a-z]+\[|\$)|(https?|mailto)\\?:(?!\u2060)|www\\?\.|@(?!\u2060)", value)
 
 
 def test_markdown_check_catches_a_live_link():
-    assert not markdown_free(f"Loaded {MARKDOWN_NAME}") and not markdown_free("see http://a.b") and \
-        not markdown_free(":red[x]") and not markdown_free("$x$")
-    assert markdown_free(r"Loaded \[x\]\(http\:\/\/127\.0\.0\.1\)")
+    for live in (f"Loaded {MARKDOWN_NAME}", "see http://a.b", ":red[x]", "$x$", r"http\://a\.b", r"www\.a\.b",
+                 r"a\@b\.c"):
+        assert not markdown_free(live), live
+    assert markdown_free("Loaded \\[x\\]\\(http\\:\u2060\\/\\/127\\.0\\.0\\.1\\) www\u2060\\. a\\@\u2060b")
 
 
 def test_a_file_name_with_markdown_is_shown_as_text(at):
