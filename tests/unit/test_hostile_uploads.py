@@ -128,3 +128,18 @@ def test_no_hostile_upload_grows_a_fresh_process_by_200_mb(tmp_path):
     worst = max(growth, key=growth.get)
     print(f"\n[hostile] largest resident growth: {growth[worst]:.1f} MB ({worst})")
     assert growth[worst] <= RSS_LIMIT_MB, growth
+
+
+def test_messages_quote_at_most_60_characters_and_show_user_markdown_as_text():
+    from lstm_core.validate import quoted
+    from ui.messages import JOINER, inert
+
+    assert quoted("7" * 5_000_000) == "'" + "7" * 59 + "…'"
+    assert quoted("a\nb") == "'a\\nb'", "line breaks escaped"
+    name = "[x](http://127.0.0.1:9/)![i](http://127.0.0.1:9/i.png).csv"
+    shown = inert(name)
+    assert re.sub(r"\\(.)", r"\1", shown).replace(JOINER, "") == name, "the same characters, once escapes are read"
+    assert not re.search(r"(?<!\\)[\[\]()!:]", shown), "every bracket, parenthesis, '!' and ':' escaped"
+    assert shown.count("http\\:" + JOINER) == 2, "no bare URL for GFM to link"
+    assert len(inert("x" * 10_000)) == 600 and inert("x" * 10_000).endswith("…")
+    assert inert("a\r\nb\u2028c") == "a b c"
