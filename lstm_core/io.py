@@ -591,14 +591,15 @@ def inputs_from_csv_bytes(
     data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")  # Windows and old Mac line breaks
     _check_csv_bytes(data, max_rows, max_columns + 1, inputs)
     text = _decode_text(data, ".csv")
-    lines = [line for line in text.split("\n") if line.strip()]  # blank lines are skipped
-    if not lines:
+    numbered = [(n, line) for n, line in enumerate(text.split("\n"), 1) if line.strip()]  # blank lines skipped
+    if not numbered:
         raise ValueError(".csv: the file has no data (only whitespace)")
-    for n, line in enumerate(lines):  # each line as narrow as the first may be, before csv splits any of them
+    for n, line in numbered:  # every line as narrow as the first must be, before csv splits any of them
         fields = line.count(",") + 1
         if fields > max_columns + 1:
-            raise ValueError(f".csv: {'row ' + str(n) if n else 'the header'} has {fields:,} fields; at most "
-                             f"{max_columns + 1} (an optional step column and {inputs})")
+            raise ValueError(f".csv: line {n:,} has {fields:,} fields; at most {max_columns + 1} (an optional step "
+                             f"column and {inputs})")
+    lines = [line for _, line in numbered]
     try:
         rows = list(csv.reader(lines, skipinitialspace=True))  # at most 2·(max_rows + 1) short lines by now
     except csv.Error as exc:

@@ -428,14 +428,19 @@ def test_a_rerun_stays_quick_while_another_session_parses_the_worst_allowed_file
     thread = threading.Thread(target=other_session, daemon=True)
     thread.start()
     try:
+        while parsed[0] == 0:  # the other session is in its parsing loop
+            time.sleep(0.01)
+        before = parsed[0]
         loaded = reruns(7)
+        during = parsed[0] - before
+        alive = thread.is_alive()
     finally:
         stop.set()
         thread.join(timeout=30)
     busy = statistics.median(loaded)
     print(f"\n[hostile] cell-page rerun: median {base * 1000:.0f} ms alone, {busy * 1000:.0f} ms (max "
-          f"{max(loaded) * 1000:.0f} ms) while another thread parsed {parsed[0]} worst-case files")
-    assert parsed[0] >= 7, "the other session was parsing throughout"
+          f"{max(loaded) * 1000:.0f} ms) while another thread parsed {during} worst-case files")
+    assert alive and during >= 2, "the other session kept parsing while this one reran"
     assert busy < max(1.0, 3 * base), (base, loaded)
 
 

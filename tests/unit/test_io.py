@@ -448,6 +448,15 @@ def test_csv_malformed_cells_name_row_and_column(data, pattern):
         inputs_from_csv_bytes(data)
 
 
+def test_csv_wider_than_the_limit_is_refused_line_by_line_before_parsing():
+    """Not only the first line: a later line with 10,000 fields is refused (naming it) before csv splits it."""
+    data = b"x1,x2\n1,2\n\n" + b"0," * 10_000 + b"0\n"
+    with pytest.raises(ValueError, match=r"line 4 has 10,001 fields; at most 3 \(an optional step column and up to 2 "):
+        inputs_from_csv_bytes(data, max_columns=2)
+    with pytest.raises(ValueError, match=r"the first line has 66 fields; at most 65"):
+        inputs_from_csv_bytes(b"0," * 65 + b"0\n")
+
+
 def test_csv_limits_and_expected_D():
     with pytest.raises(ValueError, match=r"has D=2 input column\(s\) \(x0, x1\) but the model expects D=3"):
         inputs_from_csv_bytes(b"step,x0,x1\n1,1,2\n", expected_D=3)
