@@ -38,8 +38,9 @@ def _keep_view() -> None:
 
 
 st.header("Gradient explorer")
+ss.setdefault("ex_view", "phase")  # default here, not in the widget: a lesson step sets it too
 view = st.segmented_control(
-    "View", list(VIEWS), format_func=VIEWS.get, default="phase", key="ex_view", label_visibility="collapsed",
+    "View", list(VIEWS), format_func=VIEWS.get, key="ex_view", label_visibility="collapsed",
     on_change=_keep_view, help="One view at a time: only the one shown is computed.") or "phase"
 ss["_ex_view_last"] = view
 
@@ -125,16 +126,17 @@ elif view == "sweep":
 elif view == "clip":
     T = lab.T
     k_max = max(T, 2)
-    if ss.get("ex_tbptt_k", 1) > k_max:
-        ss["ex_tbptt_k"] = k_max
+    ss.setdefault("ex_tbptt_on", True)  # defaults here, not in the widgets: lesson steps set them
+    ss.setdefault("ex_clip_on", True)
+    ss["ex_tbptt_k"] = min(ss.get("ex_tbptt_k", min(20, max(T // 2, 1))), k_max)
     c1, c2 = st.columns(2)
     with c1:
-        trunc_on = st.toggle("Truncated BPTT", True, key="ex_tbptt_on",
+        trunc_on = st.toggle("Truncated BPTT", key="ex_tbptt_on",
                              help="Cut the backward pass into windows of k steps counted back from T; no gradient "
                                   "crosses a window's edge (as if h and c were detached there).")
-        k = st.slider("Window k (steps)", 1, k_max, min(20, max(T // 2, 1)), key="ex_tbptt_k", disabled=not trunc_on)
+        k = st.slider("Window k (steps)", 1, k_max, key="ex_tbptt_k", disabled=not trunc_on)
     with c2:
-        clip_on = st.toggle("Clip by global norm", True, key="ex_clip_on",
+        clip_on = st.toggle("Clip by global norm", key="ex_clip_on",
                             help="After backward, scale every parameter gradient by min(1, c/‖∇θ‖). Global norm: "
                                  + TERMS["global norm"])
         c = st.select_slider("Threshold c", CLIP_OPTIONS, value=1.0, key="ex_clip", disabled=not clip_on,

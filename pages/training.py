@@ -34,7 +34,8 @@ with left:
     task = st.selectbox("Task", TASKS, key="tr_task", disabled=training,
                         help="remember-first: name the cue shown at step 1 (classification). adding: sum the two "
                              "marked values (regression).")
-    choice = st.segmented_control("Model", list(tr.MODEL_CHOICES), format_func=tr.MODEL_CHOICES.get, default="both",
+    ss.setdefault("tr_model", "both")  # default here, not in the widget: tr.keep_model sets it too
+    choice = st.segmented_control("Model", list(tr.MODEL_CHOICES), format_func=tr.MODEL_CHOICES.get,
                                   key="tr_model", disabled=training, on_change=tr.keep_model,
                                   help="Both: the LSTM and the RNN side by side, on the same batches.") or "both"
     gap = st.slider("Gap (distractor steps)", *tr.GAP_LIMITS, tr.GAP_DEFAULT, key="tr_gap", disabled=training,
