@@ -38,7 +38,9 @@ with left:
     choice = st.segmented_control("Model", list(tr.MODEL_CHOICES), format_func=tr.MODEL_CHOICES.get,
                                   key="tr_model", disabled=training, on_change=tr.keep_model,
                                   help="Both: the LSTM and the RNN side by side, on the same batches.") or "both"
-    gap = st.slider("Gap (distractor steps)", *tr.GAP_LIMITS, tr.GAP_DEFAULT, key="tr_gap", disabled=training,
+    ss.setdefault("tr_gap", tr.GAP_DEFAULT)  # defaults here, not in the widgets: lesson steps set them too
+    ss.setdefault("tr_fb", tr.FB_DEFAULT)
+    gap = st.slider("Gap (distractor steps)", *tr.GAP_LIMITS, key="tr_gap", disabled=training,
                     help="Steps between the information and the readout; the sequence has T = gap + 1 steps.")
     c1, c2 = st.columns(2)
     hidden = c1.slider("Hidden size H", 1, 128, 16, key="tr_hidden", disabled=training)
@@ -51,7 +53,7 @@ with left:
     fb_on = st.toggle("Set the LSTM's initial forget-gate bias", True, key="tr_fb_on", disabled=training,
                       help="On: every LSTM unit starts with this total forget bias b_f (σ(4) ≈ 0.98: remember). "
                            "Off: PyTorch's random initialisation (b_f ≈ 0, f ≈ 0.5: forget half at every step).")
-    fb = st.slider("Forget-gate bias b_f", *tr.FB_LIMITS, tr.FB_DEFAULT, step=tr.FB_STEP, key="tr_fb",
+    fb = st.slider("Forget-gate bias b_f", *tr.FB_LIMITS, step=tr.FB_STEP, key="tr_fb",
                    disabled=training or not fb_on,
                    label_visibility="collapsed")
     c1, c2 = st.columns([3, 2], vertical_alignment="center")
