@@ -11,9 +11,9 @@ import itertools
 
 import streamlit as st
 
-from lstm_core.tasks import DISTRACTORS, TASKS
+from lstm_core.tasks import DISTRACTORS, LONG_GAP_TASKS
 from lstm_core.train import OPTIMIZERS
-from ui import state
+from ui import counting, owntext, state
 from ui import training as tr
 
 lab = state.current()
@@ -31,7 +31,7 @@ st.caption(
 left, right = st.columns([1.25, 2.4], gap="medium")
 
 with left:
-    task = st.selectbox("Task", TASKS, key="tr_task", disabled=training,
+    task = st.selectbox("Task", LONG_GAP_TASKS, key="tr_task", disabled=training,
                         help="remember-first: name the cue shown at step 1 (classification). adding: sum the two "
                              "marked values (regression).")
     choice = st.segmented_control("Model", list(tr.MODEL_CHOICES), format_func=tr.MODEL_CHOICES.get, default="both",
@@ -169,3 +169,8 @@ with right:
             "the sidebar preset's own loss, not the training loss. A model not handed over shows the preset's "
             "weights at the new sizes."
         )
+
+st.divider()
+counting.section()
+st.divider()
+owntext.section()
