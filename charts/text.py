@@ -43,13 +43,15 @@ def colour_of(value: float, *, signed: bool, limit: float) -> str | None:
 
 
 def colored_text_html(text: str, values: np.ndarray, *, signed: bool, limit: float | None = None,
-                      titles: list[str] | None = None, outline: int | None = None, heat: bool = False) -> str:
+                      titles: list[str] | None = None, outline: int | None = None, heat: bool = False,
+                      view: str = "units") -> str:
     """Karpathy's view as one HTML block: every character of ``text`` on a background coloured by ``values`` (T,).
 
     signed: diverging colours around 0 with ``limit`` (default max |value|) as full colour; else 0 … limit
     (default 1) in green, or in orange with ``heat``. NaN: no colour. ``titles``: a hover tooltip per character
     (plain text, escaped here). ``outline``: a character to draw a box around (e.g. the one being predicted).
-    A newline is shown as a coloured space before the line break, so its value stays visible.
+    A newline is shown as a coloured space before the line break, so its value stays visible. ``view`` names the
+    block (CSS class tl-<view>), so a page can hold several.
     """
     values = np.asarray(values, dtype=float)
     if values.shape != (len(text),):
@@ -68,7 +70,7 @@ def colored_text_html(text: str, values: np.ndarray, *, signed: bool, limit: flo
         title = f' title="{html.escape(titles[k], quote=True)}"' if titles is not None else ""
         body = " \n" if ch == "\n" else html.escape(ch, quote=True)
         parts.append(f'<span style="{style}"{title}>{body}</span>' if style or title else body)
-    return ('<div class="tl-text" style="font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;'
+    return (f'<div class="tl-text tl-{html.escape(view, quote=True)}" style="font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;'
             'white-space:pre-wrap;word-break:break-all;line-height:1.45;font-size:0.95rem;padding:0.6rem;'
             'border:1px solid #ddd;border-radius:0.4rem;max-height:32rem;overflow-y:auto;tab-size:4">'
             + "".join(parts) + "</div>")
@@ -149,10 +151,11 @@ def ranking_figure(best: dict[str, dict[str, float]], *, height: int = 300) -> g
             name=LABELS[q], x=feats, y=[None if r is None else abs(r) for r in rs], marker_color=COLORS[q],
             customdata=[[("—" if u is None else u + 1), ("—" if r is None else f"{r:+.2f}")] for u, r in zip(units, rs)],
             hovertemplate="%{x}: unit %{customdata[0]}, r = %{customdata[1]}<extra>" + q + "</extra>",
-            text=[None if u is None else f"unit {u + 1}" for u in units], textposition="outside", cliponaxis=False,
+            text=[None if u is None else f"#{u + 1}" for u in units], textposition="outside", cliponaxis=False,
+            textfont=dict(size=12),
         ))
-    layout(fig, title="Best unit per feature: |r| of its cell c and hidden state h", height=height, barmode="group")
-    fig.update_yaxes(title_text="|Pearson r|", range=[0, 1.1])
+    layout(fig, title="Best unit per feature (|r|; #: the unit)", height=height, barmode="group")
+    fig.update_yaxes(title_text="|Pearson r|", range=[0, 1.15])
     return fig
 
 

@@ -1,4 +1,5 @@
-"""Training lab: train an LSTM and/or a tanh RNN on a long-gap task, live, and hand the trained network over.
+"""Training lab: train an LSTM and/or a tanh RNN on a long-gap task, live, and hand the trained network over; below,
+the bracket counter (ui/counting.py) and a character model on the user's own text (ui/owntext.py).
 
 Controls on the left (page-local keys tr_*), Train / Stop, live loss and accuracy curves and the per-step gradient
 strip on the right; after training, one click puts the trained weights and a task example into the shared state.

@@ -11,7 +11,7 @@ from lstm_core.tasks import BRACKET_DEPTH
 from lstm_core.train import test_batch, train
 from ui import widgets
 
-RESULT = "ct_result"  # session key: dict(config, iteration, seconds, accuracy, reason, counter)
+RESULT = "ct_result"  # session key: dict(config, iteration, seconds, accuracy, reason, counter, params)
 STOP_ACCURACY = 0.99
 
 
@@ -27,7 +27,8 @@ def train_counter(seed: int, budget: float, progress) -> None:
                                f"{p.test.accuracy:.0%}")
     counter = find_counter(last.state.params, test_batch(cfg))
     st.session_state[RESULT] = dict(config=cfg, iteration=last.iteration, seconds=last.seconds,
-                                    accuracy=last.test.accuracy, reason=last.reason, counter=counter)
+                                    accuracy=last.test.accuracy, reason=last.reason, counter=counter,
+                                    params=last.state.params)
 
 
 def section() -> None:

@@ -94,7 +94,16 @@ def load_example() -> None:
 
 
 def init_text() -> None:
+    """The text box's first content; and on arriving at a lesson step (ui/presenter.py sets tl_example, tl_feature,
+    tl_quantity), that step's example from its own start: the best unit, the example's default character."""
     ss = st.session_state
+    lesson = ss.get("_lesson")
+    where = (lesson["id"], lesson["step"]) if lesson else None
+    if where is not None and ss.get("_tl_lesson") != where:
+        ss["_tl_lesson"] = where
+        ss["tl_text"] = EXAMPLES[ss.get("tl_example") or DEFAULT_EXAMPLE][1]
+        for key in ("tl_unit", "tl_pos", "tl_sample"):
+            ss.pop(key, None)
     ss.setdefault("tl_example", DEFAULT_EXAMPLE)
     if "tl_text" not in ss:
         ss["tl_text"] = EXAMPLES[ss["tl_example"]][1]
@@ -253,7 +262,7 @@ def karpathy_html(rd: CodeReading, model: CharModel, unit: int, quantity: str, t
     signed = quantity in ("c", "h", "g")
     limit = None if quantity == "c" else 1.0
     return colored_text_html(rd.text, values, signed=signed, limit=limit,
-                             titles=hover_titles(rd.text, top, unit_values, unit), outline=t)
+                             titles=hover_titles(rd.text, top, unit_values, unit), outline=t, view="units")
 
 
 def connectivity(rd: CodeReading, model: CharModel, d: Detail) -> np.ndarray:
@@ -268,7 +277,8 @@ def connectivity_html(rd: CodeReading, norms: np.ndarray, t: int) -> str:
         lg = np.log10(np.where(norms > 0, norms, np.nan))
     top = np.nanmax(lg) if np.any(np.isfinite(lg)) else 0.0
     logs[:norms.size] = np.clip(lg - (top - 4.0), 0.0, 4.0)
-    return colored_text_html(rd.text, logs, signed=False, limit=4.0, heat=True, outline=min(t + 1, len(rd.text) - 1))
+    return colored_text_html(rd.text, logs, signed=False, limit=4.0, heat=True, outline=min(t + 1, len(rd.text) - 1),
+                             view="connectivity")
 
 
 # ---- sampling ------------------------------------------------------------------------------------------------------

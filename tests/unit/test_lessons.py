@@ -11,7 +11,7 @@ import pytest
 from ui import lessons
 from ui.lessons import LessonError, Rules, load_lessons, parse_lesson
 
-ROUTES = ("lessons", "cell", "gates", "gradients", "weights", "explorer", "myths", "training")
+ROUTES = ("lessons", "cell", "gates", "gradients", "weights", "explorer", "myths", "training", "text")
 
 
 @pytest.fixture(scope="module")
