@@ -156,10 +156,11 @@ def init_unit(rd: CodeReading, feature: str, H: int) -> None:
     """First visit (or a lesson step, which clears tl_unit): the best unit for the feature; a unit left from a larger
     model is brought back into range."""
     ss = st.session_state
+    if "tl_unit" not in ss:  # the best unit, shown in its best quantity unless one is chosen (e.g. by a lesson step)
+        top = rd.ranking(feature)[0]
+        ss["tl_unit"] = top["unit"] if np.isfinite(top["r"]) else 0
+        ss.setdefault("tl_quantity", top["best"])
     ss.setdefault("tl_quantity", "c")
-    if "tl_unit" not in ss:
-        jump_to_best(rd, feature)
-        ss.setdefault("tl_unit", 0)
     if ss["tl_unit"] >= H:
         ss["tl_unit"] = 0
 

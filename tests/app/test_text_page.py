@@ -132,3 +132,13 @@ def test_position_and_unit_controls(model):
     assert table.iloc[:, 1].tolist() == pytest.approx(
         [round(float(getattr(trace, q)[4, unit]), 4) for q in ("c", "h", "i", "f", "g", "o")])
     assert len(decode(figure(at, "tl_conn")["data"][0]["y"])) == 5
+
+
+def test_a_lesson_step_opens_on_the_counter_it_describes(model):
+    at = open_app(query={"lesson": "reads-code", "step": 2})
+    assert not at.exception
+    ss = at.session_state
+    assert ss["tl_text"] == EXAMPLES["brackets"][1] and ss["tl_quantity"] == "i"
+    best = read_code(model, EXAMPLES["brackets"][1]).ranking("bracket depth")[0]
+    assert ss["tl_unit"] == best["unit"], "the step shows the top unit for bracket depth"
+    assert ss["tl_pos"] == EXAMPLES["brackets"][1].index("limit)") + len("limit")  # 1-based: the "t" before ")"
