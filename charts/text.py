@@ -70,8 +70,8 @@ def colored_text_html(text: str, values: np.ndarray, *, signed: bool, limit: flo
         title = f' title="{html.escape(titles[k], quote=True)}"' if titles is not None else ""
         body = " \n" if ch == "\n" else html.escape(ch, quote=True)
         parts.append(f'<span style="{style}"{title}>{body}</span>' if style or title else body)
-    return (f'<div class="tl-text tl-{html.escape(view, quote=True)}" style="font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;'
-            'white-space:pre-wrap;word-break:break-all;line-height:1.45;font-size:0.95rem;padding:0.6rem;'
+    return (f'<div class="tl-text tl-{html.escape(view, quote=True)}" style="'
+            'font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;white-space:pre-wrap;word-break:break-all;line-height:1.45;font-size:0.95rem;padding:0.6rem;'
             'border:1px solid #ddd;border-radius:0.4rem;max-height:32rem;overflow-y:auto;tab-size:4">'
             + "".join(parts) + "</div>")
 
@@ -85,6 +85,13 @@ def hover_titles(text: str, top: list[list[tuple[str, float]]], gates: dict[str,
         vals = "  ".join(f"{q} {gates[q][t]:+.2f}" for q in gates)
         out.append(f"#{t + 1} {SHOWN.get(ch, ch)} → next: {nxt}\nunit {unit + 1}: {vals}")
     return out
+
+
+def _legend_under_title(fig: go.Figure) -> go.Figure:
+    """Title on the first line, the legend on its own line under it (a long title and a wide legend overlap)."""
+    fig.update_layout(margin=dict(t=95), title=dict(y=0.985, yanchor="top"),
+                      legend=dict(y=1.0, yanchor="bottom", x=0, xanchor="left"))
+    return fig
 
 
 def _labels(text: str) -> list[str]:
@@ -154,7 +161,7 @@ def ranking_figure(best: dict[str, dict[str, float]], *, height: int = 300) -> g
             text=[None if u is None else f"#{u + 1}" for u in units], textposition="outside", cliponaxis=False,
             textfont=dict(size=12),
         ))
-    layout(fig, title="Best unit per feature (|r|; #: the unit)", height=height, barmode="group")
+    _legend_under_title(layout(fig, title="Best unit per feature (|r|; #: the unit)", height=height, barmode="group"))
     fig.update_yaxes(title_text="|Pearson r|", range=[0, 1.15])
     return fig
 
@@ -190,7 +197,8 @@ def counter_figure(symbols: str, depth: np.ndarray, states: dict[str, np.ndarray
     for q in ("i", "f", "o"):
         fig.add_trace(go.Scatter(x=x, y=states[q], name=LABELS[q], mode="lines+markers",
                                  line=dict(color=COLORS[q])), row=2, col=1)
-    layout(fig, title=f"Unit {unit + 1} counts: r(c, depth) = {r:+.3f} on the test sequences", height=height)
+    _legend_under_title(layout(fig, title=f"Unit {unit + 1} counts: r(c, depth) = {r:+.3f} on the test sequences",
+                               height=height))
     fig.update_yaxes(title_text="depth", row=1, col=1, secondary_y=False)
     fig.update_yaxes(title_text="c", row=1, col=1, secondary_y=True)
     fig.update_yaxes(title_text="gate", range=[0, 1.05], row=2, col=1)

@@ -114,8 +114,8 @@ with c2:
 st.subheader("How far back does the prediction look?")
 norms = tx.connectivity(rd, model, d)
 target = tx.md_char(model.vocab[d.target])
-st.caption(f"Connectivity of the prediction after #{t + 1}: for every earlier character s, ‖∂ log p({target}) / ∂x_s‖, "
-           "the size of the gradient of the log-probability of "
+st.caption(f"Connectivity of the prediction after #{t + 1}: for every earlier character s, "
+           f"‖∂ log p({target}) / ∂x_s‖, the size of the gradient of the log-probability of "
            + ("the character that came next" if d.next_char is not None else "the most likely next character")
            + " with respect to input s (one backward pass through time). Darker orange = larger, over the last four "
              "powers of ten; the outlined character is the one being predicted.")

@@ -46,7 +46,9 @@ def section() -> None:
                        help=f"Training stops earlier once the test accuracy reaches {STOP_ACCURACY:.0%}.")
     go = c3.button("Train the counter", icon=":material/play_arrow:", key="ct_train", width="stretch")
     if go:
-        train_counter(int(seed), float(budget), st.progress(0.0, text="Starting…"))
+        slot = st.empty()
+        train_counter(int(seed), float(budget), slot.progress(0.0, text="Starting…"))
+        slot.empty()
     res = ss.get(RESULT)
     if not res:
         st.info("Press **Train the counter**: it takes up to half a minute.", icon=":material/calculate:")

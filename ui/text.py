@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from charts.text import colored_text_html, hover_titles
+from charts.text import SIGNED, colored_text_html, hover_titles
 from lstm_core.codefeatures import FEATURES, QUANTITIES, CodeReading, read_code
 from lstm_core.text import CharModel, top_next
 from lstm_core.validate import MAX_T
@@ -260,9 +260,8 @@ def karpathy_html(rd: CodeReading, model: CharModel, unit: int, quantity: str, t
     values = rd.states(quantity)[:, unit]
     top = [top_next(model.vocab, p) for p in rd.probs]
     unit_values = {q: rd.states(q)[:, unit] for q in QUANTITIES}
-    signed = quantity in ("c", "h", "g")
-    limit = None if quantity == "c" else 1.0
-    return colored_text_html(rd.text, values, signed=signed, limit=limit,
+    limit = None if quantity == "c" else 1.0  # c is unbounded: full colour at its largest |c| in the text
+    return colored_text_html(rd.text, values, signed=quantity in SIGNED, limit=limit,
                              titles=hover_titles(rd.text, top, unit_values, unit), outline=t, view="units")
 
 
