@@ -38,7 +38,7 @@ with left:
     choice = st.segmented_control("Model", list(tr.MODEL_CHOICES), format_func=tr.MODEL_CHOICES.get, default="both",
                                   key="tr_model", disabled=training, on_change=tr.keep_model,
                                   help="Both: the LSTM and the RNN side by side, on the same batches.") or "both"
-    gap = st.slider("Gap (distractor steps)", 1, 200, 20, key="tr_gap", disabled=training,
+    gap = st.slider("Gap (distractor steps)", *tr.GAP_LIMITS, tr.GAP_DEFAULT, key="tr_gap", disabled=training,
                     help="Steps between the information and the readout; the sequence has T = gap + 1 steps.")
     c1, c2 = st.columns(2)
     hidden = c1.slider("Hidden size H", 1, 128, 16, key="tr_hidden", disabled=training)
@@ -51,7 +51,8 @@ with left:
     fb_on = st.toggle("Set the LSTM's initial forget-gate bias", True, key="tr_fb_on", disabled=training,
                       help="On: every LSTM unit starts with this total forget bias b_f (σ(4) ≈ 0.98: remember). "
                            "Off: PyTorch's random initialisation (b_f ≈ 0, f ≈ 0.5: forget half at every step).")
-    fb = st.slider("Forget-gate bias b_f", -5.0, 10.0, 4.0, step=0.5, key="tr_fb", disabled=training or not fb_on,
+    fb = st.slider("Forget-gate bias b_f", *tr.FB_LIMITS, tr.FB_DEFAULT, step=tr.FB_STEP, key="tr_fb",
+                   disabled=training or not fb_on,
                    label_visibility="collapsed")
     c1, c2 = st.columns([3, 2], vertical_alignment="center")
     clip_on = c1.toggle("Clip the gradient norm at", True, key="tr_clip_on", disabled=training,

@@ -17,15 +17,15 @@ import streamlit as st
 
 from charts.weights import gate_weight_heatmaps, input_lines, weight_heatmap
 from lstm_core import io
-from lstm_core.params import GATE_NAMES, GATES, LSTMParams, with_block
+from lstm_core.params import GATE_NAMES, GATES, LSTMParams, block_symbol, with_block
 from ui import figures, state, widgets
 
 ss = st.session_state
 MODELS = {"lstm": "LSTM", "rnn": "tanh RNN"}
 BIG_T = 500  # above this many steps the inputs table gets a note (it always scrolls)
 MATRICES = {  # name -> (label, what a row / a column is)
-    "weight_ih": ("input weights W·x", "input channel"),
-    "weight_hh": ("recurrent weights W·h", "previous hidden unit"),
+    "weight_ih": ("input weights, reading x_t", "input channel"),
+    "weight_hh": ("recurrent weights, reading h_t−1", "previous hidden unit"),
 }
 
 # ---- table plumbing (arrays <-> editable frames, the check of edited cells) ------------------------------------
@@ -290,7 +290,6 @@ with overview:
 
 def _block_editors(params, gate: str | None, tag: str) -> tuple[dict, int]:
     """Tables + heatmaps for one gate's blocks (or the RNN's whole arrays). Returns ({name: edited frame}, changes)."""
-    symbol = f"W_{gate}" if gate else "W"
     who = f"{GATE_NAMES[gate]} {gate}" if gate else "tanh RNN"
     block = (lambda name: params.gate_block(name, gate)) if gate else (lambda name: getattr(params, name))
     H, D = params.hidden_size, params.input_size
@@ -301,10 +300,10 @@ def _block_editors(params, gate: str | None, tag: str) -> tuple[dict, int]:
         matrix = block(name)
         prefix = "x" if name == "weight_ih" else "h"
         shape = f"H × D = {H} × {D}" if name == "weight_ih" else f"H × H = {H} × {H}"
-        part = "x" if name == "weight_ih" else "h(t−1)"
+        symbol = block_symbol(name, gate)  # PyTorch's: W_ii, W_hi, … (the RNN: W_ih, W_hh)
         t, f = st.columns([1, 1])
         with t:
-            st.markdown(f"**{symbol} · {part}** — {who}, {label}")
+            st.markdown(f"**{symbol}** — {who}, {label}")
             st.caption(f"{name} block: {shape}; row = unit, column = {col_what}.")
             df = _editor(matrix, key=f"wp_{tag}_{name}", row_name="unit", col_prefix=prefix, height=height)
         cols = list(df.columns)
@@ -315,17 +314,17 @@ def _block_editors(params, gate: str | None, tag: str) -> tuple[dict, int]:
                 shown = _table_values(df, cols, where="", row_name="unit")
             except ValueError:
                 shown = matrix
-            title = f"{symbol} · {part} ({shape.split(' = ')[1]})"
+            title = f"{symbol} ({shape.split(' = ')[1]})"
             widgets.content_chart(
                 "weight_heatmap", lambda: weight_heatmap(shown, title=title, x_label=col_what, y_label="unit"),
                 shown, title, col_what, key=f"wp_{tag}_{name}_map", filename=f"{model}_{name}_{gate or 'all'}_D{D}_H{H}")
     b_ih, b_hh = block("bias_ih"), block("bias_hh")
-    bias_symbol = f"b_{gate}" if gate else "b"
+    bias_symbol = f"{block_symbol('bias_ih', gate)} and {block_symbol('bias_hh', gate)}"
     t, f = st.columns([1, 1])
     with t:
         st.markdown(f"**{bias_symbol}** — {who}, biases")
-        st.caption(f"bias_ih and bias_hh blocks: H = {H} values each; row = unit. The network adds them "
-                   f"({bias_symbol} = b_ih + b_hh); the sum column updates after Apply.")
+        st.caption(f"This gate's rows of bias_ih (column b_ih) and bias_hh (column b_hh): H = {H} values each; row "
+                   "= unit. The network adds them; the sum column updates after Apply.")
         df = _editor(np.column_stack([b_ih, b_hh]), key=f"wp_{tag}_bias", row_name="unit", col_prefix="",
                      columns=["b_ih", "b_hh"], disabled=("b_ih + b_hh",), extra={"b_ih + b_hh": b_ih + b_hh},
                      height=height)
@@ -336,7 +335,7 @@ def _block_editors(params, gate: str | None, tag: str) -> tuple[dict, int]:
             shown = _table_values(df, ["b_ih", "b_hh"], where="", row_name="unit")
         except ValueError:
             shown = np.column_stack([b_ih, b_hh])
-        title = f"{bias_symbol}: b_ih and b_hh (H × 2)"
+        title = f"{bias_symbol} (H × 2)"
         widgets.content_chart(
             "weight_heatmap", lambda: weight_heatmap(shown, title=title, x_label="1 = b_ih, 2 = b_hh", y_label="unit"),
             shown, title, "bias", key=f"wp_{tag}_bias_map", filename=f"{model}_bias_{gate or 'all'}_H{H}")
@@ -346,12 +345,12 @@ def _block_editors(params, gate: str | None, tag: str) -> tuple[dict, int]:
 def _assemble(params, edited_by_gate: dict):
     """New params from the edited tables (ValueError naming the first bad cell, or the params' own check)."""
     for gate, edited in edited_by_gate.items():
-        where = f"{'W_' + gate if gate else 'W'}"
         for name in MATRICES:
             df = edited[name]
-            block = _table_values(df, list(df.columns), where=f"{where} {name} table", row_name="unit")
+            block = _table_values(df, list(df.columns), where=f"{block_symbol(name, gate)} table", row_name="unit")
             params = with_block(params, name, gate, block)
-        bias = _table_values(edited["bias"], ["b_ih", "b_hh"], where=f"{where} bias table", row_name="unit")
+        where = f"{block_symbol('bias_ih', gate)} and {block_symbol('bias_hh', gate)} bias table"
+        bias = _table_values(edited["bias"], ["b_ih", "b_hh"], where=where, row_name="unit")
         params = with_block(with_block(params, "bias_ih", gate, bias[:, 0]), "bias_hh", gate, bias[:, 1])
     return params
 
@@ -365,7 +364,8 @@ def weights_section(model: str) -> None:
                "Edit any cells, in any tab, then press **Apply weight edits** below.")
     edited_by_gate, changed = {}, 0
     if model == "lstm":
-        tabs = st.tabs([f"W_{g}: {GATE_NAMES[g]}" for g in GATES])
+        tabs = st.tabs([f"{g}: {GATE_NAMES[g]} ({block_symbol('weight_ih', g)}, {block_symbol('weight_hh', g)})"
+                        for g in GATES])
         for gate, tab in zip(GATES, tabs):
             with tab:
                 edited_by_gate[gate], n = _block_editors(params, gate, f"{tag}_{gate}")

@@ -30,6 +30,8 @@ STATUS = "tr_status"  # (kind, text) about how the last run ended
 FLASH = "tr_flash"  # (kind, text) from the hand-over callback
 HANDED = "tr_handed"  # {model: params} handed over to the shared state
 
+GAP_LIMITS, GAP_DEFAULT = (1, 200), 20  # the Gap slider (distractor steps)
+FB_LIMITS, FB_STEP, FB_DEFAULT = (-5.0, 10.0), 0.5, 4.0  # the LSTM's initial forget-bias slider
 MODELS = {"lstm": "LSTM", "rnn": "RNN"}
 MODEL_CHOICES = {"both": "LSTM and RNN", "lstm": "LSTM", "rnn": "RNN"}
 DRAW_EVERY = 0.5  # seconds of wall time between live redraws (the last report is always drawn)

@@ -197,7 +197,7 @@ def test_weight_table_cell_of_1e308_is_refused(at):
     at.button(key="wp_apply_weights").click()
     run(at, "apply")
     assert not at.exception, [e.message for e in at.exception]
-    assert any("W_f weight_hh table: row unit = 1, column h1 is 1e+308" in e and "within ±1e+06" in e
+    assert any("W_hf table: row unit = 1, column h1 is 1e+308" in e and "within ±1e+06" in e
                and e.endswith("The previous weights are kept.") for e in errors(at)), errors(at)
     assert same_lab(lab_of(at), before) and not lab_of(at).edited_weights
     still_works(at)

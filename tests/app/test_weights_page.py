@@ -254,7 +254,7 @@ def test_invalid_weight_cell_is_an_error_and_keeps_weights(at):
     at.button(key="wp_apply_weights").click().run()
     assert not at.exception
     errors = texts(at, "error")
-    assert any("W_o weight_ih table: row unit = 1, column x1 is empty" in e and "previous weights are kept" in e
+    assert any("W_io table: row unit = 1, column x1 is empty" in e and "previous weights are kept" in e
                for e in errors), errors
     assert not lab_of(at).edited_weights and params_equal(lab_of(at).lstm, old)
 
