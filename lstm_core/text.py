@@ -87,7 +87,7 @@ def vocab_of(text: str, size: int = 128) -> str:
     return "".join(chr(c) for c in np.sort(keep) if chr(c) != UNKNOWN) + UNKNOWN
 
 
-MAX_UPLOAD_BYTES = 1_000_000  # a text to train on: at most 1 MB
+MAX_UPLOAD_BYTES = 1024 * 1024  # a text to train on: at most 1 MB (as Streamlit's uploader counts a MB)
 MIN_UPLOAD_CHARS = 2_000
 
 

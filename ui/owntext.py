@@ -81,8 +81,9 @@ def section() -> None:
     )
     if ss.pop(RUNNING, False):
         st.info("Training was stopped; the model trained so far is kept.", icon=":material/stop_circle:")
-    upload = st.file_uploader("Text file (.txt)", type=["txt"], key="ot_file", max_upload_size=1,
-                              help=f"UTF-8 text, at most {MAX_UPLOAD_BYTES // 1_000_000} MB.")
+    upload = st.file_uploader("Text file (.txt)", type=["txt"], key="ot_file",
+                              max_upload_size=MAX_UPLOAD_BYTES // (1024 * 1024),
+                              help=f"UTF-8 text, at most {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
     c1, c2, c3 = st.columns(3)
     hidden = c1.select_slider("Hidden size H", [16, 32, 64, 128], 64, key="ot_hidden")
     budget = c2.slider("Time budget (s)", 10, 300, 60, step=10, key="ot_budget")

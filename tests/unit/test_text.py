@@ -194,7 +194,7 @@ def test_upload_reads_utf8_text():
     (b"   \n\t ", "empty"),
     ("abc".encode("utf-16"), "not UTF-8"),
     (b"ok text " * 500 + b"\xff\xfe", "not UTF-8"),
-    (b"x" * 1_000_001, "1 MB"),
+    (b"x" * (1024 * 1024 + 1), "1 MB"),
     (b"short text", "at least 2,000"),
 ])
 def test_upload_errors_say_what_is_wrong(data, message):
