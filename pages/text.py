@@ -16,9 +16,9 @@ state.current()  # first, on every page: makes sure the router (app.py) ran
 ss = st.session_state
 st.header("Text lab")
 st.caption(
-    "A character-level LSTM trained on Python's own standard library reads the text below, one character at a time. "
-    "Colour the text by one unit's cell or gate, find the unit that follows strings or brackets, and see what the "
-    "model expects next at any character and how far back that prediction looks."
+    "A character-level LSTM reads the text below, one character at a time, and predicts each next one. Colour the "
+    "text by one unit's cell or gate, find the unit that follows strings or brackets, and see what the model expects "
+    "next at any character and how far back that prediction looks."
 )
 
 choices = tx.model_choices()
@@ -30,9 +30,7 @@ except (OSError, ValueError, KeyError) as exc:
     st.error(f"The trained model could not be loaded: {exc}. Rebuild it with `python -m lstm_core.train --task chars`.",
              icon=":material/error:")
     st.stop()
-info = model.info
-st.caption(f"Model: H = {model.H} units, embedding D = {model.D}, {model.V} symbols"
-           + (f"; held-out loss {info['heldout']['bits_per_char']:.2f} bits per character" if "heldout" in info else ""))
+st.caption(tx.model_caption(model_key, model))
 
 tx.init_text()
 c1, c2 = st.columns([1, 3])

@@ -82,6 +82,16 @@ def model_of(key: str) -> tuple[str, CharModel]:
     return "shipped", shipped_model()
 
 
+def model_caption(model_key: str, model: CharModel) -> str:
+    """Where the model comes from and its sizes (and its held-out loss, for the shipped one)."""
+    sizes = f"H = {model.H} units, embedding D = {model.D}, {model.V} symbols"
+    if model_key == "shipped":
+        held = model.info.get("heldout", {}).get("bits_per_char")
+        loss = f"; {held:.2f} bits per character on held-out files" if held is not None else ""
+        return f"Model: trained on Python's standard library (top-level modules), {sizes}{loss}."
+    return f"Model: trained on your text ({st.session_state[OWN_MODEL][1]}) in this session, {sizes}."
+
+
 # ---- the text ------------------------------------------------------------------------------------------------------
 
 def load_example() -> None:

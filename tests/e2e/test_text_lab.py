@@ -89,6 +89,8 @@ def test_own_text_trains_and_opens_in_the_text_lab(app, tmp_path):
     app.rerun(lambda: app.page.locator(".st-key-ot_open button").click(), timeout=120_000)
     app.heading("Text lab").wait_for()
     expect(app.page.locator(".st-key-tl_model")).to_contain_text("Your model (poem.txt)")
+    expect(app.page.locator("[data-testid=stCaptionContainer]", has_text="Model: trained on your text (poem.txt)")
+           ).to_be_visible()
     units_block(app).wait_for()
     expect(units_block(app)).to_contain_text("the cat sat on the mat")
     app.assert_healthy()
