@@ -31,6 +31,7 @@ ROUTES = {  # url path -> page; lesson steps (assets/lessons/) name their page b
     "explorer": st.Page("pages/explorer.py", title="Gradient explorer", icon=":material/grid_on:", url_path="explorer"),
     "myths": st.Page("pages/myths.py", title="Myths vs. measurements", icon=":material/fact_check:", url_path="myths"),
     "training": st.Page("pages/training.py", title="Training lab", icon=":material/model_training:", url_path="training"),
+    "text": st.Page("pages/text.py", title="Text lab", icon=":material/code:", url_path="text"),
 }
 TITLES = {path: page.title for path, page in ROUTES.items()}
 

@@ -19,6 +19,8 @@ Use it three ways:
 
     python -m lstm_core.train --task remember-first --gap 50 --model lstm --hidden 16 --seed 0 --json
 
+``--task chars`` trains the text lab's character model instead (lstm_core/chartrain.py).
+
 Everything is reproducible from ``config.seed``: the weights, the training batch of iteration n (seed
 (seed, 1, n)) and the held-out test batch (seed (seed, 2)).
 
@@ -476,11 +478,19 @@ def _optional_int(text: str) -> int | None:
         raise argparse.ArgumentTypeError(f"got {text!r}, needs a whole number or 'none'") from None
 
 
+def _task_arguments(args: list[str]) -> list[str]:
+    """The values given to --task ("--task X" or "--task=X")."""
+    out = [b for a, b in zip(args, args[1:]) if a == "--task"]
+    return out + [a.split("=", 1)[1] for a in args if a.startswith("--task=")]
+
+
 def build_parser() -> argparse.ArgumentParser:
     d = TrainConfig()
     p = _Parser(prog="python -m lstm_core.train",
                 description="Train an LSTM or a tanh RNN (NumPy) on a long-gap task and report test accuracy.")
-    p.add_argument("--task", choices=TASKS, default=d.task)
+    p.add_argument("--task", choices=TASKS, default=d.task,
+                   help="a long-gap task; '--task chars' trains the character model instead (its own options: "
+                        "python -m lstm_core.train --task chars --help)")
     p.add_argument("--gap", type=int, default=d.gap, help="distractor steps before the readout (T = gap + 1)")
     p.add_argument("--model", choices=MODELS, default=d.model)
     p.add_argument("--hidden", type=int, default=d.hidden, help="hidden size H")
@@ -511,6 +521,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else list(argv)
+    if "chars" in _task_arguments(args):  # the character model has its own options: lstm_core/chartrain.py
+        from . import chartrain
+        return chartrain.main(args)
     parser = build_parser()
     a = parser.parse_args(argv)
     try:

@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 
-MAX_T = 5000  # longest sequence the core accepts
+MAX_T = 20_000  # longest sequence the core accepts (the text lab runs up to 20,000 characters in one pass)
 MAX_H = 256  # largest hidden size
 MAX_D = 64  # largest input size
 MAX_B = 4096  # largest batch (the phase grid uses the batch axis for its cells)

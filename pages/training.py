@@ -1,4 +1,5 @@
-"""Training lab: train an LSTM and/or a tanh RNN on a long-gap task, live, and hand the trained network over.
+"""Training lab: train an LSTM and/or a tanh RNN on a long-gap task, live, and hand the trained network over; below,
+the bracket counter (ui/counting.py) and a character model on the user's own text (ui/owntext.py).
 
 Controls on the left (page-local keys tr_*), Train / Stop, live loss and accuracy curves and the per-step gradient
 strip on the right; after training, one click puts the trained weights and a task example into the shared state.
@@ -11,9 +12,9 @@ import itertools
 
 import streamlit as st
 
-from lstm_core.tasks import DISTRACTORS, TASKS
+from lstm_core.tasks import DISTRACTORS, LONG_GAP_TASKS
 from lstm_core.train import OPTIMIZERS
-from ui import state
+from ui import counting, owntext, state
 from ui import training as tr
 
 lab = state.current()
@@ -31,7 +32,7 @@ st.caption(
 left, right = st.columns([1.25, 2.4], gap="medium")
 
 with left:
-    task = st.selectbox("Task", TASKS, key="tr_task", disabled=training,
+    task = st.selectbox("Task", LONG_GAP_TASKS, key="tr_task", disabled=training,
                         help="remember-first: name the cue shown at step 1 (classification). adding: sum the two "
                              "marked values (regression).")
     ss.setdefault("tr_model", "both")  # default here, not in the widget: tr.keep_model sets it too
@@ -173,3 +174,8 @@ with right:
             "the sidebar preset's own loss, not the training loss. A model not handed over shows the preset's "
             "weights at the new sizes."
         )
+
+st.divider()
+counting.section()
+st.divider()
+owntext.section()

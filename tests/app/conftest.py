@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
 PAGES = ["pages/cell.py", "pages/gates.py", "pages/gradients.py", "pages/weights.py", "pages/explorer.py",
-         "pages/myths.py", "pages/training.py", "pages/lessons.py"]
+         "pages/myths.py", "pages/training.py", "pages/lessons.py", "pages/text.py"]
 
 
 class _PathWithoutLegacyPagesDir(type(Path())):

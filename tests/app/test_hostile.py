@@ -585,6 +585,19 @@ def _static_text(node: ast.AST, constants: set[str]) -> bool:
     return False
 
 
+# Builders of HTML that pass every character of the user's text through html.escape (the text lab's coloured text,
+# Karpathy's view; tests/unit/test_chart_text.py feeds them hostile text): st.html of their result is allowed.
+ESCAPING_BUILDERS = {"karpathy_html", "connectivity_html"}
+
+
+def _escaped(node: ast.AST) -> bool:
+    """A call of one of ESCAPING_BUILDERS (as a name or an attribute, e.g. tx.karpathy_html(...))."""
+    if not isinstance(node, ast.Call):
+        return False
+    f = node.func
+    return (f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")) in ESCAPING_BUILDERS
+
+
 def _html_problems(source: str, where: str) -> tuple[list[str], list[str]]:
     """(problems, uses of html()) in one module's source."""
     tree = ast.parse(source)
@@ -603,7 +616,7 @@ def _html_problems(source: str, where: str) -> tuple[list[str], list[str]]:
         if (func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")) == "html":
             uses.append(line)
             body = [*node.args, *(k.value for k in node.keywords if k.arg == "body")]
-            if not all(_static_text(a, constants) for a in body):
+            if not all(_static_text(a, constants) or _escaped(a) for a in body):
                 problems.append(f"{line} html() of text that is not fixed")
     return problems, uses
 
@@ -616,12 +629,14 @@ def test_html_check_catches_user_content():
     assert problems == ["x.py:4 html() of text that is not fixed", "x.py:5 html() of text that is not fixed",
                         "x.py:6 unsafe_allow_html"]
     assert len(uses) == 3
+    escaped = "import streamlit as st\nst.html(tx.karpathy_html(r, m))\nst.html(tx.karpathy_html(r) + name)\n"
+    assert _html_problems(escaped, "y.py")[0] == ["y.py:3 html() of text that is not fixed"]
 
 
 def test_no_unsafe_html_with_user_content():
     """No ``unsafe_allow_html=True`` anywhere in the app; ``st.html`` / ``components.html`` only with fixed text
-    (static CSS: app.py's padding, ui/presenter.py's panel and projector CSS), never with anything computed or
-    typed in."""
+    (static CSS: app.py's padding, ui/presenter.py's panel and projector CSS) or the result of a builder that escapes
+    every character (ESCAPING_BUILDERS: the text lab's coloured text), never with anything else computed or typed in."""
     problems, uses = [], []
     for path in _sources():
         p, u = _html_problems(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))

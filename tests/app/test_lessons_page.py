@@ -8,10 +8,11 @@ import pytest
 from tests.app.conftest import open_app
 from ui import lessons, presenter
 
-ROUTES = ("lessons", "cell", "gates", "gradients", "weights", "explorer", "myths", "training")
+ROUTES = ("lessons", "cell", "gates", "gradients", "weights", "explorer", "myths", "training", "text")
 HEADINGS = {  # url path -> the start of the page's st.header
     "cell": "Cell walkthrough", "gates": "Gates over time", "gradients": "Gradient flow", "weights": "Inputs and weights",
     "explorer": "Gradient explorer", "myths": "Myths vs. measurements", "training": "Training", "lessons": "Lessons",
+    "text": "Text lab",
 }
 LESSONS, ERRORS = lessons.load_lessons(lessons.DEFAULT_FOLDER, presenter.rules(ROUTES))
 STEPS = [(lesson.id, n) for lesson in LESSONS for n in range(1, len(lesson.steps) + 1)]

@@ -24,7 +24,7 @@ from lstm_core.presets import EXPLODING_LSTM_FORGET_BIAS, EXPLODING_LSTM_RADIUS,
 from lstm_core.tasks import Task
 from ui import lessons, presenter, state
 
-ROUTES = ("lessons", "cell", "gates", "gradients", "weights", "explorer", "myths", "training")
+ROUTES = ("lessons", "cell", "gates", "gradients", "weights", "explorer", "myths", "training", "text")
 LESSONS = {lesson.id: lesson for lesson in lessons.load_lessons(lessons.DEFAULT_FOLDER, presenter.rules(ROUTES))[0]}
 DIGITS = re.compile(r"[0-9⁰¹²³⁴⁵⁶⁷⁸⁹]")
 
@@ -285,12 +285,46 @@ CHECKS = {
         ("to 1 or more", QUESTION),
         ("is 1 enough for a 50-step gap", lambda m: m.step.controls["tr_gap"] == 50),
     ],
+    # the text lab's lesson: its qualitative claims are checked on the shipped model in tests/unit/test_text_lesson.py
+    ("reads-code", 1): [
+        ("Karpathy, Johnson and Fei-Fei found in 2015", None),  # a citation (Visualizing and Understanding RNNs, 2015)
+    ],
+    ("reads-code", 2): [
+        ("(white 0, green 1)", lambda m: _gate_colours() == ("#ffffff", "#009e73")),
+        ("forget gate stays near 1",
+         lambda m: _text_lesson_claim("test_step2_input_gate_opens_at_brackets_forget_gate_keeps")),
+    ],
+    ("reads-code", 4): [
+        ("as unit 22 follows the depth",
+         lambda m: _text_lesson_claim("test_step4_strings_are_followed_less_closely_than_brackets")),
+    ],
 }
 SUMMARIES = {  # lesson id -> [(phrase, check of the lesson)]
     "gates": [("one number at step 3", lambda lesson: latch_write_step(PRESETS["latch"].T) + 1 == 3)],
     "forget-bias": [("from −3 to +4", lambda lesson: [s.settings["fb"] for s in lesson.steps] == [-3, 0, 2, 4])],
     "long-gap": [("for 50 noisy steps", lambda lesson: all(s.controls.get("tr_gap", 50) == 50 for s in lesson.steps))],
 }
+def _gate_colours() -> tuple:
+    from charts.text import colour_of
+    return colour_of(0.0, signed=False, limit=1.0), colour_of(1.0, signed=False, limit=1.0)
+
+
+def _text_lesson_claim(test_name: str) -> bool:
+    """Run one check of tests/unit/test_text_lesson.py (which measures the shipped character model); True if it holds."""
+    from lstm_core.codefeatures import read_code
+    from lstm_core.text import CharModel
+
+    from . import test_text_lesson as t
+    model = CharModel.load()
+    test = getattr(t, test_name)
+    if "brackets" in test.__code__.co_varnames[:test.__code__.co_argcount]:
+        rd = read_code(model, t.BRACKETS)
+        test((rd, rd.ranking("bracket depth")[0]))
+    else:
+        test(model)
+    return True
+
+
 ITEMS = [(lid, n, phrase, check) for (lid, n), rows in CHECKS.items() for phrase, check in rows]
 
 

@@ -11,7 +11,7 @@ import pytest
 from ui import lessons
 from ui.lessons import LessonError, Rules, load_lessons, parse_lesson
 
-ROUTES = ("lessons", "cell", "gates", "gradients", "weights", "explorer", "myths", "training")
+ROUTES = ("lessons", "cell", "gates", "gradients", "weights", "explorer", "myths", "training", "text")
 
 
 @pytest.fixture(scope="module")
@@ -101,9 +101,10 @@ def test_a_bad_numeric_control_names_the_field(control, phrase, rules):
 def test_the_shipped_lessons_all_load(rules):
     found, errors = load_lessons(lessons.DEFAULT_FOLDER, rules)
     assert not errors, [str(e) for e in errors]
-    assert [lesson.id for lesson in found] == ["gates", "forget-bias", "vanishing", "carousel", "exploding", "long-gap"]
+    assert [lesson.id for lesson in found] == ["gates", "forget-bias", "vanishing", "carousel", "exploding", "long-gap",
+                                               "reads-code"]
     assert all(2 <= len(lesson.steps) <= 5 for lesson in found)
-    assert sum(lesson.minutes for lesson in found) == 45, "one 45-minute class"
+    assert sum(lesson.minutes for lesson in found[:6]) == 45, "the first six: one 45-minute class"
     assert {step.page for lesson in found for step in lesson.steps} >= {"cell", "gates", "gradients", "explorer",
                                                                         "training"}
 
