@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from lstm_core.presets import PRESETS
-from ui import presenter, state
+from ui import presenter, state, widgets
 
 # The tab icon is a file served by the app itself: a ":material/…:" icon would be fetched from fonts.gstatic.com,
 # which a classroom network without internet access cannot reach.
@@ -31,6 +31,7 @@ ROUTES = {  # url path -> page; lesson steps (assets/lessons/) name their page b
     "explorer": st.Page("pages/explorer.py", title="Gradient explorer", icon=":material/grid_on:", url_path="explorer"),
     "myths": st.Page("pages/myths.py", title="Myths vs. measurements", icon=":material/fact_check:", url_path="myths"),
     "training": st.Page("pages/training.py", title="Training lab", icon=":material/model_training:", url_path="training"),
+    "text": st.Page("pages/text.py", title="Text lab", icon=":material/code:", url_path="text"),
 }
 TITLES = {path: page.title for path, page in ROUTES.items()}
 
@@ -65,6 +66,7 @@ if present:  # no controls, only the way out; the lesson panel below holds the s
     with st.sidebar:
         st.button("Leave presenter mode", icon=":material/close_fullscreen:", key="present_off",
                   on_click=presenter.set_presenting, args=(False,), width="stretch")
+        widgets.glossary()
 else:
     with st.sidebar:
         st.title("LSTM Gate Lab")
@@ -119,5 +121,6 @@ if not present:
             st.code(state.share_link(), language=None, wrap_lines=True)
             if lab.edited_weights or lab.edited_inputs:
                 st.caption("Hand-edited weights and inputs are not in the link: download them on *Inputs and weights*.")
+        widgets.glossary()
 
 page.run()

@@ -190,7 +190,7 @@ def phase_diagram(
         x=xa, y=y_plot, z=z, colorscale=DIVERGING, zmid=0.0, zmin=-COLOR_DECADES, zmax=COLOR_DECADES,
         hoverinfo="skip", name="log10 ratio",
         colorbar=dict(
-            title=dict(text="decades", side="right"), thickness=14, len=0.9,
+            title=dict(text="log₁₀ ratio (decades)", side="right"), thickness=14, len=0.9,
             tickvals=[-COLOR_DECADES, -5, vanishing_below, exploding_above, 5, COLOR_DECADES],
             ticktext=[f"≤ −{COLOR_DECADES:g}", "−5", _signed(vanishing_below), _signed(exploding_above), "+5",
                       f"≥ +{COLOR_DECADES:g}"],

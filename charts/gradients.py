@@ -1,4 +1,4 @@
-"""Why an LSTM's gradient survives where a tanh RNN's vanishes: gradient norms and path factors over steps.
+"""Why an LSTM's gradient survives longer than a tanh RNN's: gradient norms and path factors over steps.
 
 Pure functions from plain arrays (e.g. lstm_core.analysis.grad_norms / carousel_factor / jacobian_norms) to plotly
 Figures; no Streamlit, no call into the analysis module. Arrays are indexed by 0-based step 0 … T−1 and drawn at
@@ -94,9 +94,9 @@ def gradient_flow(
     curves: {name: (T,) norms over 0-based steps}, all the same T, e.g. {"LSTM ‖dL/dc_t‖": a, "LSTM ‖dL/dh_t‖": b,
     "RNN ‖dL/dh_t‖": c}; drawn at t = 1 … T. Colour by model (LSTM / RNN in the name), dash by quantity: a model's
     dh curve is dashed when the same model also has a dc curve, otherwise solid (the RNN's only curve stays bold).
-    half_lives: {model name (containing LSTM / RNN) or curve name: k or None}, k = steps back from the end where the
-    norm first falls below a tenth (lstm_core.analysis.memory_half_life); drawn as a dotted vertical line at
-    t = T − k labelled "memory half-life"; None is noted as "no drop within T steps".
+    half_lives: {model name (containing LSTM / RNN) or curve name: k or None}, k = the half-life, the steps back from
+    the end where the norm first falls to half its value at the end (lstm_core.analysis.memory_half_life); drawn as a
+    dotted vertical line at t = T − k labelled "half-life"; None is noted as "never falls to half within T steps".
     Gaps: see the module docstring. Negative values are an error on a log axis (norms are >= 0).
     """
     if not isinstance(curves, dict) or not curves:
@@ -168,7 +168,7 @@ def _half_life_marks(fig: go.Figure, half_lives, arrays: dict[str, np.ndarray], 
         color = COLORS[model] if model else "#555555"
         label = "LSTM" if model == "lstm" else "RNN" if model == "rnn" else str(key)
         if k is None:
-            notes.append(f"{label}: no memory half-life within {T} steps")
+            notes.append(f"{label}: never falls to half within {T} steps (no half-life)")
             continue
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= T - 1:
             raise ValueError(f"half_lives: {key!r} is {k!r}, needs None or a whole number of steps in [1, {T - 1}]")
@@ -177,7 +177,7 @@ def _half_life_marks(fig: go.Figure, half_lives, arrays: dict[str, np.ndarray], 
         fig.add_vline(x=t, line=dict(color=color, width=2, dash="dot"))
         fig.add_annotation(
             x=t, y=0.98 - 0.09 * placed, xref="x", yref="paper", showarrow=False,
-            text=f"memory half-life ({label}): {int(k)} steps", xanchor="right" if right_half else "left",
+            text=f"half-life ({label}): {int(k)} step{'s' if k != 1 else ''}", xanchor="right" if right_half else "left",
             xshift=-6 if right_half else 6, yanchor="top", font=dict(color=color, size=FONT_SIZE - 1),
             bgcolor="rgba(255,255,255,0.85)",
         )

@@ -11,7 +11,12 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from lstm_core.myths import (
+    COMMON_C,
+    EXPLODING_C,
+    PRESERVED_C,
+    PRESERVED_H,
     BPTTCost,
+    CellGrowth,
     GateDistribution,
     GatedMemory,
     GateShapes,
@@ -19,11 +24,14 @@ from lstm_core.myths import (
     LabVariant,
     NoClock,
     OutputFormula,
+    GradientLimits,
     VariantComparison,
+    WeightSharing,
 )
-from lstm_core.params import GATES
+from lstm_core.params import GATES, block_symbol
 
-from .style import COLORS, DIVERGING, FONT_SIZE, LABELS, layout
+from .gradients import drawable, log_ticks
+from .style import COLORS, DIVERGING, FONT_SIZE, LABELS, html_symbol, layout
 from .weights import gate_weight_heatmaps
 
 HISTORY_COLORS = {"a": "#333333", "b": "#D55E00"}  # history A / B in myth 1
@@ -251,7 +259,8 @@ def recurrent_blocks(params) -> go.Figure:
 
 def gate_blocks(r: GateShapes) -> go.Figure:
     """[W_ih | W_hh] as one (4H × (D + H)) heatmap: a band of H rows per gate, each with an input block (H × D) on
-    the left and a hidden block (H × H) on the right, labelled with their shapes."""
+    the left and a hidden block (H × H) on the right, labelled with PyTorch's symbols and their shapes (gate i:
+    W_ii and W_hi, …)."""
     H, D = r.H, r.D
     a = r.combined
     m = float(np.max(np.abs(a))) or 1.0
@@ -268,7 +277,8 @@ def gate_blocks(r: GateShapes) -> go.Figure:
         fig.add_shape(type="line", x0=0.5, x1=D + H + 0.5, y0=k * H + 0.5, y1=k * H + 0.5, line=line)
     for n, k in enumerate(GATES):
         mid = n * H + (H + 1) / 2
-        labels = ((D / 2 + 0.5, f"W<sub>{k}x</sub><br>{H}×{D}"), (D + H / 2 + 0.5, f"W<sub>{k}h</sub>  {H}×{H}"))
+        labels = ((D / 2 + 0.5, f"{html_symbol(block_symbol('weight_ih', k))}<br>{H}×{D}"),
+                  (D + H / 2 + 0.5, f"{html_symbol(block_symbol('weight_hh', k))}  {H}×{H}"))
         for x, label in labels:
             fig.add_annotation(x=x, y=mid, text=f"<b>{label}</b>", showarrow=False,
                                font=dict(size=FONT_SIZE, color=COLORS[k]), bgcolor="rgba(255,255,255,0.85)")
@@ -278,6 +288,103 @@ def gate_blocks(r: GateShapes) -> go.Figure:
                      tickvals=[(D + 1) / 2, D + (H + 1) / 2],
                      ticktext=[f"x<sub>t</sub> ({D})", f"h<sub>t−1</sub> ({H})"])
     layout(fig, height=int(np.clip(8 * 4 * H + 140, 380, 560)))
+    return fig
+
+
+# ---- 10 -------------------------------------------------------------------------------------------------------------
+
+LIMIT_STYLES = {  # myth 10's curves: colour and dash
+    PRESERVED_C: dict(color=COLORS["c"], width=3.5),
+    PRESERVED_H: dict(color=COLORS["h"], width=3, dash="dash"),
+    COMMON_C: dict(color="#555555", width=3),
+    EXPLODING_C: dict(color=COLORS["o"], width=3.5),
+}
+
+
+def gradient_limits(r: GradientLimits) -> go.Figure:
+    """Myth 10: each run's gradient norm per step relative to its value at the last step (log axis), so that every
+    curve starts at 1 on the right; below 1 the gradient is lost on the way back, above 1 it grows."""
+    t = np.arange(1, r.T + 1)
+    fig = go.Figure()
+    fig.add_hline(y=1.0, line=dict(color="#999999", width=1.5, dash="dot"),
+                  annotation_text="1 = arrives unchanged", annotation_position="top left",
+                  annotation_font=dict(color="#777777", size=FONT_SIZE - 2))
+    for name, y in r.curves.items():
+        shown, _ = drawable(y, log=True)
+        fig.add_trace(go.Scatter(x=t, y=shown, name=name, mode="lines", line=LIMIT_STYLES.get(name, {}),
+                                 connectgaps=False, hovertemplate="t = %{x}<br>%{y:.3e}<extra>" + name + "</extra>"))
+    fig.update_xaxes(title_text="step t (the loss reads the last step)")
+    fig.update_yaxes(title_text="norm ÷ its value at the last step (log)", type="log", exponentformat="power",
+                     showexponent="all", **log_ticks(*r.curves.values()))
+    layout(fig, height=440)
+    fig.update_layout(legend=dict(orientation="h", y=-0.22, yanchor="top", x=0, xanchor="left"), margin=dict(b=110))
+    return fig
+
+
+# ---- 11 -------------------------------------------------------------------------------------------------------------
+
+
+def weight_sharing(r: WeightSharing) -> go.Figure:
+    """Myth 11. Left: the parameter gradient's size (flat) and the numbers kept for BPTT (growing) against T.
+    Right: each step's share ‖dz_t h_{t−1}ᵀ‖ of the one gradient ∂L/∂W_hh (log axis)."""
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12,
+                        subplot_titles=["Numbers per sequence length T", "Each step's share of the one ∂L/∂W_hh"])
+    T = r.lengths.astype(float)
+    fig.add_trace(go.Scatter(x=T, y=r.n_params, name="weights and biases (one set for every step)",
+                             mode="lines+markers", line=dict(color=COLORS["lstm"], width=3.5), marker=dict(size=10),
+                             hovertemplate="T = %{x}<br>%{y:,} parameters<extra></extra>"), row=1, col=1)
+    fig.add_trace(go.Scatter(x=T, y=r.n_stored, name="values kept for BPTT (one set per step)",
+                             mode="lines+markers", line=dict(color=COLORS["x"], width=2.5, dash="dash"),
+                             marker=dict(size=8), hovertemplate="T = %{x}<br>%{y:,} values<extra></extra>"),
+                  row=1, col=1)
+    steps = np.arange(1, r.shares.size + 1)
+    shares, _ = drawable(r.shares, log=True)
+    fig.add_trace(go.Bar(x=steps, y=shares, name="step t's share ‖dz_t h_t−1ᵀ‖", marker_color=COLORS["i"],
+                         hovertemplate="t = %{x}<br>%{y:.3e}<extra></extra>"), row=1, col=2)
+    fig.update_xaxes(type="log", title_text="sequence length T", row=1, col=1)
+    fig.update_yaxes(type="log", title_text="how many numbers", exponentformat="power", row=1, col=1)
+    fig.update_xaxes(title_text="step t", row=1, col=2)
+    fig.update_yaxes(type="log", title_text="norm (log)", exponentformat="power", showexponent="all",
+                     **log_ticks(r.shares), row=1, col=2)
+    layout(fig, height=420)
+    fig.update_layout(legend=dict(orientation="h", y=-0.25, yanchor="top", x=0, xanchor="left"), margin=dict(b=100))
+    return fig
+
+
+# ---- 12 -------------------------------------------------------------------------------------------------------------
+
+
+def cell_growth(r: CellGrowth) -> go.Figure:
+    """Myth 12. Left: c_t of the hand-built units (solid) and h_t of the first (dashed), with the band ±1 that h never
+    leaves. Right: the lab's LSTM, per unit, the largest |c_t| and |h_t| over its sequence."""
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1, column_widths=[0.58, 0.42],
+                        subplot_titles=["Hand-built cells that keep writing (i ≈ 1)", "This lab's LSTM, per unit"])
+    T = r.c.shape[0]
+    t = np.arange(1, T + 1)
+    for col in (1, 2):
+        fig.add_hrect(y0=-1.0, y1=1.0, fillcolor="rgba(86,180,233,0.15)", line_width=0, row=1, col=col)
+    for u, label in enumerate(r.labels):
+        fig.add_trace(go.Scatter(x=t, y=r.c[:, u], name=f"c_t, {label}", mode="lines",
+                                 line=dict(color=CASE_COLORS[u % len(CASE_COLORS)], width=3),
+                                 hovertemplate=f"{label}<br>t = %{{x}}<br>c_t = %{{y:.4f}}<extra></extra>"),
+                      row=1, col=1)
+    fig.add_trace(go.Scatter(x=t, y=r.h[:, 0], name=f"h_t, {r.labels[0]}", mode="lines",
+                             line=dict(color=COLORS["h"], width=3, dash="dash"),
+                             hovertemplate="h_t = %{y:.4f}<extra></extra>"), row=1, col=1)
+    units = np.arange(1, r.lab_max_c.size + 1)
+    fig.add_trace(go.Bar(x=units, y=r.lab_max_c, name="largest |c_t|", marker_color=COLORS["c"],
+                         hovertemplate="unit %{x}<br>max |c_t| = %{y:.4f}<extra></extra>"), row=1, col=2)
+    fig.add_trace(go.Bar(x=units, y=r.lab_max_h, name="largest |h_t|", marker_color=COLORS["h"],
+                         hovertemplate="unit %{x}<br>max |h_t| = %{y:.4f}<extra></extra>"), row=1, col=2)
+    fig.add_hline(y=1.0, line=dict(color="#333333", width=1.5, dash="dot"), row=1, col=2,
+                  annotation_text="|value| = 1", annotation_position="top left")
+    fig.update_xaxes(title_text="step t", row=1, col=1)
+    fig.update_yaxes(title_text="value (band: −1 … 1)", row=1, col=1)
+    fig.update_xaxes(title_text="unit", dtick=1 if units.size <= 16 else None, row=1, col=2)
+    fig.update_yaxes(title_text="largest |value| over the steps", rangemode="tozero", row=1, col=2)
+    layout(fig, height=430)
+    fig.update_layout(barmode="group",
+                      legend=dict(orientation="h", y=-0.22, yanchor="top", x=0, xanchor="left"), margin=dict(b=120))
     return fig
 
 

@@ -34,6 +34,12 @@ LABELS = {
     "h": "hidden state h_t",
 }
 
+def html_symbol(symbol: str) -> str:
+    """'W_hi' -> 'W<sub>hi</sub>': a plain-text symbol with one subscript, as plotly text shows it."""
+    base, sep, sub = symbol.partition("_")
+    return f"{base}<sub>{sub}</sub>" if sep else symbol
+
+
 # Diverging scale for signed values (c, h, g, gradients), sequential for gates in (0, 1).
 DIVERGING = "RdBu_r"
 SEQUENTIAL = "Viridis"

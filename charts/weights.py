@@ -10,19 +10,19 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from lstm_core.params import GATES
+from lstm_core.params import GATE_NAMES, GATES, block_symbol
 
-from .style import COLORS, DIVERGING, FONT_SIZE, LABELS, SEQUENTIAL, layout, mark_step
+from .style import COLORS, DIVERGING, FONT_SIZE, LABELS, SEQUENTIAL, html_symbol, layout, mark_step
 from .timeline import check_step
 
 TEXT_MAX_CELLS = 8  # cell values are printed when both sides are at most this (weight_heatmap)
 GATE_TEXT_MAX = 5  # … and at most this in the four narrower panels of gate_weight_heatmaps
 MAX_CHANNELS = 64
-_WHICH = {
-    "weight_ih": ("W_ih", "from input x<sub>t</sub>", "to unit"),
-    "weight_hh": ("W_hh", "from unit of h<sub>t−1</sub>", "to unit"),
-    "bias_ih": ("b_ih", "", "unit"),
-    "bias_hh": ("b_hh", "", "unit"),
+_WHICH = {  # which -> (x label, y label); the symbols are PyTorch's (lstm_core.params.block_symbol)
+    "weight_ih": ("from input x<sub>t</sub>", "to unit"),
+    "weight_hh": ("from unit of h<sub>t−1</sub>", "to unit"),
+    "bias_ih": ("", "unit"),
+    "bias_hh": ("", "unit"),
 }
 # Qualitative, colour-blind-safe colours for input channels (distinct from the gate colours where possible).
 _CHANNEL_COLORS = ("#333333", "#882255", "#44AA99", "#DDCC77", "#117733", "#AA4499", "#88CCEE", "#999933")
@@ -87,7 +87,8 @@ def weight_heatmap(matrix: np.ndarray, *, title: str, x_label: str, y_label: str
 
 
 def gate_weight_heatmaps(params, which: str = "weight_hh") -> go.Figure:
-    """The four gate blocks of an LSTM weight array side by side (W_i, W_f, W_g, W_o), one shared colour range.
+    """The four gate blocks of an LSTM weight array side by side, one shared colour range, titled with PyTorch's
+    symbols: W_ii, W_if, W_ig, W_io for weight_ih; W_hi, W_hf, W_hg, W_ho for weight_hh (b_… for the biases).
 
     params: LSTMParams; which: 'weight_hh' (blocks (H, H)), 'weight_ih' ((H, D)), or 'bias_ih' / 'bias_hh' ((H,),
     shown as one column each). Diverging colours symmetric around 0 over all four blocks, one colourbar; trace names
@@ -100,11 +101,11 @@ def gate_weight_heatmaps(params, which: str = "weight_hh") -> go.Figure:
     blocks = {k: _matrix(params.gate_block(which, k), f"params.{which}[{k}]") for k in GATES}
     rows, cols = blocks["i"].shape
     m = _limit(*blocks.values())
-    symbol, x_label, y_label = _WHICH[which]
+    x_label, y_label = _WHICH[which]
     text = rows <= GATE_TEXT_MAX and cols <= GATE_TEXT_MAX
     fig = make_subplots(
         rows=1, cols=4, shared_yaxes=True, horizontal_spacing=0.03,
-        subplot_titles=[f"{symbol}  {k}: {LABELS[k].rsplit(' ', 1)[0]}" for k in GATES],
+        subplot_titles=[f"{html_symbol(block_symbol(which, k))}: {GATE_NAMES[k]} {k}" for k in GATES],
     )
     for c, k in enumerate(GATES, start=1):
         fig.add_trace(
@@ -114,7 +115,7 @@ def gate_weight_heatmaps(params, which: str = "weight_hh") -> go.Figure:
                 xgap=1 if text else 0, ygap=1 if text else 0,
                 texttemplate="%{z:.2f}" if text else None, textfont=dict(size=FONT_SIZE - 3),
                 colorbar=dict(thickness=16, outlinewidth=0, x=1.01, tickfont=dict(size=FONT_SIZE - 2)),
-                hovertemplate=(f"{symbol} gate {k}<br>{y_label} %{{y}}"
+                hovertemplate=(f"{block_symbol(which, k)} ({GATE_NAMES[k]})<br>{y_label} %{{y}}"
                                + (f"<br>{x_label} %{{x}}" if x_label else "") + "<br>value %{z:.4g}<extra></extra>"),
             ),
             row=1, col=c,
@@ -122,9 +123,8 @@ def gate_weight_heatmaps(params, which: str = "weight_hh") -> go.Figure:
         fig.update_xaxes(title_text=x_label if c == 1 or not x_label else None, showgrid=False, zeroline=False,
                          **({"dtick": 1} if cols <= 16 else {}), **({"showticklabels": False} if cols == 1 else {}),
                          row=1, col=c)
-    for ann in fig.layout.annotations:  # gate titles in the gate's colour
-        k = ann.text.split(":")[0].split()[-1]
-        ann.update(font=dict(size=FONT_SIZE, color=COLORS.get(k, "#333333")))
+    for ann, k in zip(fig.layout.annotations, GATES):  # gate titles (one per panel, in gate order) in the gate's colour
+        ann.update(font=dict(size=FONT_SIZE, color=COLORS[k]))
     fig.update_yaxes(autorange="reversed", showgrid=False, zeroline=False, **({"dtick": 1} if rows <= 20 else {}))
     fig.update_yaxes(title_text=y_label, row=1, col=1)
     height = int(np.clip(22 * rows + 160, 300, 720))

@@ -58,11 +58,31 @@ def grad_norms(grads) -> dict[str, np.ndarray]:
     raise ValueError(f"grads: got {type(grads).__name__}, needs LSTMGrads or RNNGrads")
 
 
+def state_grad_norms(trace, grads) -> np.ndarray:
+    """‖∂L/∂state_t‖ per step, the state being what the step Jacobians of ``jacobian_norms`` map: (h_t, c_t) for the
+    LSTM, h_t for the RNN. (T,) or (T, B).
+
+    LSTM: with h_t and c_t both state variables, the loss reaches c_t directly only through c_{t+1}: its part is
+    f_{t+1} ⊙ ∂L/∂c_{t+1} (0 after the last step), so ‖∂L/∂state_t‖ = √(‖∂L/∂h_t‖² + ‖f_{t+1} ⊙ ∂L/∂c_{t+1}‖²).
+    (BPTT's ∂L/∂c_t adds the path through h_t, ∂L/∂h_t ⊙ o_t ⊙ (1 − tanh² c_t), on top.) RNN: ‖∂L/∂h_t‖.
+    For a loss that reads only the last step, ∂L/∂state_t = (∂state_{T−1}/∂state_t)ᵀ ∂L/∂state_{T−1}, so
+    ‖∂L/∂state_t‖ / ‖∂L/∂state_{T−1}‖ <= jacobian_norms(...)[t]: the Jacobian norm is an upper bound.
+    """
+    if isinstance(grads, RNNGrads) and isinstance(trace, RNNTrace):
+        return unit_norms(grads.dh)
+    if not (isinstance(grads, LSTMGrads) and isinstance(trace, LSTMTrace)):
+        raise ValueError(f"trace, grads: got ({type(trace).__name__}, {type(grads).__name__}), needs (LSTMTrace, "
+                         "LSTMGrads) or (RNNTrace, RNNGrads)")
+    via_c = np.zeros_like(grads.dc)
+    via_c[:-1] = trace.f[1:] * grads.dc[1:]  # f_{t+1} ⊙ ∂L/∂c_{t+1}
+    return unit_norms(np.concatenate([grads.dh, via_c], axis=-1))
+
+
 def carousel_factor(trace: LSTMTrace) -> np.ndarray:
     """The cell path's gain from step t to the end: factor[t] = ∏_{s=t+1}^{T−1} f_s (0-based), per unit.
 
-    This is ∂c_{T−1}/∂c_t along the cell path alone (the diagonal term of the constant-error carousel, ignoring what
-    goes through h): dc_t receives f_{t+1} ⊙ dc_{t+1}, so dc_{T−1} reaches dc_t multiplied by this product.
+    This is ∂c_{T−1}/∂c_t along the cell path alone (the diagonal term of the error carousel, ignoring what goes
+    through h; "constant" error carousel only when every f ≡ 1, as in the 1997 LSTM without a forget gate): dc_t receives f_{t+1} ⊙ dc_{t+1}, so dc_{T−1} reaches dc_t multiplied by this product.
     factor[T−1] = 1 (empty product), factor[T−2] = f_{T−1}, factor[0] = f_1 ⊙ … ⊙ f_{T−1}. (In 1-based words:
     ∏_{s=t+1}^{T} f_s.) f_0 never appears: it multiplies c0, before step 0.
 
@@ -199,19 +219,34 @@ def _check_norms(norms) -> np.ndarray:
     return a
 
 
-def memory_half_life(norms) -> int | None:
-    """How many steps back from the end the gradient norm first falls below a tenth of its value at the end.
+def steps_to_fall(norms, fraction: float) -> int | None:
+    """How many steps back from the end the gradient norm first falls to ``fraction`` of its value at the end.
 
-    norms: (T,), indexed by step 0 … T−1, the end being norms[T−1]. Returns the smallest k >= 1 with
-    norms[T−1−k] < norms[T−1] / 10, or None when that never happens or norms[T−1] == 0.
-    The app calls this the "memory half-life", though the threshold is 1/10 (strictly a tenth-life).
+    norms: (T,), indexed by step 0 … T−1, the end being norms[T−1]; fraction in (0, 1). Returns the smallest k >= 1
+    with norms[T−1−k] <= fraction · norms[T−1], or None when that never happens within T steps or norms[T−1] == 0.
+    Only the first crossing counts: the norm may rise above the threshold again further back. For a geometric decay
+    by r per step (norms[T−1−k] = r^k · norms[T−1], 0 < r < 1) it is ⌈ln(fraction) / ln(r)⌉ (up to rounding of r^k).
+    steps_to_fall(norms, 0.1) is "steps to lose 90 %"; ``memory_half_life`` is steps_to_fall(norms, 0.5).
     """
     a = _check_norms(norms)
+    fraction = float(fraction)
+    if not 0.0 < fraction < 1.0:
+        raise ValueError(f"fraction: got {fraction}, needs a number strictly between 0 and 1")
     end = a[-1]
     if end == 0.0:
         return None
-    below = np.flatnonzero(a[-2::-1] < end / 10.0)  # a[T−2], a[T−3], … : k = index + 1
+    below = np.flatnonzero(a[-2::-1] <= end * fraction)  # a[T−2], a[T−3], … : k = index + 1
     return int(below[0]) + 1 if below.size else None
+
+
+def memory_half_life(norms) -> int | None:
+    """The half-life of a gradient on its way back: the first k steps back from the end where the norm has fallen to
+    half its value at the end or below, i.e. the smallest k >= 1 with norms[T−1−k] <= ½ · norms[T−1] (None when
+    that never happens within T steps, or norms[T−1] == 0). See ``steps_to_fall``.
+
+    A geometric decay by ½ per step gives 1; by 0.88 per step ⌈ln 2 / −ln 0.88⌉ = 6 (0.88⁵ ≈ 0.53, 0.88⁶ ≈ 0.46).
+    """
+    return steps_to_fall(norms, 0.5)
 
 
 def first_last_ratio(norms) -> float:

@@ -163,12 +163,12 @@ class LengthSweep:
     intercept: float
 
     @property
-    def steps_per_decade(self) -> float:
-        """Steps over which the fitted gradient falls tenfold, ln(10)/(−rate); inf if it does not fall, NaN if
-        there is no fit."""
+    def half_life(self) -> float:
+        """The fitted half-life: how many more steps of T halve the gradient reaching step 1, ln(2)/(−rate);
+        inf if the fit does not fall, NaN if there is no fit."""
         if np.isnan(self.rate_per_step):
             return float("nan")
-        return float(np.log(10.0) / -self.rate_per_step) if self.rate_per_step < 0 else float("inf")
+        return float(np.log(2.0) / -self.rate_per_step) if self.rate_per_step < 0 else float("inf")
 
 
 def length_sweep(
@@ -186,8 +186,8 @@ def length_sweep(
     """The gradient that reaches step 1 from a loss at step T, for each T in ``lengths``, and its decay rate.
 
     For each T: weights ``explore_params(model, …)``, input the first T steps of ``explore_input``, loss
-    L = uᵀ h_T (u = ones/√H; module docstring), and grad_at_first = ‖dL/dc_1‖ for the LSTM (the cell path, the
-    constant-error carousel's end) or ‖dL/dh_1‖ for the RNN. ``forget_bias`` is ignored by the RNN.
+    L = uᵀ h_T (u = ones/√H; module docstring), and grad_at_first = ‖dL/dc_1‖ for the LSTM (the end of the cell path,
+    the error carousel) or ‖dL/dh_1‖ for the RNN. ``forget_bias`` is ignored by the RNN.
 
     lengths: 1-D, 1 to MAX_B whole numbers in [1, MAX_T]. Cost: one forward pass of max(lengths) steps (the input
     of length T is a prefix of the longest, so its states are too) and one backward pass in which the lengths are the
@@ -368,7 +368,9 @@ PHASE_RANGES = {  # (first axis, second axis) of each model's phase diagram, end
     "rnn": ((1e-4, 3.0), (0.1, 3.0)),  # input scale (log-spaced) × spectral radius of W_hh
 }
 PHASE_BIAS_SCALE = 0.0  # the page's experiment: every bias 0 except the LSTM's forget-gate bias (see phase_axes)
-VANISHING_BELOW = -3.0  # log10 ratio < −3: less than a thousandth of the end's gradient reaches step 1
+# Regimes of the phase diagrams, symmetric in decades (log10): "preserved" means the end's gradient reaches step 1
+# within a factor of ten either way. A gradient that arrives 1000 times smaller is not preserved, it is vanishing.
+VANISHING_BELOW = -1.0  # log10 ratio < −1: less than a tenth of the end's gradient reaches step 1
 EXPLODING_ABOVE = 1.0  # log10 ratio > +1: more than ten times the end's gradient reaches step 1
 REGIMES = {-1: "vanishing", 0: "preserved", 1: "exploding"}
 

@@ -16,23 +16,39 @@ Formats:
     .csv   an input sequence x (T, D): header ``step,x1,…,xD``, one row per step (``step`` is 1-based and
            optional when reading).
 
-Every reader takes untrusted bytes (an upload) and raises ValueError with a message fit to show the user.
+Every reader takes untrusted bytes (an upload) and raises ValueError with a message fit to show the user: plain
+text (no Markdown of ours), at most a few hundred characters, quoting the user's own text (a file's key, header or
+cell) only through ``validate.quoted`` (60 characters at most).
+
+Linear time, bounded memory: a student's upload must not stall the class server. Each reader checks the raw bytes
+before anything is parsed: the size (MAX_UPLOAD_BYTES), then for a CSV the line count, the first line's field count
+and the longest field (a number has at most MAX_NUMBER_CHARS characters), for JSON the count of separators and the
+length of every number and key, for .npz every member's compression, declared size and array header. Numbers are
+read one by one with ``float()`` (never an array of strings, never a parser that renames duplicate columns).
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import math
+import re
 import zipfile
 from collections.abc import Mapping
 
 import numpy as np
 
 from .params import LSTMParams, RNNParams
-from .validate import MAX_D, MAX_T, as_float_array, check_size
+from .validate import MAX_D, MAX_H, MAX_T, as_float_array, check_size, quoted
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # largest file any reader accepts
+# Largest file any reader accepts. Streamlit's browser client refuses files over server.maxUploadSize (in
+# .streamlit/config.toml) × 1,000,000 bytes, so this is the same number: one limit wherever a user meets it.
+MAX_UPLOAD_MB = 5
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1_000_000
+# Longest number (or CSV column name) in characters. float64's shortest round-trip form has at most 24
+# ("-2.2250738585072014e-308"); 64 leaves room for spaces and extra digits, and keeps every cell cheap to read.
+MAX_NUMBER_CHARS = 64
 # Largest |number| the app takes from a file or a table (the readers themselves round-trip any finite float64).
 # Finite is not enough: with 1e308 every product W·x overflows float64 (NaN gates, overflow warnings, errors on the
 # pages). 1e6 is far beyond any trained network's weights and keeps every pre-activation, at most
@@ -41,6 +57,9 @@ MAX_ABS_VALUE = 1e6
 # Largest total *uncompressed* size of the arrays in an .npz (guards against zip bombs). An LSTM at the size
 # limits (H=256, D=64) is 329,728 float64 = 2.6 MB; int64/float64 of that size fit with room to spare.
 MAX_NPZ_UNCOMPRESSED_BYTES = 16 * 1024 * 1024
+# The most numbers a weights file can hold at the core's size limits (an LSTM with H = MAX_H, D = MAX_D): a JSON
+# file with more separators than this (and its rows' and keys' few) is refused before it is parsed.
+MAX_WEIGHT_NUMBERS = 4 * MAX_H * (MAX_D + MAX_H + 2)
 
 STATE_DICT_KEYS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
 _FIELDS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")  # LSTMParams / RNNParams field of each key
@@ -69,16 +88,18 @@ def _check_keys(keys, where: str) -> None:
     keys = list(keys)
     bad_type = [k for k in keys if not isinstance(k, str)]
     if bad_type:
-        raise ValueError(f"{where}: keys must be text, got {bad_type[:3]!r}; expected keys: {_expected_keys_text()}")
+        raise ValueError(f"{where}: keys must be text, got {type(bad_type[0]).__name__}; "
+                         f"expected keys: {_expected_keys_text()}")
     missing = [k for k in STATE_DICT_KEYS if k not in keys]
-    extra = sorted(k for k in keys if k not in STATE_DICT_KEYS)
+    extra = [k for k in keys if k not in STATE_DICT_KEYS]
     if missing or extra:
         parts = []
         if missing:
             parts.append("missing " + ", ".join(missing))
         if extra:
-            shown = ", ".join(repr(k) for k in extra[:5]) + (" …" if len(extra) > 5 else "")
-            parts.append("unexpected " + shown)
+            first = sorted(extra[:1000])[:3]  # a few, each cut short (an archive may name thousands, any length)
+            more = f" and {len(extra) - len(first):,} more" if len(extra) > len(first) else ""
+            parts.append("unexpected " + ", ".join(quoted(k, 30) for k in first) + more)
         raise ValueError(
             f"{where}: {'; '.join(parts)}. Expected exactly the keys {_expected_keys_text()} "
             "(a one-layer torch.nn.LSTM / torch.nn.RNN state_dict)"
@@ -188,10 +209,8 @@ def _check_bytes(data, what: str) -> bytes:
     if len(data) == 0:
         raise ValueError(f"{what}: the file is empty (0 bytes)")
     if len(data) > MAX_UPLOAD_BYTES:
-        raise ValueError(
-            f"{what}: the file is {len(data):,} bytes, larger than the {MAX_UPLOAD_BYTES:,}-byte "
-            f"({MAX_UPLOAD_BYTES // (1024 * 1024)} MiB) limit"
-        )
+        raise ValueError(f"{what}: the file is {len(data):,} bytes, larger than the {MAX_UPLOAD_BYTES:,}-byte "
+                         f"({MAX_UPLOAD_MB} MB) limit")
     return data
 
 
@@ -254,36 +273,68 @@ def from_npz_bytes(
     try:
         archive = np.load(io.BytesIO(data), allow_pickle=False)
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
-        raise ValueError(f".npz: {_NOT_NPZ} ({exc})") from None
+        raise ValueError(f".npz: {_NOT_NPZ} ({_reason(exc)})") from None
     arrays = {}
     with archive:
         if not isinstance(archive, np.lib.npyio.NpzFile):  # pragma: no cover - guarded by the PK check
             raise ValueError(".npz: " + _NOT_NPZ)
         _check_keys(archive.files, ".npz")
-        try:
-            total = sum(info.file_size for info in archive.zip.infolist())
-        except Exception:  # pragma: no cover
-            total = 0
+        members = {key: _npz_member(archive.zip, key) for key in STATE_DICT_KEYS}
+        total = sum(info.file_size for info in members.values())
         if total > MAX_NPZ_UNCOMPRESSED_BYTES:
             raise ValueError(
                 f".npz: its arrays unpack to {total:,} bytes, more than the {MAX_NPZ_UNCOMPRESSED_BYTES:,}-byte limit"
             )
-        for key in STATE_DICT_KEYS:
+        for key, info in members.items():
+            _check_npy_header(archive.zip, info, key)  # before NumPy allocates what the header asks for
             try:
                 value = archive[key]
-            except ValueError as exc:
-                if "pickle" in str(exc).lower() or "object" in str(exc).lower():
-                    raise ValueError(
-                        f".npz: {key} holds Python objects (a pickled object array); only numeric arrays are "
-                        "accepted, and pickled data is never loaded"
-                    ) from None
-                raise ValueError(f".npz: {key} could not be read; {_NOT_NPZ} ({exc})") from None
-            except (zipfile.BadZipFile, OSError, EOFError, KeyError) as exc:
-                raise ValueError(f".npz: {key} could not be read; {_NOT_NPZ} ({exc})") from None
-            except Exception as exc:  # zlib.error and other decoder failures of a corrupt member
-                raise ValueError(f".npz: {key} could not be read; {_NOT_NPZ} ({type(exc).__name__}: {exc})") from None
+            except Exception as exc:  # zlib.error, a bad CRC and other failures of a corrupt member
+                raise ValueError(f".npz: {key} could not be read; {_NOT_NPZ} ({_reason(exc)})") from None
             arrays[key] = _numeric_array(value, key)
     return _build(arrays, model, expected_input_size, expected_hidden_size)
+
+
+def _reason(exc: Exception) -> str:
+    """A library's error message, cut short (it may repeat the file's own bytes)."""
+    return f"{type(exc).__name__}: {quoted(str(exc), 100)}"
+
+
+def _npz_member(zf: zipfile.ZipFile, key: str) -> zipfile.ZipInfo:
+    """The archive member holding ``key`` (``key.npy``, as numpy.savez names it), stored or deflated only: zipfile
+    inflates a bzip2 / LZMA read in one piece before cutting it to the member's declared size, so a few hundred
+    bytes of bzip2 could ask for gigabytes."""
+    try:
+        info = zf.getinfo(key + ".npy")
+    except KeyError:
+        info = zf.getinfo(key)  # np.load also accepts a member without the .npy suffix
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise ValueError(f".npz: {key} is compressed with method {info.compress_type}; numpy.savez writes stored "
+                         "or deflated members only")
+    return info
+
+
+def _check_npy_header(zf: zipfile.ZipFile, info: zipfile.ZipInfo, key: str) -> None:
+    """The member's .npy header (read on its own: a few hundred bytes) must describe a numeric array whose size is
+    what the member holds. NumPy allocates the header's shape × itemsize before reading the data, so a header that
+    claims 80 GB over 64 bytes of data would otherwise be an 80 GB request."""
+    fmt = np.lib.format
+    try:
+        with zf.open(info) as f:
+            version = fmt.read_magic(f)
+            read_header = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+            shape, _, dtype = read_header(f)
+            header_bytes = f.tell()
+    except Exception as exc:
+        raise ValueError(f".npz: {key} is not a .npy array; {_NOT_NPZ} ({_reason(exc)})") from None
+    if dtype.hasobject:
+        raise ValueError(f".npz: {key} holds Python objects (a pickled object array); only numeric arrays are "
+                         "accepted, and pickled data is never loaded")
+    claimed = math.prod(shape) * dtype.itemsize
+    held = info.file_size - header_bytes
+    if claimed != held:
+        raise ValueError(f".npz: {key}'s header says shape {quoted(shape, 40)[1:-1]} of {dtype.itemsize}-byte "
+                         f"numbers, {claimed:,} bytes, but the file holds {held:,} bytes of data; {_NOT_NPZ}")
 
 
 # ----------------------------------------------------------------------------------------------------- json
@@ -297,19 +348,34 @@ def to_json_bytes(params: Params) -> bytes:
     return text.encode("utf-8")
 
 
-class _NonFinite(Exception):
-    pass
+class _Refused(Exception):
+    """Raised inside json.loads by the hooks below; its message is the reason shown to the user."""
 
 
 def _parse_constant(token: str):
-    raise _NonFinite(token)
+    raise _Refused(f"contains a non-finite number ({token}); only finite numbers are accepted")
 
 
 def _parse_number(token: str) -> float:
-    value = float(token)  # float() of a huge literal is inf, never an exception
+    """Every JSON number, as text, before Python converts it: length first (a 5-million-digit integer would take
+    CPython minutes to convert), then float() (a huge finite-looking literal becomes inf and is refused)."""
+    if len(token) > MAX_NUMBER_CHARS:
+        raise _Refused(f"contains a number of {len(token):,} characters ({quoted(token, 20)}); a number has at most "
+                       f"{MAX_NUMBER_CHARS}")
+    value = float(token)
     if not math.isfinite(value):
-        raise _NonFinite(token if len(token) <= 30 else token[:27] + "…")
+        raise _Refused(f"contains a non-finite number ({quoted(token, 30)[1:-1]}); only finite numbers are accepted")
     return value
+
+
+def _json_object(pairs: list[tuple[str, object]]) -> dict:
+    """Every JSON object: a key twice is refused (json.loads would silently keep the last)."""
+    obj = dict(pairs)
+    if len(obj) < len(pairs):
+        seen = set()
+        twice = next(k for k, _ in pairs if k in seen or seen.add(k))
+        raise _Refused(f"the key {quoted(twice, 30)} appears more than once")
+    return obj
 
 
 def _is_number(v) -> bool:
@@ -322,7 +388,7 @@ def _describe(v) -> str:
     if isinstance(v, bool):
         return f"a boolean ({str(v).lower()})"
     if isinstance(v, str):
-        return f"text ({v[:20]!r})"
+        return f"text ({quoted(v, 20)})"
     if isinstance(v, list):
         return "a list"
     if isinstance(v, dict):
@@ -376,11 +442,20 @@ def from_json_bytes(
     Parsed with ``json.loads`` only (no eval). NaN / Infinity tokens and numbers beyond float64 are refused.
     """
     data = _check_bytes(data, ".json")
+    # Before parsing: the count of keys (':') and of values (','; one per number but about one per row) at most
+    # what the largest network has, so json.loads never builds millions of objects.
     text = _decode_text(data, ".json")
+    keys, separators = text.count(":"), text.count(",")
+    if keys > 16 * len(STATE_DICT_KEYS):
+        raise ValueError(f".json: holds about {keys:,} keys; needs exactly the keys {_expected_keys_text()}")
+    if separators > MAX_WEIGHT_NUMBERS + 16 * MAX_H:
+        raise ValueError(f".json: holds about {separators:,} numbers; the largest network the app takes (an LSTM "
+                         f"with H = {MAX_H}, D = {MAX_D}) has {MAX_WEIGHT_NUMBERS:,}")
     try:
-        obj = json.loads(text, parse_constant=_parse_constant, parse_float=_parse_number, parse_int=_parse_number)
-    except _NonFinite as exc:
-        raise ValueError(f".json: contains a non-finite number ({exc}); only finite numbers are accepted") from None
+        obj = json.loads(text, parse_constant=_parse_constant, parse_float=_parse_number, parse_int=_parse_number,
+                         object_pairs_hook=_json_object)
+    except _Refused as exc:
+        raise ValueError(f".json: {exc}") from None
     except json.JSONDecodeError as exc:
         raise ValueError(f".json: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
     except RecursionError:
@@ -439,88 +514,123 @@ def inputs_to_csv_bytes(x) -> bytes:
     return df.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
-def _looks_numeric(name) -> bool:
+def parse_number(text: str, where: str) -> float:
+    """One number as a person typed it or a file holds it: anything Python's ``float()`` reads (``1e-3``,
+    ``-2.5E+4``, ``.5``, ``1_000``), spaces around it ignored, at most MAX_NUMBER_CHARS characters, finite.
+    Otherwise a ValueError "<where> is …" (``where`` names the cell, e.g. "row 3, column 'x1'")."""
+    s = text.strip()
+    if not s:
+        raise ValueError(f"{where} is empty, needs a number")
+    if len(s) > MAX_NUMBER_CHARS:
+        raise ValueError(f"{where} has {len(s):,} characters ({quoted(s, 20)}); a number has at most "
+                         f"{MAX_NUMBER_CHARS}")
     try:
-        float(str(name))
+        value = float(s)
+    except ValueError:
+        raise ValueError(f"{where} is text ({quoted(s, 20)}), needs a number") from None
+    if not math.isfinite(value):  # s is float()'s own syntax here (digits, letters, . _ + -): shown as it is
+        raise ValueError(f"{where} is {s} (non-finite), needs a finite number")
+    return value
+
+
+def _looks_numeric(name: str) -> bool:
+    try:
+        float(name)
     except ValueError:
         return False
     return True
 
 
-def inputs_from_csv_bytes(data: bytes, expected_D: int | None = None) -> np.ndarray:
+# A field longer than any number may be. Tried only where a field starts (after a comma or a line break): tried at
+# every byte, the pattern would scan up to 64 bytes from each, 65 times the work.
+_LONG_FIELD = re.compile(rb"(?:\A|(?<=[,\n]))[^,\n]{%d}" % (MAX_NUMBER_CHARS + 1))
+_SEPARATOR = re.compile(rb"[,\n]")
+
+
+def _check_csv_bytes(data: bytes, max_rows: int, max_fields: int, inputs: str) -> None:
+    """The checks on the raw bytes (line breaks already ``\\n``), each one linear and before anything is split:
+    the number of lines, the longest field, the first line's number of fields."""
+    lines = data.count(b"\n") + (not data.endswith(b"\n"))
+    if lines > 2 * (max_rows + 1):  # room for a header and blank lines; the exact row count is checked later
+        raise ValueError(f".csv: {lines:,} lines; the app takes at most {max_rows:,} rows (time steps) and a header")
+    long = _LONG_FIELD.search(data)
+    if long:
+        start = long.start()  # the leftmost run: it begins where its field begins
+        end = _SEPARATOR.search(data, start)
+        end = end.start() if end else len(data)
+        line = data.count(b"\n", 0, start) + 1
+        field = data.count(b",", data.rfind(b"\n", 0, start) + 1, start) + 1
+        head = data[start:start + 20].decode("utf-8", errors="replace")
+        raise ValueError(f".csv: line {line:,}, field {field:,} has {end - start:,} characters ({quoted(head, 15)}); "
+                         f"a number or a column name has at most {MAX_NUMBER_CHARS}")
+    body = data.lstrip()
+    first = body[: body.find(b"\n")] if b"\n" in body else body
+    fields = first.count(b",") + 1
+    if fields > max_fields:
+        raise ValueError(f".csv: the first line has {fields:,} fields; at most {max_fields} (an optional step "
+                         f"column and {inputs})")
+
+
+def inputs_from_csv_bytes(
+    data: bytes, expected_D: int | None = None, max_rows: int = MAX_T, max_columns: int = MAX_D
+) -> np.ndarray:
     """An input sequence x (T, D) float64 from CSV bytes.
 
     Columns: an optional leading ``step`` column (ignored), then one column per input channel (any header
     names; a file without a header row, i.e. whose first row is all numbers, is read as data). Every cell must be
-    a finite number; errors name the data row (1-based, header excluded) and the column.
+    a finite number (see ``parse_number``); errors name the data row (1-based, header excluded) and the column.
+    ``expected_D``: the number of input columns the model needs; ``max_rows`` / ``max_columns``: the caller's
+    limits on T and D (at most the core's MAX_T, MAX_D). Files beyond them are refused from their raw bytes.
     """
-    import pandas as pd
-
     data = _check_bytes(data, ".csv")
+    max_rows = check_size("max_rows", max_rows, MAX_T)
+    max_columns = check_size("max_columns", max_columns, MAX_D)
+    if expected_D is not None:
+        check_size("expected_D", expected_D, max_columns)
+    inputs = f"up to {max_columns} input column{'s' if max_columns > 1 else ''}"
+    data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")  # Windows and old Mac line breaks
+    _check_csv_bytes(data, max_rows, max_columns + 1, inputs)
     text = _decode_text(data, ".csv")
-    if not text.strip():
+    numbered = [(n, line) for n, line in enumerate(text.split("\n"), 1) if line.strip()]  # blank lines skipped
+    if not numbered:
         raise ValueError(".csv: the file has no data (only whitespace)")
-
-    def read(header):
-        return pd.read_csv(
-            io.StringIO(text), header=header, skipinitialspace=True,
-            skip_blank_lines=True, dtype=str, keep_default_na=False, na_filter=False,
-        )  # every cell as text: numbers are converted below, so a bad cell can be named
-
+    for n, line in numbered:  # every line as narrow as the first must be, before csv splits any of them
+        fields = line.count(",") + 1
+        if fields > max_columns + 1:
+            raise ValueError(f".csv: line {n:,} has {fields:,} fields; at most {max_columns + 1} (an optional step "
+                             f"column and {inputs})")
+    lines = [line for _, line in numbered]
     try:
-        df = read(0)
-        if len(df.columns) and all(_looks_numeric(c) for c in df.columns):
-            df = read(None)  # no header row: the first row is data
-            df.columns = [f"x{j + 1}" for j in range(df.shape[1])]
-    except pd.errors.EmptyDataError:
-        raise ValueError(".csv: the file has no data") from None
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise ValueError(f".csv: could not be parsed as CSV ({str(exc).strip()})") from None
+        rows = list(csv.reader(lines, skipinitialspace=True))  # at most 2·(max_rows + 1) short lines by now
+    except csv.Error as exc:
+        raise ValueError(f".csv: could not be parsed as CSV ({quoted(str(exc), 80)[1:-1]})") from None
 
-    columns = [str(c) for c in df.columns]
-    if columns and columns[0].strip().lower() == "step":
-        df = df.iloc[:, 1:]
-        columns = columns[1:]
-    T, D = df.shape
+    names = [c.strip() for c in rows[0]]
+    if all(_looks_numeric(c) for c in names):  # no header row: the first row is data
+        names = [f"x{j + 1}" for j in range(len(names))]
+    else:
+        rows = rows[1:]
+    skip = 1 if names and names[0].lower() == "step" else 0
+    T, D = len(rows), len(names) - skip
     if T == 0:
         raise ValueError(".csv: no data rows (needs one row per time step after the header)")
     if D == 0:
         raise ValueError(".csv: no input columns (needs x1, …, xD, optionally after a 'step' column)")
-    if T > MAX_T:
-        raise ValueError(f".csv: {T} rows, more than the {MAX_T}-step limit (T <= {MAX_T})")
-    if D > MAX_D:
-        raise ValueError(f".csv: {D} input columns, more than the limit D <= {MAX_D}")
+    if T > max_rows:
+        raise ValueError(f".csv: {T} rows, more than the {max_rows}-step limit (T <= {max_rows})")
+    if D > max_columns:
+        raise ValueError(f".csv: {D} input columns, more than the limit D <= {max_columns}")
     if expected_D is not None and D != expected_D:
-        raise ValueError(
-            f".csv: has D={D} input column(s) ({', '.join(columns[:6])}{' …' if D > 6 else ''}) "
-            f"but the model expects D={expected_D}"
-        )
+        shown = ", ".join(quoted(c, 20)[1:-1] for c in names[skip:skip + 6]) + (" …" if D > 6 else "")
+        raise ValueError(f".csv: has D={D} input column(s) ({shown}) but the model expects D={expected_D}")
 
-    cells = df.to_numpy(dtype=object)  # (T, D) of str
     x = np.empty((T, D))
-    for j in range(D):
-        col = cells[:, j]
-        try:
-            x[:, j] = np.asarray(col, dtype=str).astype(np.float64)  # fast path
-            ok = True
-        except ValueError:
-            ok = False
-        if not ok:  # find the first offending cell to name it
-            for r, cell in enumerate(col):
-                s = str(cell).strip()
-                if s == "":
-                    raise ValueError(f".csv: row {r + 1}, column '{columns[j]}' is empty, needs a number")
-                try:
-                    x[r, j] = float(s)
-                except ValueError:
-                    shown = s if len(s) <= 20 else s[:17] + "…"
-                    raise ValueError(
-                        f".csv: row {r + 1}, column '{columns[j]}' is text ({shown!r}), needs a number"
-                    ) from None
-        bad = ~np.isfinite(x[:, j])
-        if bad.any():
-            r = int(np.argmax(bad))
-            raise ValueError(
-                f".csv: row {r + 1}, column '{columns[j]}' is {col[r]!s} (non-finite), needs a finite number"
-            )
+    columns = [quoted(c, 30) for c in names[skip:]]
+    for r, fields in enumerate(rows):
+        if len(fields) > len(names):
+            raise ValueError(f".csv: could not be parsed as CSV: row {r + 1} has {len(fields)} fields, the header "
+                             f"{len(names)}")
+        fields = fields[skip:] + [""] * (len(names) - len(fields))  # missing cells are reported as empty
+        for j, cell in enumerate(fields):
+            x[r, j] = parse_number(cell, f"row {r + 1}, column {columns[j]}")
     return x

@@ -5,7 +5,7 @@ h is (T, H) for one sequence or (T, B, H) for a batch; a batched loss is the sum
 ``rnn_backward``, which add what flows back from later steps.
 
     last_step_mse:  L = ½‖h_T − target‖²     ∂L/∂h_T = h_T − target
-    probe_unit:     L = h_T[k]               ∂L/∂h_T = e_k
+    probe_unit:     L = h_T[k]               ∂L/∂h_T = e_k   (k 0-based here, as in the core; the app shows unit k + 1)
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ LOSSES: dict[str, Loss] = {
     ),
     "probe_unit": Loss(
         "probe_unit",
-        "L = h_T[k]: the last hidden state's unit k (a probe)",
+        "L = h_T[k]: one unit k of the last hidden state (a probe)",
         probe_unit,
     ),
 }
@@ -120,11 +120,12 @@ def make_loss(name: str, **kwargs) -> Callable[[np.ndarray], tuple[float, np.nda
 
 
 def describe_loss(name: str, **kwargs) -> str:
-    """One human-readable line for the loss with these options, e.g. "L = h_T[3]: the last hidden state's unit 3"."""
+    """One human-readable line for the loss with these options, for the app, where units count from 1: unit=3 (0-based,
+    as the core counts) reads "L = h_T[4]: unit 4 of the last hidden state (a probe; units count from 1)"."""
     loss = _get(name, kwargs)
     if name == "probe_unit":
-        k = _check_unit(kwargs.get("unit", 0))
-        return f"L = h_T[{k}]: the last hidden state's unit {k} (a probe)"
+        k = _check_unit(kwargs.get("unit", 0)) + 1
+        return f"L = h_T[{k}]: unit {k} of the last hidden state (a probe; units count from 1)"
     if kwargs.get("target") is None:
         return "L = ½‖h_T‖²: squared distance of the last hidden state from the target 0"
     return loss.description

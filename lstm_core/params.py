@@ -19,6 +19,19 @@ from .validate import MAX_D, MAX_H, as_float_array, check_size, frozen_copy
 
 GATES = ("i", "f", "g", "o")  # PyTorch's row-block order in weight_ih / weight_hh / biases
 GATE_NAMES = {"i": "input gate", "f": "forget gate", "g": "cell candidate", "o": "output gate"}
+_SYMBOLS = {"weight_ih": "W_i", "weight_hh": "W_h", "bias_ih": "b_i", "bias_hh": "b_h"}
+
+
+def block_symbol(name: str, gate: str | None = None) -> str:
+    """The symbol PyTorch's documentation gives a weight block: array ``name`` ('weight_ih', 'weight_hh', 'bias_ih',
+    'bias_hh') restricted to ``gate``'s rows, e.g. ('weight_ih', 'i') -> 'W_ii' (input → input gate),
+    ('weight_hh', 'f') -> 'W_hf', ('bias_hh', 'o') -> 'b_ho'; with gate None the whole stacked array: 'W_ih',
+    'W_hh', 'b_ih', 'b_hh' (also the tanh RNN's names)."""
+    if name not in _SYMBOLS:
+        raise ValueError(f"name: got {name!r}, needs one of {list(_SYMBOLS)}")
+    if gate is not None and gate not in GATES:
+        raise ValueError(f"gate: got {gate!r}, needs one of {list(GATES)} or None")
+    return _SYMBOLS[name] + (gate if gate is not None else "h")  # W_i + h = W_ih, W_h + h = W_hh
 
 
 def gate_rows(H: int, gate: str) -> slice:

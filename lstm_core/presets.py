@@ -13,7 +13,9 @@ from typing import Callable, Literal
 import numpy as np
 
 from .losses import LOSSES
-from .params import GATES, LSTMParams, RNNParams, gate_rows, init_lstm, init_rnn
+from .params import (
+    GATES, LSTMParams, RNNParams, gate_rows, init_lstm, init_rnn, with_forget_bias, with_spectral_radius,
+)
 from .sequences import generate
 from .validate import MAX_D, MAX_H, MAX_T, check_size, frozen_copy
 
@@ -58,7 +60,8 @@ def _scenario(lstm, rnn, x, loss, **loss_kwargs) -> Scenario:
     return Scenario(lstm=lstm, rnn=rnn, x=frozen_copy(x), loss=loss, loss_kwargs=dict(loss_kwargs))
 
 
-def _zero_biases(p: RNNParams) -> RNNParams:
+def _zero_biases(p):
+    """The same LSTMParams or RNNParams with both biases 0."""
     return replace(p, bias_ih=np.zeros_like(p.bias_ih), bias_hh=np.zeros_like(p.bias_hh))
 
 
@@ -68,7 +71,8 @@ def _default(D, H, T, seed):
 
 
 def _vanishing_rnn(D, H, T, seed):
-    # W_hh's spectral radius 0.9 and tanh' ≤ 1: each step back shrinks the gradient (on average over steps).
+    # W_hh's spectral radius 0.9 and tanh' ≤ 1: the long product of the step Jacobians shrinks geometrically. One step
+    # alone may still stretch some directions: W_hh's largest singular value is above 1 (≈ 1.39 at seed 0).
     return _scenario(init_lstm(D, H, seed=seed), init_rnn(D, H, seed=seed, spectral_radius=0.9),
                      generate("random", T, D, seed=seed), "probe_unit", unit=0)
 
@@ -91,6 +95,20 @@ def _exploding_rnn(D, H, T, seed):
     q = q * np.where(np.diag(r) < 0, -1.0, 1.0)  # a uniformly random orthogonal matrix
     rnn = replace(rnn, weight_hh=1.5 * q)
     return _scenario(init_lstm(D, H, seed=seed), rnn, generate("random", T, D, seed=seed, scale=1e-6),
+                     "probe_unit", unit=0)
+
+
+EXPLODING_LSTM_FORGET_BIAS = 2.0  # f = σ(2) ≈ 0.88
+EXPLODING_LSTM_RADIUS = 2.0  # the spectral radius of every W_hh gate block
+
+
+def _exploding_lstm(D, H, T, seed):
+    # Zero biases but b_f, every W_hh gate block at spectral radius 2, tiny inputs: the state starts near 0, where
+    # i = o = σ(0) = ½ and tanh is linear, so h ≈ ½c, g ≈ W_hg·h and c_t ≈ (f·I + ¼·W_hg) c_{t−1}. That matrix's
+    # spectral radius is above 1 (1.2–1.4 for seeds 0–9 at H = 16): state and gradient grow until tanh saturates.
+    lstm = with_spectral_radius(with_forget_bias(_zero_biases(init_lstm(D, H, seed=seed)), EXPLODING_LSTM_FORGET_BIAS),
+                                EXPLODING_LSTM_RADIUS)
+    return _scenario(lstm, init_rnn(D, H, seed=seed), generate("random", T, D, seed=seed, scale=1e-6),
                      "probe_unit", unit=0)
 
 
@@ -145,21 +163,28 @@ PRESETS: dict[str, Preset] = {
                "watch each gate open and close.",
                2, 8, 40, "lstm", _default),
         Preset("vanishing_rnn", "Vanishing gradient (RNN)",
-               "In a plain tanh RNN each step back multiplies the gradient by W_hhᵀ·diag(1 − h²), which is smaller "
-               "than one, so after 100 steps almost nothing of the last step's gradient reaches the first.",
+               "In a plain tanh RNN each step back multiplies the gradient by W_hhᵀ·diag(1 − h²), and with W_hh's "
+               "spectral radius at 0.9 the product of these factors shrinks geometrically, so after 100 steps almost "
+               "nothing of the last step's gradient reaches the first.",
                2, 16, 100, "rnn", _vanishing_rnn),
         Preset("preserved_lstm", "Gradient preserved (LSTM, forget bias +4)",
-               "With its forget gate biased open (f ≈ 0.98) the LSTM's cell state is a near-identity path, so the "
-               "gradient from the last step still reaches the first of 100 steps.",
+               "With its forget gate biased open (f ≈ 0.98) the LSTM's cell path multiplies the gradient only by "
+               "forget gates near 1 (here ∏ f ≈ 0.17 over the 99 steps back), so the gradient from the last step "
+               "still reaches the first of 100 steps.",
                2, 16, 100, "lstm", _lstm_with_forget_bias(4.0)),
         Preset("forgetful_lstm", "Forgetful LSTM (forget bias −3)",
-               "The same LSTM with its forget gate biased shut (f ≈ 0.05) wipes its cell state every step, and the "
-               "gradient dies just as fast as in a plain RNN.",
+               "The same LSTM with its forget gate biased shut (f ≈ 0.05) wipes its cell state every step, and its "
+               "gradient is gone within a step or two, even sooner than the plain RNN's.",
                2, 16, 100, "lstm", _lstm_with_forget_bias(-3.0)),
         Preset("exploding_rnn", "Exploding gradient (RNN)",
                "When W_hh stretches every direction by 1.5 per step, a gradient sent back from the last step grows "
                "by orders of magnitude on its way to the first.",
                2, 16, 100, "rnn", _exploding_rnn),
+        Preset("exploding_lstm", "Exploding gradient (LSTM)",
+               "An LSTM can explode too: with zero biases but b_f = +2, every W_hh gate block at spectral radius 2 "
+               "and tiny inputs, each step back multiplies its gradient by more than one until tanh saturates, so "
+               "the gradient at the first step is orders of magnitude larger than at the last.",
+               2, 16, 100, "lstm", _exploding_lstm),
         Preset("latch", "Hand-built latch (LSTM)",
                "Hand-set weights make the input gate open only for the signal at step 3, the forget gate hold it, "
                "and the output gate reveal it only when the read cue arrives at the last step.",

@@ -11,6 +11,9 @@ Losses (means, as torch's ``CrossEntropyLoss`` / ``MSELoss`` with reduction="mea
     mean squared error      L = (1/M) Σ (y − target)²                     ∂L/∂y   = 2 (y − target) / M
 
 with N = S·B predictions and M = S·B·K output values.
+
+A per-step readout (a language model: every step predicts the next symbol) is the same readout at every step:
+``next_symbol_loss`` reads all T steps, L = −(1/(T·B)) Σ_{t,b} log softmax(W_y h_t + b_y)[label_t].
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import numpy as np
 
 from .validate import MAX_H, as_float_array, check_size, frozen_copy
 
-MAX_K = 64  # largest number of readout outputs
+MAX_K = 256  # largest number of readout outputs (a character model has one per symbol of its vocabulary)
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,6 +113,12 @@ def readout_backward(readout: Readout, h, steps, dy) -> tuple[Readout, np.ndarra
     return grads, dh
 
 
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    """log softmax(y)_k = y_k − max y − log Σ_j e^{y_j − max y} along the last axis: no overflow for any finite y."""
+    z = logits - logits.max(axis=-1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+
+
 def softmax_cross_entropy(logits, labels) -> tuple[float, np.ndarray]:
     """L = −mean_n log softmax(logits_n)[label_n]; returns (L, ∂L/∂logits).
 
@@ -125,9 +134,7 @@ def softmax_cross_entropy(logits, labels) -> tuple[float, np.ndarray]:
                          f"{logits.shape[:-1]}")
     if labels.size and (labels.min() < 0 or labels.max() >= K):
         raise ValueError(f"labels: got values in [{labels.min()}, {labels.max()}], needs [0, {K - 1}]")
-    z = logits - logits.max(axis=-1, keepdims=True)
-    log_norm = np.log(np.exp(z).sum(axis=-1, keepdims=True))
-    log_p = z - log_norm  # log softmax, (..., K)
+    log_p = log_softmax(logits)  # (..., K)
     N = max(labels.size, 1)
     picked = np.take_along_axis(log_p, labels[..., None], axis=-1)[..., 0]
     loss = -float(picked.sum()) / N
@@ -135,6 +142,20 @@ def softmax_cross_entropy(logits, labels) -> tuple[float, np.ndarray]:
     np.put_along_axis(d, labels[..., None], np.take_along_axis(d, labels[..., None], axis=-1) - 1.0, axis=-1)
     d /= N
     return loss, d
+
+
+def next_symbol_loss(readout: Readout, h, labels) -> tuple[float, Readout, np.ndarray]:
+    """The per-step softmax readout with cross-entropy: every step t predicts ``labels[t]`` (e.g. the next character).
+
+    h: (T, H) | (T, B, H); labels: (T,) | (T, B) whole numbers in [0, K−1].
+    Returns (L in nats per prediction, Readout of dW_y, db_y, dh = ∂L/∂h_t for every step, shaped like h).
+    """
+    h = _check_h(readout, h)
+    every_step = np.arange(h.shape[0])
+    y = readout_forward(readout, h, every_step)  # (T, [B,] K) logits
+    loss, dy = softmax_cross_entropy(y, labels)
+    grads, dh = readout_backward(readout, h, every_step, dy)
+    return loss, grads, dh
 
 
 def mse(y, target) -> tuple[float, np.ndarray]:

@@ -20,6 +20,12 @@ adding (regression, baseline MSE of always answering 1 = 1/6)
     is the sum of the two marked values. T = gap + 1 (gap ≥ 1); the first marker is in the first half
     [0, ⌈T/2⌉), the second in the second half [⌈T/2⌉, T) (the setup of Le et al. 2015 / Arjovsky et al. 2016).
 
+brackets (classification at every step, a counter; after Weiss, Goldberg & Yahav 2018)
+    Three one-hot symbols "(", ")", "a" (D = 3). Every step is "(" with probability 1/3, ")" with 1/3 (only while a
+    bracket is open) and "a" otherwise, and the depth never exceeds BRACKET_DEPTH (then ")" or "a"). After every step
+    the network must name the bracket depth 0 … BRACKET_DEPTH: the loss reads all T = gap + 1 steps. A cell that adds
+    on "(", subtracts on ")" and keeps its value on "a" (input gate open on brackets, forget gate near 1) solves it.
+
 Every sampler is pure: the same (task, batch size, seed) gives the same batch. ``seed`` is anything
 ``np.random.default_rng`` accepts, e.g. an int or a tuple of ints such as (seed, iteration).
 """
@@ -32,7 +38,10 @@ import numpy as np
 
 from .validate import MAX_B, MAX_T, check_number, check_size, freeze
 
-TASKS = ("remember-first", "adding")
+TASKS = ("remember-first", "adding", "brackets")
+LONG_GAP_TASKS = ("remember-first", "adding")  # the tasks with one loss step after a gap
+BRACKET_SYMBOLS = "()a"  # one-hot channels of the brackets task
+BRACKET_DEPTH = 6  # deepest nesting of the brackets task: the classes are the depths 0 … 6
 DISTRACTORS = ("separate", "same", "noise")
 
 
@@ -117,6 +126,30 @@ def adding_batch(gap: int, batch_size: int, *, seed=0) -> TaskBatch:
     return TaskBatch(x=x, target=target, steps=steps, kind="regression")
 
 
+def brackets_batch(gap: int, batch_size: int, *, seed=0) -> TaskBatch:
+    """A brackets batch: x (gap+1, B, 3) one-hot "(", ")", "a"; labels (T, B) = the depth after every step."""
+    gap = _gap(gap, 0)
+    B = check_size("batch", batch_size, MAX_B)
+    rng = np.random.default_rng(seed)
+    T = gap + 1
+    u = rng.random((T, B))
+    symbols = np.empty((T, B), dtype=np.intp)
+    depth = np.empty((T, B), dtype=np.intp)
+    d = np.zeros(B, dtype=np.intp)
+    for t in range(T):  # 0 = "(", 1 = ")", 2 = "a"
+        s = np.where(u[t] < 1 / 3, 0, np.where(u[t] < 2 / 3, 1, 2))
+        s = np.where((s == 0) & (d == BRACKET_DEPTH), 2, s)  # no deeper than BRACKET_DEPTH
+        s = np.where((s == 1) & (d == 0), 2, s)  # no ")" without an open "("
+        d = d + (s == 0) - (s == 1)
+        symbols[t], depth[t] = s, d
+    x = np.zeros((T, B, 3))
+    t_idx, b_idx = np.meshgrid(np.arange(T), np.arange(B), indexing="ij")
+    x[t_idx, b_idx, symbols] = 1.0
+    steps = np.arange(T, dtype=np.intp)
+    freeze(x, depth, steps)
+    return TaskBatch(x=x, target=depth, steps=steps, kind="classification")
+
+
 @dataclass(frozen=True)
 class Task:
     """A task and its options: ``sample(batch_size, seed)`` draws a TaskBatch; sizes and baselines for the UI."""
@@ -137,11 +170,13 @@ class Task:
     def sample(self, batch_size: int, seed=0) -> TaskBatch:
         if self.name == "remember-first":
             return remember_first_batch(self.gap, batch_size, seed=seed, **self.options)
+        if self.name == "brackets":
+            return brackets_batch(self.gap, batch_size, seed=seed)
         return adding_batch(self.gap, batch_size, seed=seed)
 
     @property
     def kind(self) -> str:
-        return "classification" if self.name == "remember-first" else "regression"
+        return "regression" if self.name == "adding" else "classification"
 
     @property
     def T(self) -> int:
@@ -155,14 +190,18 @@ class Task:
     def input_size(self) -> int:
         if self.name == "adding":
             return 2
+        if self.name == "brackets":
+            return len(BRACKET_SYMBOLS)
         separate = self.options.get("distractors", "separate") == "separate"
         return self.n_symbols + (self.options.get("n_distractors", 4) if separate else 0)
 
     @property
     def output_size(self) -> int:
-        return self.n_symbols if self.name == "remember-first" else 1
+        return {"remember-first": self.n_symbols, "brackets": BRACKET_DEPTH + 1}.get(self.name, 1)
 
     @property
     def chance(self) -> float:
-        """Accuracy of guessing (classification) or MSE of always answering the mean 1 (adding: Var = 2/12)."""
-        return 1.0 / self.n_symbols if self.name == "remember-first" else 1.0 / 6.0
+        """Accuracy of guessing uniformly (classification) or MSE of always answering the mean 1 (adding: Var = 2/12)."""
+        if self.name == "adding":
+            return 1.0 / 6.0
+        return 1.0 / self.output_size

@@ -19,6 +19,8 @@ Use it three ways:
 
     python -m lstm_core.train --task remember-first --gap 50 --model lstm --hidden 16 --seed 0 --json
 
+``--task chars`` trains the text lab's character model instead (lstm_core/chartrain.py).
+
 Everything is reproducible from ``config.seed``: the weights, the training batch of iteration n (seed
 (seed, 1, n)) and the held-out test batch (seed (seed, 2)).
 
@@ -37,7 +39,7 @@ import numbers
 import sys
 import time
 from dataclasses import asdict, dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -52,6 +54,19 @@ from .validate import MAX_B, MAX_H, MAX_T, check_number, check_size
 
 MODELS = ("lstm", "rnn")
 READOUT_PREFIX = "readout."
+MAX_EVAL_BYTES = 200 * 10**6  # one test evaluation (a forward pass over the whole test set) stays within this
+
+
+def eval_bytes(*, gap: int, hidden: int, input_size: int, test_size: int) -> int:
+    """An upper bound on the memory one test evaluation takes: the forward pass records every step of every test
+    sequence, (T + 1) steps × test_size × (12H + 2D + 8) float64 (every gate before and after its nonlinearity, c,
+    tanh c and h, the inputs twice; the implementation takes about half of this)."""
+    return 8 * (gap + 2) * test_size * (12 * hidden + 2 * input_size + 8)
+
+
+def max_test_size(*, gap: int, hidden: int, input_size: int) -> int:
+    """The largest test set whose evaluation stays within MAX_EVAL_BYTES (at least 1 sequence)."""
+    return max(1, MAX_EVAL_BYTES // eval_bytes(gap=gap, hidden=hidden, input_size=input_size, test_size=1))
 
 
 # ---- configuration -------------------------------------------------------------------------------------------------
@@ -100,7 +115,13 @@ class TrainConfig:
         if self.forget_bias is not None:
             check_number("forget_bias", self.forget_bias)
         make_optimizer(self.optimizer, self.lr, momentum=self.momentum)  # checks lr, momentum
-        self.make_task()  # checks task, gap and the task options
+        task = self.make_task()  # checks task, gap and the task options
+        most = max_test_size(gap=self.gap, hidden=self.hidden, input_size=task.input_size)
+        if self.test_size > most:
+            raise ValueError(
+                f"test_size: got {self.test_size} sequences, at most {most} at gap {self.gap} with H = {self.hidden} "
+                f"(one test evaluation records every step of every sequence and must stay within "
+                f"{MAX_EVAL_BYTES // 10**6} MB); use fewer test sequences, a shorter gap or a smaller H")
 
     def make_task(self) -> Task:
         """The task (with its options) this config trains on."""
@@ -306,6 +327,7 @@ def train(
     *,
     state: TrainState | None = None,
     max_seconds: float | None = None,
+    time_left: Callable[[], float] | None = None,
     stop_accuracy: float | None = None,
     stop_mse: float | None = None,
     clock=time.perf_counter,
@@ -316,6 +338,10 @@ def train(
     Stops after ``config.steps`` iterations in total, after ``max_seconds`` of compute, or once the test accuracy
     reaches ``stop_accuracy`` (the test MSE falls to ``stop_mse`` for regression), checked at each report. A caller
     may also just stop iterating. Resuming from a Progress's state continues the same batch sequence.
+    ``time_left``: a caller's deadline, as the seconds it still gives this run (asked before every iteration; time
+    the caller holds the generator counts). The run stops (reason "time") when that is less than the next iteration
+    and the closing evaluation take (the last ones measured), so it ends by the deadline, not one report after it
+    (unless its very first iteration is longer than the time given).
     ``clock``: the time source for ``seconds`` and ``max_seconds`` (wall time by default; ``time.process_time``
     gives CPU time, which a busy machine does not inflate).
     """
@@ -329,23 +355,34 @@ def train(
     t0 = clock()
     window: list[StepMetrics] = []
     last_norms = np.zeros(config.gap + 1)
+    step_seconds = eval_seconds = 0.0  # the last iteration's and the last evaluation's duration
 
     def stop_reason() -> str:
         if state.iteration >= config.steps:
             return "steps"
         if max_seconds is not None and elapsed + clock() - t0 >= max_seconds:
             return "time"
+        if time_left is not None:
+            # before the first evaluation is measured: a forward pass over the test set costs at most about half an
+            # iteration per batch of test sequences (forward and backward; measured 0.1–0.5 across the lab's sizes)
+            evaluation = eval_seconds or step_seconds * config.test_size / config.batch / 2
+            if time_left() <= step_seconds + evaluation:
+                return "time"
         return ""
 
     reason = stop_reason()
     while True:
         if not reason:
+            started = clock()
             state, m = train_step(state, train_batch(config, state.iteration))
+            step_seconds = clock() - started
             window.append(m)
             last_norms = m.step_norms
             reason = stop_reason()
         if reason or len(window) >= config.eval_every:
+            started = clock()
             ev = evaluate(state, test)
+            eval_seconds = clock() - started
             if not reason and _reached(ev, stop_accuracy, stop_mse):
                 reason = "target"
             losses = np.array([m.loss for m in window])
@@ -439,11 +476,19 @@ def _optional_int(text: str) -> int | None:
         raise argparse.ArgumentTypeError(f"got {text!r}, needs a whole number or 'none'") from None
 
 
+def _task_arguments(args: list[str]) -> list[str]:
+    """The values given to --task ("--task X" or "--task=X")."""
+    out = [b for a, b in zip(args, args[1:]) if a == "--task"]
+    return out + [a.split("=", 1)[1] for a in args if a.startswith("--task=")]
+
+
 def build_parser() -> argparse.ArgumentParser:
     d = TrainConfig()
     p = _Parser(prog="python -m lstm_core.train",
                 description="Train an LSTM or a tanh RNN (NumPy) on a long-gap task and report test accuracy.")
-    p.add_argument("--task", choices=TASKS, default=d.task)
+    p.add_argument("--task", choices=TASKS, default=d.task,
+                   help="a long-gap task; '--task chars' trains the character model instead (its own options: "
+                        "python -m lstm_core.train --task chars --help)")
     p.add_argument("--gap", type=int, default=d.gap, help="distractor steps before the readout (T = gap + 1)")
     p.add_argument("--model", choices=MODELS, default=d.model)
     p.add_argument("--hidden", type=int, default=d.hidden, help="hidden size H")
@@ -474,6 +519,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else list(argv)
+    if "chars" in _task_arguments(args):  # the character model has its own options: lstm_core/chartrain.py
+        from . import chartrain
+        return chartrain.main(args)
     parser = build_parser()
     a = parser.parse_args(argv)
     try:

@@ -6,10 +6,24 @@ import numbers
 
 import numpy as np
 
-MAX_T = 5000  # longest sequence the core accepts
+MAX_T = 20_000  # longest sequence the core accepts (the text lab runs up to 20,000 characters in one pass)
 MAX_H = 256  # largest hidden size
 MAX_D = 64  # largest input size
 MAX_B = 4096  # largest batch (the phase grid uses the batch axis for its cells)
+QUOTE_CHARS = 60  # longest piece of a user's text (a file name, a key, a header, a cell) a message repeats
+
+
+def shorten(text, limit: int = QUOTE_CHARS) -> str:
+    """``text`` (a str) cut to at most ``limit`` characters, ending in "…" when cut."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def quoted(text, limit: int = QUOTE_CHARS) -> str:
+    """``text`` as a message may repeat it: ``shorten``-ed, in quotes, with line breaks and other control characters
+    escaped (Python's repr), e.g. ``'abc'`` or ``'77777…'``. The core's messages quote a user's text (a key, a header,
+    a cell) only through this, so no file can make a message long."""
+    return repr(shorten(text, limit))
 
 
 def check_size(name: str, value, maximum: int, minimum: int = 1) -> int:

@@ -20,8 +20,9 @@ def _start_backward_at_the_end() -> None:
         st.session_state["t"] = lab.T
 
 
+st.session_state.setdefault("cell_mode", "Forward")  # default here, not in the widget: a lesson step sets it too
 mode = top[0].segmented_control(
-    "Direction", ["Forward", "Backward"], default="Forward", key="cell_mode", on_change=_start_backward_at_the_end,
+    "Direction", ["Forward", "Backward"], key="cell_mode", on_change=_start_backward_at_the_end,
     help="Forward: the values the cell computes. Backward: the gradients BPTT sends back, from t = T down to 1.",
 ) or "Forward"
 unit = widgets.unit_slider("cell_unit", "Unit shown on the diagram", H, where=top[1], notes=True,

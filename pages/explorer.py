@@ -1,8 +1,8 @@
 """Gradient explorer: where, in the space of weights, gradients vanish, survive or explode — for both models.
 
 Four views (one at a time, so only the open one is computed): phase diagrams (click a cell to load it into the shared
-knobs), a length sweep with the fitted decay rate and the memory half-life, truncated BPTT and clipping applied to the
-gradient-flow curves, and the exact state-Jacobian norm beside the loss gradient.
+knobs), a length sweep with the fitted decay rate and half-life, truncated BPTT and clipping applied to the
+gradient-flow curves, and the exact state-Jacobian norm, an upper bound, beside the loss's state gradient.
 """
 
 import ui.preload  # noqa: F401  (first: see ui/preload.py)
@@ -14,8 +14,10 @@ import streamlit as st
 
 from charts.explorer import clipped_flow, jacobian_vs_gradient, length_sweep_chart
 from lstm_core import explore
+from lstm_core.analysis import first_last_ratio, state_grad_norms
 from ui import compute, state, widgets
 from ui import explore as ex
+from ui.glossary import TERMS
 
 VIEWS = {"phase": "Phase diagrams", "sweep": "Length sweep", "clip": "Clip & truncate", "jacobian": "Jacobian"}
 RESOLUTIONS = (21, 41)
@@ -36,8 +38,9 @@ def _keep_view() -> None:
 
 
 st.header("Gradient explorer")
+ss.setdefault("ex_view", "phase")  # default here, not in the widget: a lesson step sets it too
 view = st.segmented_control(
-    "View", list(VIEWS), format_func=VIEWS.get, default="phase", key="ex_view", label_visibility="collapsed",
+    "View", list(VIEWS), format_func=VIEWS.get, key="ex_view", label_visibility="collapsed",
     on_change=_keep_view, help="One view at a time: only the one shown is computed.") or "phase"
 ss["_ex_view_last"] = view
 
@@ -75,18 +78,19 @@ if view == "phase":
                 on_select=partial(ex.load_cell, model, key, n, T_map, H, D, seed),
             )
     st.caption(
-        f"Colour: log₁₀(‖∂L/∂c₁‖ / ‖∂L/∂c_T‖) for the LSTM, log₁₀(‖∂L/∂h₁‖ / ‖∂L/∂h_T‖) for the RNN — how many "
-        f"decades of the end's gradient are lost (blue) or gained (red) on the way back to step 1. Regimes: "
-        f"**vanishing** below {_signed(explore.VANISHING_BELOW)} (less than a thousandth arrives), **preserved** "
-        f"from {_signed(explore.VANISHING_BELOW)} to +{explore.EXPLODING_ABOVE:g}, **exploding** above "
-        f"+{explore.EXPLODING_ABOVE:g} (more than ten times); black lines run along the cell edges between regimes. "
-        f"Each cell: fresh weights (H = {H}, D = {D}, seed {seed}) with every bias 0 except b_f, x_t ~ N(0, 1) "
-        "(RNN: N(0, s²), s the input scale), "
-        "h₀ = c₀ = 0, loss L = uᵀh_T with u = (1, …, 1)/√H. **Click a cell** to load its forget bias and radius into "
-        "the shared knobs (green ✕ / dashed line: the current setting). The radius applies to both models' W_hh. "
-        "The other pages apply the knobs to the preset's own weights, input and loss, so their numbers differ "
-        "from the map's."
-    )
+        f"Colour: log₁₀(gradient at step 1 ÷ gradient at step T) in decades (powers of ten): ‖∂L/∂c‖ for the LSTM, "
+        f"‖∂L/∂h‖ for the RNN. **Vanishing** (blue) below {_signed(explore.VANISHING_BELOW)}: less than a tenth "
+        f"arrives. **Preserved** from {_signed(explore.VANISHING_BELOW)} to +{explore.EXPLODING_ABOVE:g}: within a "
+        f"factor of ten. **Exploding** (red) above +{explore.EXPLODING_ABOVE:g}. **Click a cell** to load its b_f "
+        "and ρ (RNN map: ρ only) into the shared knobs (green ✕: the current setting).",
+        help="Decade: " + TERMS["decade"] + " Spectral radius: " + TERMS["spectral radius"])
+    with st.expander("How each cell is computed"):
+        st.markdown(
+            f"Fresh weights (H = {H}, D = {D}, seed {seed}) with every bias 0 except b_f; the spectral radius ρ "
+            "rescales each W_hh gate block (LSTM) or W_hh (RNN); x_t ~ N(0, 1) (RNN: N(0, s²), s the input "
+            f"scale); h₀ = c₀ = 0; loss L = uᵀh_T with u = (1, …, 1)/√H. The other pages apply the knobs to the "
+            "preset's own weights, input and loss, so their numbers differ from the map's."
+        )
 
 # ---- length sweep ----------------------------------------------------------------------------------------------------
 
@@ -96,33 +100,25 @@ elif view == "sweep":
         T_max = st.slider("Longest sequence T_max", 20, 1000, 200, step=10, key="ex_sweep_T",
                           help="20 lengths evenly spaced up to this one; each sends a gradient from step T back to 1.")
     sweeps = ex.length_sweeps(T_max, H, D, seed, fb, rho)
-    lstm_run, rnn_run = compute.lstm_run(lab), compute.rnn_run(lab)
-    half = compute.half_lives(lstm_run, rnn_run)
-    rows = {"factor per step": [], "steps per 10× drop": [], "memory half-life ¹": []}
+    rows = {"factor per step": [], "half-life": []}
     for name in ("LSTM", "RNN"):
         sw = sweeps[name]
-        spd = sw.steps_per_decade
         rows["factor per step"].append("no fit" if np.isnan(sw.rate_per_step) else f"×{np.exp(sw.rate_per_step):.4g}")
-        rows["steps per 10× drop"].append("no fit" if np.isnan(spd) else "never" if np.isinf(spd) else f"{spd:.1f}")
-        rows["memory half-life ¹"].append("none" if half[name] is None else f"{half[name]} steps")
+        hl = sw.half_life
+        rows["half-life"].append("no fit" if np.isnan(hl) else "never" if np.isinf(hl) else f"{hl:.1f} steps")
     with side:
         st.markdown("| | LSTM | RNN |\n|---|---|---|\n"
                     + "\n".join(f"| {k} | {a} | {b} |" for k, (a, b) in rows.items()))
-        st.caption(f"Fitted rate r = {_signed(sweeps['LSTM'].rate_per_step)} (LSTM), "
-                   f"{_signed(sweeps['RNN'].rate_per_step)} "
-                   "(RNN) in ln per step; steps per 10× drop = ln 10 / (−r). ¹ From the lab's own gradient-flow curve "
-                   f"(T = {lab.T}, as on *Gradient flow*): steps back from T until the norm first falls below a tenth; "
-                   "none = not within T.")
+        st.caption("From the fitted line: the half-life is how many more steps of T halve the gradient reaching "
+                   "step 1, ln 2 ÷ (−ln factor).")
     with chart_col:
         widgets.content_chart(  # the sweep uses fresh weights, not the lab's: keyed by its own settings only
             "ex_sweep", lambda: length_sweep_chart(sweeps, title="Gradient reaching step 1 from a loss at step T"),
             T_max, fb, rho, H, D, seed, key="ex_sweep_chart", filename=f"length_sweep_H{H}_seed{seed}")
     widgets.knob_controls()
     st.caption(
-        "Same experiment as the phase diagrams (fresh weights with your H, D and seed, every bias 0 except b_f, "
-        "x_t ~ N(0, 1), L = uᵀh_T), with the shared knobs above: b_f and the W_hh radius when switched on, else "
-        "b_f = 0 and the radius as initialised; the weight scale is not used here. A straight dotted line on this log "
-        "axis means a fixed factor per step: the gradient decays (or grows) exponentially in T."
+        "The phase diagrams' experiment with the knobs above (off: b_f = 0, radius as initialised; the weight scale "
+        "is not used). A straight line on this log axis is a fixed factor per step: exponential decay or growth."
     )
 
 # ---- clip and truncate -----------------------------------------------------------------------------------------------
@@ -130,17 +126,19 @@ elif view == "sweep":
 elif view == "clip":
     T = lab.T
     k_max = max(T, 2)
-    if ss.get("ex_tbptt_k", 1) > k_max:
-        ss["ex_tbptt_k"] = k_max
+    ss.setdefault("ex_tbptt_on", True)  # defaults here, not in the widgets: lesson steps set them
+    ss.setdefault("ex_clip_on", True)
+    ss["ex_tbptt_k"] = min(ss.get("ex_tbptt_k", min(20, max(T // 2, 1))), k_max)
     c1, c2 = st.columns(2)
     with c1:
-        trunc_on = st.toggle("Truncated BPTT", True, key="ex_tbptt_on",
+        trunc_on = st.toggle("Truncated BPTT", key="ex_tbptt_on",
                              help="Cut the backward pass into windows of k steps counted back from T; no gradient "
                                   "crosses a window's edge (as if h and c were detached there).")
-        k = st.slider("Window k (steps)", 1, k_max, min(20, max(T // 2, 1)), key="ex_tbptt_k", disabled=not trunc_on)
+        k = st.slider("Window k (steps)", 1, k_max, key="ex_tbptt_k", disabled=not trunc_on)
     with c2:
-        clip_on = st.toggle("Clip by global norm", True, key="ex_clip_on",
-                            help="After backward, scale every parameter gradient by min(1, c/‖∇θ‖).")
+        clip_on = st.toggle("Clip by global norm", key="ex_clip_on",
+                            help="After backward, scale every parameter gradient by min(1, c/‖∇θ‖). Global norm: "
+                                 + TERMS["global norm"])
         c = st.select_slider("Threshold c", CLIP_OPTIONS, value=1.0, key="ex_clip", disabled=not clip_on,
                              format_func=lambda v: f"{v:g}")
     truncate = int(k) if trunc_on else None
@@ -159,18 +157,16 @@ elif view == "clip":
                     title=f"{name}: {q}"),
                 extra=(truncate, clip), key=f"ex_clip_chart_{model}", filename=f"clip_truncate_{model}")
             mc = st.columns(3)
-            mc[0].metric("‖∇θ‖ full BPTT", _num(res.norm_full),
-                         help="Global norm of all parameter gradients (weight_ih, weight_hh, bias_ih, bias_hh).")
+            mc[0].metric("‖∇θ‖ full BPTT", _num(res.norm_full), help="Global norm: " + TERMS["global norm"])
             mc[1].metric(f"with TBPTT k = {truncate}" if truncate else "before clipping", _num(res.norm_before),
                          help="Before clipping: with truncated BPTT when it is on, else the full BPTT norm.")
             mc[2].metric(f"after clipping at {clip:g}" if clip else "no clipping", _num(res.norm_after),
                          delta=f"×{res.scale:.3g}" if res.clipped else None, delta_color="off", delta_arrow="off",
                          help="What an optimiser would be given; the factor scales every step's curve alike.")
     st.caption(
-        "Clipping multiplies the whole gradient by one factor: on a log axis the curve moves down but keeps its "
-        "shape — it tames an explosion, it cannot bring back a gradient that has vanished. Truncation keeps the "
-        "last window exact and sends nothing further back (shaded). Backward itself never clips: the solid curves "
-        "are the true BPTT norms."
+        "Clipping multiplies the whole gradient by one factor: the curve moves down, its shape stays. It tames an "
+        "explosion; it cannot revive a vanished gradient. Truncation keeps the last k steps exact and sends no "
+        "gradient further back (shaded): the update is biased towards short dependencies. Solid: the true BPTT norms."
     )
 
 # ---- Jacobian --------------------------------------------------------------------------------------------------------
@@ -187,15 +183,17 @@ else:
             jac = {"LSTM ‖∂(h_T,c_T)/∂(h_t,c_t)‖₂": ex.jacobian_norms(lab, "lstm"),
                    "RNN ‖∂h_T/∂h_t‖₂": ex.jacobian_norms(lab, "rnn")}
         lstm_run, rnn_run = compute.lstm_run(lab), compute.rnn_run(lab)
-        grads = {"LSTM ‖∂L/∂c_t‖": lstm_run.norms["dc"], "RNN ‖∂L/∂h_t‖": rnn_run.norms["dh"]}
+        grads = {"LSTM ‖∂L/∂(h_t, c_t)‖": state_grad_norms(lstm_run.trace, lstm_run.grads),
+                 "RNN ‖∂L/∂h_t‖": rnn_run.norms["dh"]}
         widgets.cached_chart(
             lab, "ex_jacobian",
             lambda _: jacobian_vs_gradient(jac, grads, title="Exact state Jacobian (dotted) vs loss gradient (solid)"),
             key="ex_jacobian_chart", filename=f"jacobian_vs_gradient_T{lab.T}_H{H}")
+        j1 = jac["LSTM ‖∂(h_T,c_T)/∂(h_t,c_t)‖₂"][0]
+        g1 = first_last_ratio(grads["LSTM ‖∂L/∂(h_t, c_t)‖"])
         st.caption(
-            "Dotted: the spectral norm of ∂state_T/∂state_t, the product of the step Jacobians from t to T — the "
-            "largest factor by which any gradient arriving at T can reach step t. Solid: the loss gradient of the "
-            "lab (its loss reads only h_T), divided by its value at T. Both fall with the same slope: the loss "
-            "gradient's decay *is* the Jacobian's. Exact, not estimated: one (2H)×(2H) product and eigen-solve per "
-            "step."
-        )
+            "Dotted: the spectral norm of ∂state_T/∂state_t, the most that any gradient arriving at step T can be "
+            "stretched on its way back to t: an upper bound. Solid: this lab's loss (it reads h_T) and its gradient "
+            "with respect to the state, divided by its value at T; it is one case and can lie far below. "
+            f"**Here, at t = 1 (LSTM): bound {_num(j1)}, loss gradient {_num(g1)}.**",
+            help="Jacobian: " + TERMS["Jacobian"])

@@ -7,12 +7,14 @@ import streamlit as st
 from charts.timeline import gate_heatmaps, saturation_bars, unit_lines
 from lstm_core.analysis import gate_saturation
 from ui import compute, state, widgets
+from ui.glossary import TERMS
 
 state.current()  # first, on every page: makes sure the router (app.py) ran
 st.header("Gates over time")
 st.caption(
     "Each row is one quantity, each heatmap row one unit, each column one step t. Gates i, f, o run from 0 (shut) "
-    "to 1 (open); g and h from −1 to 1. Hover for exact values; the outlined column (or line) marks the selected step."
+    "to 1 (open); g and h from −1 to 1; the cell state c has no such bound, so its colours span its own largest "
+    "|value|. Hover for exact values; the outlined column (or line) marks the selected step."
 )
 
 
@@ -56,8 +58,10 @@ heatmaps()
 lines()
 lab = state.current()
 st.subheader("Gate saturation")
-st.caption("Share of all (unit, step) values that are saturated: below 0.05 (shut) or above 0.95 (open). "
-           "Saturated gates pass almost no gradient to their own weights.")
+st.caption("Share of all (unit, step) values that are saturated: i, f, o below 0.05 (shut) or above 0.95 (open), g "
+           "below −0.9 or above 0.9. A saturated gate passes little gradient to its own weights: its slope "
+           "σ(1 − σ) is below 0.048 there, against 0.25 at σ = 0.5 (tanh's 1 − g² below 0.19, against 1 at 0).",
+           help="Saturated: " + TERMS["saturated"])
 widgets.cached_chart(lab, "saturation", lambda _: saturation_bars(gate_saturation(compute.lstm_run(lab).trace)),
                      key="gate_saturation", filename="gate_saturation")
 widgets.csv_download(lab, "lstm", key="gates_csv")

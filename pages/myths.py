@@ -1,4 +1,4 @@
-"""Myths vs. measurements: nine common misconceptions about LSTMs, each with a correction and a live chart from the
+"""Myths vs. measurements: twelve common misconceptions about LSTMs, each with a correction and a live chart from the
 core that refutes it, plus a variant LSTM whose gates ignore h_{t−1}.
 
 The numbers come from lstm_core.myths (through the cached ``_measured`` below); the figures from charts.myths."""
@@ -34,6 +34,8 @@ def _measured(name: str, w_ih, w_hh, b_ih, b_hh, x, seed: int):
         "recurrent": lambda: myths.recurrent_connections(p),
         "shapes": lambda: myths.gate_weight_shapes(p),
         "lab_variant": lambda: myths.x_only_gate_traces(p, x),
+        "sharing": lambda: myths.weight_sharing(p, x, seed=seed),
+        "growth": lambda: myths.cell_state_growth(p, x, seed=seed),
     }[name]()
 
 
@@ -44,6 +46,7 @@ def _hand_built(name: str, seed: int):
         "forget": lambda: myths.forget_gate_memory(seed=seed),
         "input": lambda: myths.input_gate_memory(seed=seed),
         "variant": lambda: myths.x_only_comparison(seed=seed),
+        "limits": lambda: myths.gradient_limits(seed=seed),
     }[name]()
 
 
@@ -52,6 +55,12 @@ def measured(name: str, of: state.Lab | None = None):
     of = lab if of is None else of
     p = of.lstm
     return _measured(name, p.weight_ih, p.weight_hh, p.bias_ih, p.bias_hh, of.x, int(of.cfg["seed"]))
+
+
+def _and(items) -> str:
+    """'i', 'i and f', 'i, f and o'."""
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def myth(n: int, claim: str, correction: str, *, expanded: bool = False):
@@ -63,15 +72,17 @@ def myth(n: int, claim: str, correction: str, *, expanded: bool = False):
 
 st.header("Myths vs. measurements")
 st.caption(
-    "Nine things often said about LSTMs, each checked against a live computation by this app's own core. Charts that "
-    "use “this lab's LSTM” follow the sidebar (preset, sizes, seed); the others use small hand-set networks."
+    "Twelve things often said about LSTMs, each checked against a live computation by this app's own core. Charts "
+    "that use “this lab's LSTM” follow the sidebar (preset, sizes, seed); the others use small hand-set networks or "
+    "the named presets, seeded by the sidebar's seed."
 )
 
 # ---- 1 -------------------------------------------------------------------------------------------------------------
 with myth(1, "The gates look only at the current input $x_t$",
-          "Every gate also reads the previous hidden state, $z_t = W_{ih} x_t + W_{hh} h_{t-1} + b$, so the same "
-          "$x_t$ can open a gate after one history and close it after another. Below, this lab's LSTM reads two "
-          "different random histories and then the very same last input.", expanded=True):
+          "Every gate also reads the previous hidden state, $z_t = W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh}$ "
+          "(the input gate's rows: $W_{ii}$ and $W_{hi}$), so the same $x_t$ can open a gate after one history and "
+          "close it after another. Below, this lab's LSTM reads two different random histories and then the very "
+          "same last input.", expanded=True):
     r1 = measured("history")
     widgets.cached_chart(lab, "myth_history", lambda _: charts.history_gates(r1), extra=(seed,),
                          key="myth_history", filename="myth1_gates_read_history")
@@ -91,14 +102,14 @@ with myth(2, "A forget gate that opens ($f ≈ 1$) erases the memory",
                           filename="myth2_forget_gate_keeps")
     st.caption(f"**What to look at:** three hand-built cells start from the same memory c₀ = 1 with their input "
                f"gates shut. With f ≈ 1 (green) c stays within **{r2.max_drift(0):.1e}** of c₀ over "
-               f"{r2.c.shape[0]} "
-               f"steps; with f ≈ 0 (grey) it is gone after the first step.")
+               f"{r2.c.shape[0]} steps; with f ≈ {r2.f[0, 1]:.2f} (orange) half of it is gone after "
+               f"**{r2.steps_to_half(1)} steps**; with f ≈ 0 (grey) it is gone after the first step.")
 
 # ---- 3 -------------------------------------------------------------------------------------------------------------
 with myth(3, "$h_t = \\tanh(\\sigma(c_t))$",
           "The hidden state is $h_t = o_t \\odot \\tanh(c_t)$: the output gate $o_t$ (a sigmoid of $x_t$ and "
           "$h_{t-1}$) scales tanh of the cell state, and no sigmoid is applied to $c_t$. $\\tanh(\\sigma(c))$ could "
-          "never be negative — it stays in (0, 0.76) — yet $h_t$ often is."):
+          "never be negative or leave (0, 0.76); $h_t$ can be negative and can come close to ±1."):
     r3 = measured("output")
     u3 = widgets.unit_slider("myth_output_unit", "Unit shown", H)
     widgets.cached_chart(lab, "myth_output", lambda _: charts.output_formula(r3, u3), extra=(u3,),
@@ -106,20 +117,33 @@ with myth(3, "$h_t = \\tanh(\\sigma(c_t))$",
     st.caption(f"**What to look at:** the circles, $o_t \\odot \\tanh(c_t)$ recomputed from the gates, sit exactly "
                f"on the core's $h_t$ (largest difference {r3.max_err_true:.1e} over all units); the dashed myth "
                f"misses by up "
-               f"to **{r3.max_err_myth:.2f}** and never leaves the grey band. Input: this lab's sequence.")
+               f"to **{r3.max_err_myth:.2f}** and never leaves the grey band. "
+               + (f"Here {100 * r3.share_negative:.0f} % of $h_t$'s values are negative. " if r3.share_negative > 0
+                  else "This network's $h_t$ happens never to be negative, yet the myth's formula still misses it. ")
+               + "Input: this lab's sequence.")
 
 # ---- 4 -------------------------------------------------------------------------------------------------------------
 with myth(4, "Gates are 0 or 1",
-          "A gate is a sigmoid, so it takes every value strictly between 0 and 1 and lets that fraction through. "
-          "Training can push a gate towards 0 or 1, but it never gets there, and most values sit in between."):
+          "A gate is a sigmoid, so it takes values strictly between 0 and 1 and lets that fraction through. A strong "
+          "bias or training can push a gate close to 0 or 1 (it is then *saturated* and acts almost like a switch), "
+          "but never onto them; how close depends on the network."):
     r4 = measured("distribution")
     widgets.cached_chart(lab, "myth_distribution", lambda _: charts.gate_histograms(r4), extra=(seed,),
                          key="myth_distribution", filename="myth4_gate_distribution")
     lo = min(v[0] for v in r4.value_range.values())
     hi = max(v[1] for v in r4.value_range.values())
+    saturated, mostly = r4.saturated, r4.mostly_saturated
     st.caption(f"**What to look at:** the values of i, f and o of this lab's LSTM over {r4.T} steps of random "
-               f"input ({r4.n_values:,} per gate). A binary gate would put every bar in the grey strips at 0 and 1; "
-               f"here the values run from {lo:.3f} to {hi:.3f}.")
+               f"input ({r4.n_values:,} per gate). A binary gate would put every bar in the grey strips (below 0.05, "
+               f"above 0.95); here the values run from {lo:.2g} to "
+               + (f"1 − {1 - hi:.2g}, never exactly 0 or 1. " if hi < 1.0 else
+                  "1.0: mathematically a sigmoid stays below 1, but σ(z) rounds to exactly 1 in float64 once "
+                  "z > 37. ")
+               + (f"This network's {_and(mostly)} gate{'s are' if len(mostly) > 1 else ' is'} mostly saturated "
+                  f"({', '.join(f'{k}: {100 * saturated[k]:.0f} %' for k in mostly)} of the values in the grey "
+                  "strips): hand-set or strongly biased gates can act almost like switches." if mostly else
+                  "Most values sit in between: " + ", ".join(f"{k} {100 * r4.share_between[k]:.0f} %"
+                                                             for k in r4.share_between) + " in (0.05, 0.95)."))
 
 # ---- 5 -------------------------------------------------------------------------------------------------------------
 with myth(5, "BPTT is a trick to reduce computation",
@@ -156,10 +180,15 @@ with myth(7, "Hidden units connect one-to-one across time",
     widgets.cached_chart(lab, "myth_recurrent", lambda _: charts.recurrent_blocks(lab.lstm),
                          key="myth_recurrent", filename="myth7_recurrent_matrix")
     nz = min(r7.nonzero.values())
-    st.caption(f"**What to look at:** this lab's W_hh, one H × H block per gate (row: unit at step t, column: unit "
-               f"of $h_{{t-1}}$). One-to-one connections would leave everything off the dotted diagonal white; here "
-               f"**{100 * r7.offdiag_share:.0f} %** of the weight magnitude is off it, and each block has at least "
-               f"{nz} of {H * H} entries nonzero.")
+    if r7.weight_sum == 0.0:
+        st.info("This network's W_hh is all zero (a hand-built preset): here no unit reads $h_{t-1}$ at all, and "
+                "only the cell state carries anything across time. Choose another preset to see full blocks.",
+                icon=":material/info:")
+    else:
+        st.caption(f"**What to look at:** this lab's W_hh, one H × H block per gate ($W_{{hi}}, W_{{hf}}, W_{{hg}}, "
+                   f"W_{{ho}}$; row: unit at step t, column: unit of $h_{{t-1}}$). One-to-one connections would "
+                   f"leave everything off the dotted diagonal white; here **{100 * r7.offdiag_share:.0f} %** of the "
+                   f"weight magnitude is off it, and each block has at least {nz} of {H * H} entries nonzero.")
 
 # ---- 8 -------------------------------------------------------------------------------------------------------------
 with myth(8, "Closing the input gate erases the memory",
@@ -175,8 +204,9 @@ with myth(8, "Closing the input gate erases the memory",
 # ---- 9 -------------------------------------------------------------------------------------------------------------
 with myth(9, "Each gate has one weight matrix of size hidden × input",
           "Each gate has an $H \\times D$ block reading $x_t$ and an $H \\times H$ block reading $h_{t-1}$, plus "
-          "biases: $z = W_x x_t + W_h h_{t-1} + b$. PyTorch stacks the four gates, so `weight_ih` is $4H \\times D$ "
-          "and `weight_hh` is $4H \\times H$."):
+          "two biases: for the input gate $z_i = W_{ii} x_t + b_{ii} + W_{hi} h_{t-1} + b_{hi}$, and likewise "
+          "$W_{if}, W_{hf}$, … for f, g and o. PyTorch stacks the four gates, so `weight_ih` $= W_{ih}$ is "
+          "$4H \\times D$ and `weight_hh` $= W_{hh}$ is $4H \\times H$."):
     r9 = measured("shapes")
     widgets.cached_chart(lab, "myth_shapes", lambda _: charts.gate_blocks(r9),
                          key="myth_shapes", filename="myth9_gate_blocks")
@@ -184,6 +214,52 @@ with myth(9, "Each gate has one weight matrix of size hidden × input",
     st.caption(f"**What to look at:** this lab (D = {D}, H = {H}) as [W_ih | W_hh]: each gate's band of {H} rows "
                f"has {c9['input']} input weights and {c9['hidden']} recurrent weights (+ {c9['bias']} biases), "
                f"**{r9.total:,}** parameters in all.")
+
+# ---- 10 ------------------------------------------------------------------------------------------------------------
+with myth(10, "LSTMs solve the vanishing-gradient problem",
+          "They mitigate it. Along the cell path the gradient is multiplied only by forget gates, $\\prod f$, which "
+          "still shrinks geometrically unless $f \\equiv 1$; the hidden state's gradient $\\partial L/\\partial h$ is "
+          "not protected by the forget gates and can fall far below $\\partial L/\\partial c$; and with large "
+          "recurrent weights an LSTM's gradient explodes like an RNN's."):
+    r10 = _hand_built("limits", seed)
+    widgets.content_chart("myth_limits", lambda: charts.gradient_limits(r10), "limits", seed, key="myth_limits",
+                          filename="myth10_lstm_gradient_limits")
+    q = r10.ratios
+    st.caption(f"**What to look at:** three LSTMs of {r10.T} steps (presets, seed {seed}), each curve divided by its "
+               f"value at the last step. With b_f = +4 (f ≈ 0.98) ∂L/∂c reaches step 1 at **{q[myths.PRESERVED_C]:.2g}**"
+               f" of its end value (the cell path alone, ∏ f, carries {r10.prod_f:.2g}), ∂L/∂h only at "
+               f"**{q[myths.PRESERVED_H]:.2g}**. With b_f = +1 (f ≈ 0.73, a common initialisation) ∂L/∂c falls to "
+               f"**{q[myths.COMMON_C]:.1e}**. In the *Exploding gradient (LSTM)* preset it grows "
+               f"**{q[myths.EXPLODING_C]:.1e}** times.")
+
+# ---- 11 ------------------------------------------------------------------------------------------------------------
+with myth(11, "Each time step has its own weights",
+          "One set of weights, $W_{ih}$, $W_{hh}$ and the biases, is used at every step: unrolling the network over "
+          "T steps copies the computation, not the weights. The parameter count, 4H(D + H + 2), does not depend on "
+          "T, and BPTT adds every step's share into the one gradient, "
+          "$\\partial L/\\partial W_{hh} = \\sum_t dz_t\\, h_{t-1}^\\top$."):
+    r11 = measured("sharing")
+    widgets.cached_chart(lab, "myth_sharing", lambda _: charts.weight_sharing(r11), extra=(seed,),
+                         key="myth_sharing", filename="myth11_shared_weights")
+    st.caption(f"**What to look at:** this lab's LSTM (D = {D}, H = {H}) has **{r11.n_params[0]:,}** parameters at "
+               + ", ".join(f"T = {T:,}" for T in r11.lengths) + " alike, while the values kept for BPTT grow from "
+               f"{r11.n_stored[0]:,} to {r11.n_stored[-1]:,}. Right: every step of this lab's sequence adds its share "
+               f"to the same ∂L/∂W_hh (L = ½‖h_T‖²); the shares sum to it up to {r11.max_sum_error:.0e} (rounding).")
+
+# ---- 12 ------------------------------------------------------------------------------------------------------------
+with myth(12, "The cell state is bounded between −1 and 1, like h",
+          f"$h_t = o_t \\odot \\tanh(c_t)$ is squashed into (−1, 1); $c_t$ is not. $c_t = f_t \\odot c_{{t-1}} + "
+          f"i_t \\odot g_t$ adds a value in (−1, 1) at every step: with $f < 1$ it stays within $1/(1-f)$ "
+          f"({1 / (1 - myths.FADE_F):.1f} for f ≈ {myths.FADE_F:.2f}), with $f ≈ 1$ it can grow without bound."):
+    r12 = measured("growth")
+    widgets.cached_chart(lab, "myth_growth", lambda _: charts.cell_growth(r12), extra=(seed,),
+                         key="myth_growth", filename="myth12_cell_state_growth")
+    lab_c, lab_h = float(r12.lab_max_c.max()), float(r12.lab_max_h.max())
+    st.caption(f"**What to look at:** the cell with f ≈ 1 reaches c = **{r12.c[-1, 0]:.0f}** after {r12.c.shape[0]} "
+               f"steps and the one with f ≈ {r12.f[1]:.2f} levels off near {r12.c[-1, 1]:.1f} (bound "
+               f"{r12.bound[1]:.1f}), while h stays within ±{float(abs(r12.h).max()):.2f} (o = ½ here). This lab's LSTM: "
+               f"|c| up to **{lab_c:.2f}**, |h| up to **{lab_h:.2f}**"
+               + (" (its cells happen to stay within ±1 here)." if lab_c <= 1.0 else "."))
 
 # ---- variant ---------------------------------------------------------------------------------------------------------
 st.subheader("Variant: gates that ignore $h_{t-1}$")

@@ -1,4 +1,5 @@
-"""Training lab: train an LSTM and/or a tanh RNN on a long-gap task, live, and hand the trained network over.
+"""Training lab: train an LSTM and/or a tanh RNN on a long-gap task, live, and hand the trained network over; below,
+the bracket counter (ui/counting.py) and a character model on the user's own text (ui/owntext.py).
 
 Controls on the left (page-local keys tr_*), Train / Stop, live loss and accuracy curves and the per-step gradient
 strip on the right; after training, one click puts the trained weights and a task example into the shared state.
@@ -11,9 +12,9 @@ import itertools
 
 import streamlit as st
 
-from lstm_core.tasks import DISTRACTORS, TASKS
+from lstm_core.tasks import DISTRACTORS, LONG_GAP_TASKS
 from lstm_core.train import OPTIMIZERS
-from ui import state
+from ui import counting, owntext, state
 from ui import training as tr
 
 lab = state.current()
@@ -31,13 +32,16 @@ st.caption(
 left, right = st.columns([1.25, 2.4], gap="medium")
 
 with left:
-    task = st.selectbox("Task", TASKS, key="tr_task", disabled=training,
+    task = st.selectbox("Task", LONG_GAP_TASKS, key="tr_task", disabled=training,
                         help="remember-first: name the cue shown at step 1 (classification). adding: sum the two "
                              "marked values (regression).")
-    choice = st.segmented_control("Model", list(tr.MODEL_CHOICES), format_func=tr.MODEL_CHOICES.get, default="both",
+    ss.setdefault("tr_model", "both")  # default here, not in the widget: tr.keep_model sets it too
+    choice = st.segmented_control("Model", list(tr.MODEL_CHOICES), format_func=tr.MODEL_CHOICES.get,
                                   key="tr_model", disabled=training, on_change=tr.keep_model,
                                   help="Both: the LSTM and the RNN side by side, on the same batches.") or "both"
-    gap = st.slider("Gap (distractor steps)", 1, 200, 20, key="tr_gap", disabled=training,
+    ss.setdefault("tr_gap", tr.GAP_DEFAULT)  # defaults here, not in the widgets: lesson steps set them too
+    ss.setdefault("tr_fb", tr.FB_DEFAULT)
+    gap = st.slider("Gap (distractor steps)", *tr.GAP_LIMITS, key="tr_gap", disabled=training,
                     help="Steps between the information and the readout; the sequence has T = gap + 1 steps.")
     c1, c2 = st.columns(2)
     hidden = c1.slider("Hidden size H", 1, 128, 16, key="tr_hidden", disabled=training)
@@ -50,7 +54,8 @@ with left:
     fb_on = st.toggle("Set the LSTM's initial forget-gate bias", True, key="tr_fb_on", disabled=training,
                       help="On: every LSTM unit starts with this total forget bias b_f (σ(4) ≈ 0.98: remember). "
                            "Off: PyTorch's random initialisation (b_f ≈ 0, f ≈ 0.5: forget half at every step).")
-    fb = st.slider("Forget-gate bias b_f", -5.0, 10.0, 4.0, step=0.5, key="tr_fb", disabled=training or not fb_on,
+    fb = st.slider("Forget-gate bias b_f", *tr.FB_LIMITS, step=tr.FB_STEP, key="tr_fb",
+                   disabled=training or not fb_on,
                    label_visibility="collapsed")
     c1, c2 = st.columns([3, 2], vertical_alignment="center")
     clip_on = c1.toggle("Clip the gradient norm at", True, key="tr_clip_on", disabled=training,
@@ -169,3 +174,8 @@ with right:
             "the sidebar preset's own loss, not the training loss. A model not handed over shows the preset's "
             "weights at the new sizes."
         )
+
+st.divider()
+counting.section()
+st.divider()
+owntext.section()

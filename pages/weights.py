@@ -12,23 +12,17 @@ import ui.preload  # noqa: F401  (first: see ui/preload.py)
 from functools import partial
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from charts.weights import gate_weight_heatmaps, input_lines, weight_heatmap
 from lstm_core import io
-from lstm_core.params import GATE_NAMES, GATES, LSTMParams, with_block
-from ui import figures, state, widgets
+from lstm_core.params import GATE_NAMES, GATES, block_symbol
+from ui import figures, state, tables, uploads, widgets
+from ui.messages import flash, inert, show_flashed
+from ui.uploads import MODELS
 
 ss = st.session_state
-MODELS = {"lstm": "LSTM", "rnn": "tanh RNN"}
 BIG_T = 500  # above this many steps the inputs table gets a note (it always scrolls)
-MATRICES = {  # name -> (label, what a row / a column is)
-    "weight_ih": ("input weights W·x", "input channel"),
-    "weight_hh": ("recurrent weights W·h", "previous hidden unit"),
-}
-
-# ---- table plumbing (arrays <-> editable frames, the check of edited cells) ------------------------------------
 
 
 def _digest(*parts) -> str:
@@ -37,129 +31,15 @@ def _digest(*parts) -> str:
     return figures.content_key(*parts)[:10]
 
 
-def _frame(matrix: np.ndarray, *, row_name: str, col_prefix: str, columns=None) -> pd.DataFrame:
-    """A 2-D array as a table with 1-based row labels (``row_name`` 1…) and columns ``col_prefix``1…."""
-    rows, cols = matrix.shape
-    columns = columns or [f"{col_prefix}{j + 1}" for j in range(cols)]
-    return pd.DataFrame(matrix, columns=columns, index=pd.RangeIndex(1, rows + 1, name=row_name))
-
-
-def _table_values(df: pd.DataFrame, columns, *, where: str, row_name: str) -> np.ndarray:
-    """The edited table's numbers (rows × columns), or ValueError naming the first empty / non-finite cell."""
-    values = df[list(columns)].to_numpy(dtype=float, na_value=np.nan)
-    finite = np.isfinite(values)
-    bad = ~finite | (np.abs(np.where(finite, values, 0.0)) > io.MAX_ABS_VALUE)
-    if bad.any():
-        r, c = np.argwhere(bad)[0]
-        v = values[r, c]
-        what = ("is empty" if np.isnan(v) else f"is {v} (not finite)" if not np.isfinite(v)
-                else f"is {v:g}, larger than {io.MAX_ABS_VALUE:g} in size")
-        raise ValueError(
-            f"{where}: row {row_name} = {r + 1}, column {columns[c]} {what}. Type a number within "
-            f"±{io.MAX_ABS_VALUE:g} there ({int(bad.sum())} cell(s) to fix), or press *Discard table edits*."
-        )
-    return values
-
-
-def _changed_cells(df: pd.DataFrame, columns, original: np.ndarray) -> int:
-    values = df[list(columns)].to_numpy(dtype=float, na_value=np.nan)
-    return int(np.count_nonzero(~(values == original)))
-
-
-def _editor(matrix: np.ndarray, *, key: str, row_name: str, col_prefix: str, columns=None, disabled=(), height=None,
-            extra: dict | None = None) -> pd.DataFrame:
-    """An editable numeric table of ``matrix``; returns the table as edited (not yet applied)."""
-    df = _frame(matrix, row_name=row_name, col_prefix=col_prefix, columns=columns)
-    for name, values in (extra or {}).items():
-        df[name] = values
-    config = {c: st.column_config.NumberColumn(c, format="%.4f", disabled=c in disabled) for c in df.columns}
-    return st.data_editor(df, key=key, num_rows="fixed", column_config=config, height=height, width="stretch")
-
-
 def _discard_table_edits(section: str) -> None:
     """Callback: new editor keys for ``section`` ('inputs' / 'weights'), so its tables show the applied values."""
     ss[f"_wp_{section}_nonce"] = ss.get(f"_wp_{section}_nonce", 0) + 1
-
-
-def _flash(kind: str, text: str) -> None:
-    ss.setdefault("_wp_flash", []).append((kind, text))
-
-
-def _show_flash(section: str) -> None:
-    """Show (once) the messages a callback or an Apply left for ``section`` ('inputs', 'weights', 'upload lstm',
-    'upload rnn'), where that section is drawn."""
-    for kind, text in [m for m in ss.get("_wp_flash", []) if m[0].startswith(section)]:
-        st.success(text, icon=":material/check_circle:")
-    ss["_wp_flash"] = [m for m in ss.get("_wp_flash", []) if not m[0].startswith(section)]
-
-
-# ---- callbacks (run before the script, so they may change the sidebar's keys) -----------------------------------
-
-
-def _on_inputs_upload() -> None:
-    """A CSV of inputs: parse with lstm_core.io; a new length T moves the sidebar's T with it."""
-    uploaded = ss.get("wp_inputs_file")
-    if uploaded is None:
-        return
-    lab = state.current()
-    D = lab.x.shape[1]
-    try:
-        x = io.inputs_from_csv_bytes(uploaded.getvalue(), expected_D=D)
-        io.check_magnitude(x, ".csv")
-        lo, hi = state.LIMITS["T"]
-        if not lo <= x.shape[0] <= hi:
-            raise ValueError(f"it has {x.shape[0]} rows (time steps); the app shows T = {lo}…{hi} steps")
-    except ValueError as exc:
-        ss["_wp_inputs_upload_error"] = (uploaded.file_id, _file_error(uploaded.name, exc, "inputs"))
-        return
-    ss.pop("_wp_inputs_upload_error", None)
-    T = x.shape[0]
-    if T != ss["T"]:
-        ss["T"] = T
-    state.set_inputs(x)
-    _flash("inputs ok", f"Loaded {uploaded.name}: {T} steps × {D} channel(s). Every page now uses these inputs.")
-
-
-def _on_weights_upload(model: str) -> None:
-    """An .npz / .json state_dict for ``model``: parse with lstm_core.io, sizes must match the app's D and H."""
-    uploaded = ss.get(f"wp_weights_file_{model}")
-    if uploaded is None:
-        return
-    lab = state.current()
-    current = lab.lstm if model == "lstm" else lab.rnn
-    try:
-        params = io.load_params(uploaded.getvalue(), uploaded.name, model=model,
-                                expected_input_size=current.input_size, expected_hidden_size=current.hidden_size)
-        io.check_magnitude(params)
-    except ValueError as exc:
-        ss["_wp_weights_upload_error"] = (uploaded.file_id, _file_error(uploaded.name, exc, "weights"))
-        return
-    ss.pop("_wp_weights_upload_error", None)
-    state.set_weights(**{model: params})
-    # shown under this model's uploader (section 4), where the user is looking, not at the top of the Weights section
-    _flash(f"upload {model}", f"Loaded {uploaded.name} into the {MODELS[model]}. Every page now uses these weights.")
 
 
 def _on_input_pick() -> None:
     """The input pills choose the input, like the sidebar's *Input sequence* (a deselect keeps the choice)."""
     if ss.get("wp_input_pick"):
         ss["input"] = ss["wp_input_pick"]
-
-
-def _file_error(name: str, exc: ValueError, kept: str) -> str:
-    """The message of a refused upload: the file's name, lstm_core.io's reason (without its '.ext: ' prefix)."""
-    reason = str(exc)
-    for prefix in (".csv: ", ".npz: ", ".json: "):
-        reason = reason.removeprefix(prefix)
-    return f"Could not load {name}: {reason.rstrip('.')}. The previous {kept} are kept."
-
-
-def _upload_error(error_key: str, uploader_key: str) -> None:
-    """Show an upload's error while the rejected file is still in the uploader."""
-    stored = ss.get(error_key)
-    uploaded = ss.get(uploader_key)
-    if stored and uploaded is not None and uploaded.file_id == stored[0]:
-        st.error(stored[1], icon=":material/error:")
 
 
 # ---- the page -----------------------------------------------------------------------------------------------------
@@ -177,7 +57,7 @@ st.caption(
 # ---- 1. inputs ------------------------------------------------------------------------------------------------------
 
 st.subheader("Input sequence x")
-_show_flash("inputs")
+show_flashed("inputs")
 if lab.edited_inputs:
     st.info("These inputs are your own (edited or uploaded), not the generated sequence.", icon=":material/edit:")
 
@@ -186,16 +66,15 @@ if lab.edited_inputs:
 def inputs_section() -> None:
     lab = state.current()
     T, D = lab.x.shape
-    columns = [f"x{j + 1}" for j in range(D)]
     left, right = st.columns([2, 3])
     with left:
         st.markdown(f"**x as a table: {T} rows (steps t) × {D} column(s) (input channels)**")
         if T > BIG_T:
             st.caption(f"{T} rows: the table scrolls. Every cell is still editable; downloading the CSV, editing it "
                        "in a spreadsheet and uploading it back is quicker for big changes.")
-        edited = _editor(lab.x, key=f"wp_inputs_{_digest(lab.x)}_{ss.get('_wp_inputs_nonce', 0)}", row_name="t",
-                         col_prefix="x", height=min(36 + 35 * T, 390))
-        changed = _changed_cells(edited, columns, lab.x)
+        edited = tables.editor(lab.x, key=f"wp_inputs_{_digest(lab.x)}_{ss.get('_wp_inputs_nonce', 0)}",
+                               row_name="t", col_prefix="x", height=min(36 + 35 * T, 390))
+        changed = tables.changed_cells(edited, lab.x)
         b1, b2 = st.columns(2)
         apply = b1.button("Apply edited inputs", type="primary" if changed else "secondary", key="wp_apply_inputs",
                           disabled=not changed, width="stretch",
@@ -207,18 +86,15 @@ def inputs_section() -> None:
             st.caption(f"{changed} cell(s) changed in the table, not applied yet.")
         if apply:
             try:
-                x = _table_values(edited, columns, where="Input table", row_name="t")
+                x = tables.values(edited, lab.x, where="Input table", row_name="t")
             except ValueError as exc:
-                st.error(f"{exc} The previous inputs are kept.", icon=":material/error:")
+                st.error(f"{inert(exc)} The previous inputs are kept.", icon=":material/error:")
             else:
                 state.set_inputs(x)
-                _flash("inputs ok", f"Applied your edits: {changed} cell(s) of the input sequence changed.")
+                flash("inputs", f"Applied your edits: {changed} cell(s) of the input sequence changed.")
                 st.rerun(scope="app")
     with right:
-        try:
-            preview = _table_values(edited, columns, where="", row_name="t")
-        except ValueError:
-            preview = lab.x  # the error is reported when applying; the chart keeps the applied inputs
+        preview = tables.preview(edited, lab.x)  # a bad cell is reported by Apply; the chart keeps the applied x
         widgets.content_chart("input_lines", lambda: input_lines(preview), preview, key="wp_input_lines",
                               filename=f"inputs_T{T}_D{D}")
         st.caption("Each line is one input channel x_j over the steps t = 1…T"
@@ -248,17 +124,18 @@ with c2:
     st.markdown("**Upload inputs (CSV)**")
     st.file_uploader(
         f"A CSV with one row per step and {D} number column(s) (an optional leading 'step' column is ignored)",
-        type=["csv"], key="wp_inputs_file", on_change=_on_inputs_upload,
-        help=f"A file with a different number of rows sets the sequence length T (1–{state.LIMITS['T'][1]}).",
+        type=["csv"], key=uploads.INPUTS_KEY, on_change=uploads.on_inputs_upload, max_upload_size=io.MAX_UPLOAD_MB,
+        help=f"{uploads.LIMIT_TEXT} A file with a different number of rows sets the sequence length T "
+             f"(1–{state.LIMITS['T'][1]}); a number has at most {io.MAX_NUMBER_CHARS} characters.",
     )
-    _upload_error("_wp_inputs_upload_error", "wp_inputs_file")
+    uploads.show_error(uploads.INPUTS_ERROR, uploads.INPUTS_KEY)
 
 st.divider()
 
 # ---- 2. weights -----------------------------------------------------------------------------------------------------
 
 st.subheader("Weights")
-_show_flash("weights")
+show_flashed("weights")
 if lab.edited_weights:
     st.info("The weights include your own edits or an uploaded file.", icon=":material/edit:")
 model = st.segmented_control("Model", list(MODELS), format_func=MODELS.get, default="lstm", key="wp_model",
@@ -288,74 +165,6 @@ with overview:
                 lab.rnn.weight_hh, key="wp_overview_hh", filename=f"rnn_weight_hh_H{H}")
 
 
-def _block_editors(params, gate: str | None, tag: str) -> tuple[dict, int]:
-    """Tables + heatmaps for one gate's blocks (or the RNN's whole arrays). Returns ({name: edited frame}, changes)."""
-    symbol = f"W_{gate}" if gate else "W"
-    who = f"{GATE_NAMES[gate]} {gate}" if gate else "tanh RNN"
-    block = (lambda name: params.gate_block(name, gate)) if gate else (lambda name: getattr(params, name))
-    H, D = params.hidden_size, params.input_size
-    model = "lstm" if isinstance(params, LSTMParams) else "rnn"
-    edited, changed = {}, 0
-    height = min(36 + 35 * H, 600)  # about the heatmap's height: the whole block is visible up to H = 16
-    for name, (label, col_what) in MATRICES.items():
-        matrix = block(name)
-        prefix = "x" if name == "weight_ih" else "h"
-        shape = f"H × D = {H} × {D}" if name == "weight_ih" else f"H × H = {H} × {H}"
-        part = "x" if name == "weight_ih" else "h(t−1)"
-        t, f = st.columns([1, 1])
-        with t:
-            st.markdown(f"**{symbol} · {part}** — {who}, {label}")
-            st.caption(f"{name} block: {shape}; row = unit, column = {col_what}.")
-            df = _editor(matrix, key=f"wp_{tag}_{name}", row_name="unit", col_prefix=prefix, height=height)
-        cols = list(df.columns)
-        changed += _changed_cells(df, cols, matrix)
-        edited[name] = df
-        with f:
-            try:
-                shown = _table_values(df, cols, where="", row_name="unit")
-            except ValueError:
-                shown = matrix
-            title = f"{symbol} · {part} ({shape.split(' = ')[1]})"
-            widgets.content_chart(
-                "weight_heatmap", lambda: weight_heatmap(shown, title=title, x_label=col_what, y_label="unit"),
-                shown, title, col_what, key=f"wp_{tag}_{name}_map", filename=f"{model}_{name}_{gate or 'all'}_D{D}_H{H}")
-    b_ih, b_hh = block("bias_ih"), block("bias_hh")
-    bias_symbol = f"b_{gate}" if gate else "b"
-    t, f = st.columns([1, 1])
-    with t:
-        st.markdown(f"**{bias_symbol}** — {who}, biases")
-        st.caption(f"bias_ih and bias_hh blocks: H = {H} values each; row = unit. The network adds them "
-                   f"({bias_symbol} = b_ih + b_hh); the sum column updates after Apply.")
-        df = _editor(np.column_stack([b_ih, b_hh]), key=f"wp_{tag}_bias", row_name="unit", col_prefix="",
-                     columns=["b_ih", "b_hh"], disabled=("b_ih + b_hh",), extra={"b_ih + b_hh": b_ih + b_hh},
-                     height=height)
-    changed += _changed_cells(df, ["b_ih", "b_hh"], np.column_stack([b_ih, b_hh]))
-    edited["bias"] = df
-    with f:
-        try:
-            shown = _table_values(df, ["b_ih", "b_hh"], where="", row_name="unit")
-        except ValueError:
-            shown = np.column_stack([b_ih, b_hh])
-        title = f"{bias_symbol}: b_ih and b_hh (H × 2)"
-        widgets.content_chart(
-            "weight_heatmap", lambda: weight_heatmap(shown, title=title, x_label="1 = b_ih, 2 = b_hh", y_label="unit"),
-            shown, title, "bias", key=f"wp_{tag}_bias_map", filename=f"{model}_bias_{gate or 'all'}_H{H}")
-    return edited, changed
-
-
-def _assemble(params, edited_by_gate: dict):
-    """New params from the edited tables (ValueError naming the first bad cell, or the params' own check)."""
-    for gate, edited in edited_by_gate.items():
-        where = f"{'W_' + gate if gate else 'W'}"
-        for name in MATRICES:
-            df = edited[name]
-            block = _table_values(df, list(df.columns), where=f"{where} {name} table", row_name="unit")
-            params = with_block(params, name, gate, block)
-        bias = _table_values(edited["bias"], ["b_ih", "b_hh"], where=f"{where} bias table", row_name="unit")
-        params = with_block(with_block(params, "bias_ih", gate, bias[:, 0]), "bias_hh", gate, bias[:, 1])
-    return params
-
-
 @st.fragment
 def weights_section(model: str) -> None:
     lab = state.current()
@@ -365,13 +174,14 @@ def weights_section(model: str) -> None:
                "Edit any cells, in any tab, then press **Apply weight edits** below.")
     edited_by_gate, changed = {}, 0
     if model == "lstm":
-        tabs = st.tabs([f"W_{g}: {GATE_NAMES[g]}" for g in GATES])
+        tabs = st.tabs([f"{g}: {GATE_NAMES[g]} ({block_symbol('weight_ih', g)}, {block_symbol('weight_hh', g)})"
+                        for g in GATES])
         for gate, tab in zip(GATES, tabs):
             with tab:
-                edited_by_gate[gate], n = _block_editors(params, gate, f"{tag}_{gate}")
+                edited_by_gate[gate], n = tables.block_editors(params, gate, f"{tag}_{gate}")
                 changed += n
     else:
-        edited_by_gate[None], changed = _block_editors(params, None, tag)
+        edited_by_gate[None], changed = tables.block_editors(params, None, tag)
     a, b, c = st.columns([1, 1, 2])
     apply = a.button("Apply weight edits", type="primary" if changed else "secondary", key="wp_apply_weights",
                      disabled=not changed, width="stretch",
@@ -382,12 +192,13 @@ def weights_section(model: str) -> None:
     c.caption(f"{changed} cell(s) changed in the tables, not applied yet." if changed else "No unapplied changes.")
     if apply:
         try:
-            new = _assemble(params, edited_by_gate)
+            new = tables.assemble(params, edited_by_gate)
         except ValueError as exc:
-            st.error(f"Could not apply the weight edits: {exc} The previous weights are kept.", icon=":material/error:")
+            st.error(f"Could not apply the weight edits: {inert(exc)} The previous weights are kept.",
+                     icon=":material/error:")
         else:
             state.set_weights(**{model: new})
-            _flash("weights ok", f"Applied your edits to the {MODELS[model]}'s weights ({changed} cell(s)).")
+            flash("weights", f"Applied your edits to the {MODELS[model]}'s weights ({changed} cell(s)).")
             st.rerun(scope="app")
 
 
@@ -427,11 +238,12 @@ for col, m in ((d1, "lstm"), (d2, "rnn")):
                            key=f"wp_json_{m}", on_click="ignore", width="stretch",
                            help="One JSON object: the four arrays as nested lists of numbers.")
         st.file_uploader(f"Load {MODELS[m]} weights (.npz or .json, D = {D}, H = {H})", type=["npz", "json"],
-                         key=f"wp_weights_file_{m}", on_change=_on_weights_upload, args=(m,),
-                         help=f"Up to {io.MAX_UPLOAD_BYTES // (1024 * 1024)} MB. The sizes must match the sidebar's "
-                              "D and H; change them there first if needed.")
-        _upload_error("_wp_weights_upload_error", f"wp_weights_file_{m}")
-        _show_flash(f"upload {m}")
+                         key=uploads.weights_key(m), on_change=uploads.on_weights_upload, args=(m,),
+                         max_upload_size=io.MAX_UPLOAD_MB,
+                         help=f"{uploads.LIMIT_TEXT} The sizes must match the sidebar's D and H; change them there "
+                              "first if needed.")
+        uploads.show_error(uploads.WEIGHTS_ERROR, uploads.weights_key(m))
+        show_flashed(f"upload {m}")
 
 st.divider()
 widgets.csv_download(lab, "lstm", key="weights_csv")

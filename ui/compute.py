@@ -74,8 +74,9 @@ def _run(model: str, w_ih, w_hh, b_ih, b_hh, x, loss: str, loss_items: tuple) ->
 
 
 def half_lives(lstm: Run, rnn: Run) -> dict:
-    """{'LSTM', 'RNN'}: analysis.memory_half_life of what each model carries back, ‖∂L/∂c_t‖ for the LSTM and
-    ‖∂L/∂h_t‖ for the RNN (None where the gradient never falls below a tenth within T)."""
+    """{'LSTM', 'RNN'}: analysis.memory_half_life (steps back until the norm first falls to half its value at the end)
+    of what each model carries back, ‖∂L/∂c_t‖ for the LSTM and ‖∂L/∂h_t‖ for the RNN (None where it never falls
+    to half within T)."""
     return {"LSTM": analysis.memory_half_life(lstm.norms["dc"]), "RNN": analysis.memory_half_life(rnn.norms["dh"])}
 
 

@@ -64,6 +64,30 @@ class LessonError(ValueError):
 
 
 @dataclass(frozen=True)
+class Span:
+    """The valid values of a numeric page control a lesson may set: ``lo`` … ``hi`` (inclusive) in steps of ``step``
+    from ``lo``; whole numbers (ints) when ``whole``, else floats, as the control's widget holds them."""
+
+    lo: float
+    hi: float
+    step: float = 1.0
+    whole: bool = True
+
+    def parse(self, raw: str) -> int | float:
+        """The value of ``raw`` (ValueError with the reason when it is not a valid value)."""
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ValueError("is not a number") from None
+        if not math.isfinite(value) or not self.lo <= value <= self.hi:
+            raise ValueError(f"is outside {self.lo:g}–{self.hi:g}")
+        k = (value - self.lo) / self.step
+        if abs(k - round(k)) > 1e-9:
+            raise ValueError(f"is not on the control's steps of {self.step:g} from {self.lo:g}")
+        return int(round(value)) if self.whole else float(value)
+
+
+@dataclass(frozen=True)
 class Rules:
     """What a step may name: the app's pages (url paths), presets and settings with their valid values.
 
@@ -71,7 +95,8 @@ class Rules:
     valid strings. ``default_T(preset)`` is the preset's own sequence length (to check ``t`` ≤ T), ``check``
     (optional) raises ValueError for a combination that cannot be built, e.g. a preset that needs D ≥ 2, and
     ``controls`` names the page widgets a step may set (``controls: ex_view=clip, ex_clip_on=1``), with the page
-    each belongs to and its valid values ((True, False) for an on/off widget, written 1/0).
+    each belongs to and its valid values: a tuple of strings, (True, False) for an on/off widget (written 1/0), or
+    a ``Span`` for a numeric one (``tr_gap=50``).
     """
 
     pages: tuple[str, ...]
@@ -82,7 +107,7 @@ class Rules:
     choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     default_T: Callable[[str], int] | None = None
     check: Callable[[str, dict], None] | None = None
-    controls: Mapping[str, tuple[str, tuple]] = field(default_factory=dict)  # page widget key -> (page, valid values)
+    controls: Mapping[str, tuple[str, tuple | Span]] = field(default_factory=dict)  # widget key -> (page, valid values)
 
     @property
     def settings(self) -> tuple[str, ...]:
@@ -98,7 +123,7 @@ class Step:
     settings: dict  # validated, typed overrides of the preset's settings (e.g. {"T": 200, "fb_on": True, "fb": 3.0})
     ask: str  # the question for the class
     look: str = ""  # what to point at on screen
-    controls: dict = field(default_factory=dict)  # page widget key -> value, e.g. {"ex_view": "clip"}
+    controls: dict = field(default_factory=dict)  # page widget key -> value, e.g. {"ex_view": "clip", "tr_gap": 50}
 
 
 @dataclass(frozen=True)
@@ -268,7 +293,12 @@ def _controls(name: str, raw: str, page: str, rules: Rules, where: str) -> dict:
         owner, valid_values = rules.controls[key]
         if owner != page:
             raise LessonError(name, "controls", f"{key!r} is on the {owner!r} page, not on {page!r}", where)
-        if tuple(valid_values) == (True, False):
+        if isinstance(valid_values, Span):
+            try:
+                out[key] = valid_values.parse(value)
+            except ValueError as exc:
+                raise LessonError(name, "controls", f"{key}={value!r} {exc}", where) from None
+        elif tuple(valid_values) == (True, False):
             if value.lower() not in TRUE + FALSE:
                 raise LessonError(name, "controls", f"{key}={value!r} must be 1 or 0", where)
             out[key] = value.lower() in TRUE

@@ -20,8 +20,10 @@ from urllib.parse import urlencode, urljoin
 
 import streamlit as st
 
+from lstm_core.codefeatures import FEATURES, QUANTITIES
 from lstm_core.presets import PRESETS
-from ui import lessons, state
+from ui import lessons, state, training
+from ui import text as text_lab
 
 URL_KEYS = state.PASSTHROUGH_KEYS  # lesson, step, present
 # Page widgets a lesson step may set ("controls: ex_view=clip"): widget key -> (page, valid values). A step resets
@@ -31,6 +33,12 @@ CONTROLS = {
     "ex_view": ("explorer", ("phase", "sweep", "clip", "jacobian")),
     "ex_clip_on": ("explorer", (True, False)),
     "ex_tbptt_on": ("explorer", (True, False)),
+    "tr_model": ("training", tuple(training.MODEL_CHOICES)),
+    "tr_gap": ("training", lessons.Span(*training.GAP_LIMITS)),
+    "tr_fb": ("training", lessons.Span(*training.FB_LIMITS, step=training.FB_STEP, whole=False)),
+    "tl_example": ("text", tuple(text_lab.EXAMPLES)),
+    "tl_feature": ("text", FEATURES),
+    "tl_quantity": ("text", QUANTITIES),
 }
 TRUE = ("1", "true", "True", "yes", "on")
 FALSE = ("0", "false", "False", "no", "off", "")

@@ -84,8 +84,9 @@ def carried_back_code() -> None:
     """Gradient flow's "The code behind the curves": one BPTT step of each model (and the RNN's step forward),
     the lines that send the gradient on to step t − 1 first."""
     with st.expander("The code behind the curves: one step back in each model"):
-        st.caption("The LSTM sends ∂L/∂c back multiplied by f alone (dc_prev); the RNN multiplies by 1 − h² and then "
-                   "W_hhᵀ at every step (dz, dh_prev). These are the functions the curves above were computed with.")
+        st.caption("Along the cell the LSTM sends ∂L/∂c back multiplied by f alone (dc_prev); through h it sends "
+                   "W_hhᵀ dz (dh_prev). The RNN has only the path through h: 1 − h², then W_hhᵀ, at every step (dz, "
+                   "dh_prev). These are the functions the curves above were computed with.")
         lstm_col, rnn_col = st.columns(2)
         listings = st.tabs(["LSTM: lstm_step_backward", "tanh RNN: rnn_step_backward", "tanh RNN: rnn_step"])
         with lstm_col:

@@ -263,7 +263,7 @@ def _deps(cfg: dict, keys) -> dict:
     return {k: cfg[k] for k in keys}
 
 
-def _build(cfg: dict) -> Lab:
+def build_lab(cfg: dict) -> Lab:
     """The lab the settings describe, before any hand edits (raises ValueError for an impossible configuration)."""
     preset = PRESETS[cfg["preset"]]
     sc = compute.scenario(cfg["preset"], cfg["D"], cfg["H"], cfg["T"], cfg["seed"])
@@ -293,11 +293,11 @@ def resolve() -> tuple[Lab, list[str], str | None]:
     if conflicts and last is not None:
         return last, conflicts, None
     try:
-        lab = _build(cfg)
+        lab = build_lab(cfg)
     except ValueError as exc:
         if last is None:  # the very first run cannot fail on defaults; a bad URL preset/size combination can
             fallback = {**cfg, **defaults()}
-            return _build(fallback), [], f"{exc}"
+            return build_lab(fallback), [], f"{exc}"
         return last, [], f"{exc}"
     if edits.has_weights:
         lab = replace(lab, lstm=edits.lstm or lab.lstm, rnn=edits.rnn or lab.rnn, edited_weights=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Callable
 
 import numpy as np
@@ -30,6 +31,8 @@ STATUS = "tr_status"  # (kind, text) about how the last run ended
 FLASH = "tr_flash"  # (kind, text) from the hand-over callback
 HANDED = "tr_handed"  # {model: params} handed over to the shared state
 
+GAP_LIMITS, GAP_DEFAULT = (1, 200), 20  # the Gap slider (distractor steps)
+FB_LIMITS, FB_STEP, FB_DEFAULT = (-5.0, 10.0), 0.5, 4.0  # the LSTM's initial forget-bias slider
 MODELS = {"lstm": "LSTM", "rnn": "RNN"}
 MODEL_CHOICES = {"both": "LSTM and RNN", "lstm": "LSTM", "rnn": "RNN"}
 DRAW_EVERY = 0.5  # seconds of wall time between live redraws (the last report is always drawn)
@@ -165,10 +168,15 @@ def settle() -> None:
 
 def run_live(configs: dict[str, TrainConfig], *, budget: float, stop_when_solved: bool,
              draw: Callable[[dict[str, ModelRun], float], None], clock=time.perf_counter) -> None:
-    """Train the chosen models for ``budget`` seconds of wall time, one report from each model in turn (same seed,
-    so the same training batches at the same iteration), storing every report in session state and calling
-    ``draw(runs, elapsed)`` at most every DRAW_EVERY seconds and after the last report. The time spent in ``draw``
-    is not charged to the budget (``elapsed`` excludes it): the budget is for training, however slow the redraw."""
+    """Train the chosen models for ``budget`` seconds of wall time in all (both models and every redraw included),
+    one report from each model in turn (same seed, so the same training batches at the same iteration), storing
+    every report in session state and calling ``draw(runs, elapsed)`` at most every DRAW_EVERY seconds and after the
+    last report.
+
+    The models share what is left of the budget, minus the longest redraw so far (kept for the last one), in
+    proportion to what one iteration of each costs (measured from its reports; equal parts before), so that they end
+    at about the same iteration. A model stops before an iteration it could not finish, with its closing evaluation,
+    in its part (lstm_core.train's ``time_left``); once one model stops, the others share the rest."""
     ss = st.session_state
     old: dict[str, ModelRun] = ss.get(RESULTS) or {}
     resume = plan(configs)
@@ -183,12 +191,24 @@ def run_live(configs: dict[str, TrainConfig], *, budget: float, stop_when_solved
     ss[RESULTS] = runs
     ss[STATUS] = None
     ss[RUNNING] = True
-    target = dict(stop_accuracy=STOP_ACCURACY, stop_mse=STOP_MSE) if stop_when_solved else {}
-    gens = {m: train(run.config, state=run.state, max_seconds=budget, **target) for m, run in runs.items()}
-    active = list(gens)
     t0 = clock()
+    active = list(runs)
+    start = {m: run.iteration for m, run in runs.items()}
+    per_iteration = {m: 0.0 for m in runs}  # compute seconds per iteration, from the reports of this run
+    draw_seconds = 0.0  # the longest redraw so far
+
+    def share(m: str) -> float:
+        """Seconds model ``m`` may still use: its part of what is left for the models still training."""
+        left = t0 + budget - clock() - draw_seconds
+        costs = [per_iteration[a] for a in active]
+        if m not in active or not all(costs):
+            return left / max(len(active), 1)
+        return left * per_iteration[m] / sum(costs)
+
+    target = dict(stop_accuracy=STOP_ACCURACY, stop_mse=STOP_MSE) if stop_when_solved else {}
+    gens = {m: train(run.config, state=run.state, time_left=partial(share, m), clock=clock, **target)
+            for m, run in runs.items()}
     last_draw = -np.inf
-    drawing = 0.0  # wall time spent in draw so far
     while active:
         for m in list(active):
             try:
@@ -198,20 +218,18 @@ def run_live(configs: dict[str, TrainConfig], *, budget: float, stop_when_solved
                 continue
             runs[m].add(p)
             ss[RESULTS] = runs  # stored after every report
+            if p.iteration > start[m]:
+                per_iteration[m] = p.seconds / (p.iteration - start[m])
             if p.done:
                 active.remove(m)
-        elapsed = clock() - t0 - drawing
-        if active and elapsed >= budget:
-            for m in active:
-                runs[m].reason = "time"
-            active = []
-        if not active or clock() - last_draw >= DRAW_EVERY:
+        # a redraw while training only while it leaves time for the last one (the models reserve that one)
+        if not active or (clock() - last_draw >= DRAW_EVERY and t0 + budget - clock() >= 2 * draw_seconds):
             started = clock()
-            draw(runs, elapsed)
+            draw(runs, started - t0)
             last_draw = clock()
-            drawing += last_draw - started
+            draw_seconds = max(draw_seconds, last_draw - started)
     ss[RUNNING] = False
-    ss[STATUS] = ("success", "Done: " + "; ".join(
+    ss[STATUS] = ("success", f"Done in {clock() - t0:.1f} s of the {budget:g} s budget: " + "; ".join(
         f"{MODELS[m]} {run.latest()} ({REASONS.get(run.reason, run.reason)})" for m, run in runs.items()) + ".")
 
 

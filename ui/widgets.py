@@ -8,13 +8,22 @@ import streamlit as st
 
 from charts.style import plotly_config
 from ui import compute, figures, state
+from ui import glossary as _glossary
 
 EQUATIONS = r"""
 \begin{aligned}
-z_t &= W_{ih}\,x_t + b_{ih} + W_{hh}\,h_{t-1} + b_{hh} = [z_i;\ z_f;\ z_g;\ z_o] \\
-i_t &= \sigma(z_i) \quad f_t = \sigma(z_f) \quad g_t = \tanh(z_g) \quad o_t = \sigma(z_o) \\
-c_t &= f_t \odot c_{t-1} + i_t \odot g_t \qquad h_t = o_t \odot \tanh(c_t)
+i_t &= \sigma(W_{ii}\,x_t + b_{ii} + W_{hi}\,h_{t-1} + b_{hi}) &
+f_t &= \sigma(W_{if}\,x_t + b_{if} + W_{hf}\,h_{t-1} + b_{hf}) \\
+g_t &= \tanh(W_{ig}\,x_t + b_{ig} + W_{hg}\,h_{t-1} + b_{hg}) &
+o_t &= \sigma(W_{io}\,x_t + b_{io} + W_{ho}\,h_{t-1} + b_{ho}) \\
+c_t &= f_t \odot c_{t-1} + i_t \odot g_t & h_t &= o_t \odot \tanh(c_t)
 \end{aligned}
+"""
+
+STACKED = r"""
+z_t = W_{ih}\,x_t + b_{ih} + W_{hh}\,h_{t-1} + b_{hh} = [z_i;\ z_f;\ z_g;\ z_o], \qquad
+W_{ih} = \begin{bmatrix} W_{ii} \\ W_{if} \\ W_{ig} \\ W_{io} \end{bmatrix}, \quad
+W_{hh} = \begin{bmatrix} W_{hi} \\ W_{hf} \\ W_{hg} \\ W_{ho} \end{bmatrix}
 """
 
 BPTT = r"""
@@ -62,18 +71,34 @@ def csv_download(lab: state.Lab, model: str = "lstm", *, key: str) -> None:
 def about_equations() -> None:
     with st.expander("About the equations"):
         st.markdown(
-            "PyTorch's `nn.LSTM` equations, no peepholes. The weight rows are stacked in the gate order "
-            "**i, f, g, o** (input gate, forget gate, cell candidate, output gate), so `weight_ih` is (4H × D) and "
-            "`weight_hh` is (4H × H), exactly as in a PyTorch state_dict."
+            "PyTorch's `nn.LSTM` equations and notation, no peepholes: $W_{ii}$ reads the input into the input gate, "
+            "$W_{hi}$ the previous hidden state into it, and likewise for the forget gate f, the cell candidate g "
+            "and the output gate o."
         )
         st.latex(EQUATIONS)
-        st.markdown("Backpropagation through time (carries start at zero after the last step):")
+        st.markdown(
+            "PyTorch stacks the four gates' blocks in the order **i, f, g, o**: `weight_ih` $= W_{ih}$ is (4H × D), "
+            "`weight_hh` $= W_{hh}$ is (4H × H), and `bias_ih`, `bias_hh` are (4H,), exactly as in a state_dict:"
+        )
+        st.latex(STACKED)
+        st.markdown(
+            "Backpropagation through time, from the last step back (carries start at zero after it); "
+            "$dz_t = \\partial L/\\partial z_t$ is the gradient of the pre-activations $z_t$ above:"
+        )
         st.latex(BPTT)
         st.markdown(
-            "The term $f_{t+1} \\odot \\partial L/\\partial c_{t+1}$ is the *constant-error carousel*: along the "
-            "cell path the gradient is multiplied only by forget gates. A tanh RNN instead multiplies by "
-            "$W_{hh}^\\top \\mathrm{diag}(1-h_t^2)$ at every step, which shrinks or grows geometrically."
+            "The term $f_{t+1} \\odot \\partial L/\\partial c_{t+1}$ is the *error carousel*: along the cell path "
+            "the gradient is multiplied only by forget gates, $\\prod f$ over many steps. It keeps the gradient "
+            "constant only if $f \\equiv 1$; with $f < 1$ it still shrinks geometrically, only much more slowly than "
+            "a tanh RNN's, which is multiplied by $W_{hh}^\\top \\mathrm{diag}(1-h_t^2)$ at every step. The "
+            "gradient also flows back through $h$ ($W_{hh}^\\top dz_{t+1}$), which can add to it or make it explode."
         )
+
+
+def glossary() -> None:
+    """The glossary (ui.glossary) as an expander: app.py shows it in the sidebar of every page."""
+    with st.expander("Glossary", icon=":material/menu_book:"):
+        st.markdown(_glossary.markdown())
 
 
 def _set_step(value: int) -> None:
@@ -128,12 +153,16 @@ def knob_controls() -> None:
         st.toggle("Set the forget-gate bias", key="fb_on",
                   help="Off: the preset's own forget biases. On: every LSTM unit's b_f = b_ih,f + b_hh,f is set.")
         st.slider("Forget-gate bias b_f", *state.KNOB_LIMITS["fb"], step=state.KNOB_STEPS["fb"], key="fb",
-                  disabled=not st.session_state["fb_on"], help="σ(+3) ≈ 0.95 keeps memory; σ(−3) ≈ 0.05 forgets.")
+                  disabled=not st.session_state["fb_on"],
+                  help="f = σ(b_f + …): σ(+3) ≈ 0.95 keeps most of the cell state per step; σ(−3) ≈ 0.05 forgets it.")
     with c2:
         st.toggle("Set the W_hh spectral radius", key="rho_on",
                   help="Off: as initialised. On: the RNN's W_hh and each LSTM gate block of W_hh are rescaled.")
         st.slider("Spectral radius of W_hh", *state.KNOB_LIMITS["rho"], step=state.KNOB_STEPS["rho"], key="rho",
-                  disabled=not st.session_state["rho_on"], help="Below 1 the RNN's gradient vanishes; above 1 it can explode.")
+                  disabled=not st.session_state["rho_on"],
+                  help="Below 1 a tanh RNN's gradient vanishes. Above 1 it can explode, from just above 1 for tiny "
+                       "inputs; larger inputs saturate tanh and push that border up. Spectral radius: "
+                       + _glossary.TERMS["spectral radius"])
     with c3:
         st.slider("Weight scale (×)", *state.KNOB_LIMITS["scale"], step=state.KNOB_STEPS["scale"], key="scale",
                   help="Multiplies every weight and bias of both models (applied before the two knobs on the left).")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import re
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
 PAGES = ["pages/cell.py", "pages/gates.py", "pages/gradients.py", "pages/weights.py", "pages/explorer.py",
-         "pages/myths.py", "pages/training.py", "pages/lessons.py"]
+         "pages/myths.py", "pages/training.py", "pages/lessons.py", "pages/text.py"]
 
 
 class _PathWithoutLegacyPagesDir(type(Path())):
@@ -35,6 +37,38 @@ def _no_legacy_pages_dir(monkeypatch):
     import streamlit.runtime.pages_manager as pages_manager
 
     monkeypatch.setattr(pages_manager, "Path", _PathWithoutLegacyPagesDir)
+
+
+class _DuplicateDefaults(logging.Handler):
+    """Records Streamlit's "widget … created with a default value but also had its value set via the Session State
+    API" warnings (logged once per process; the fixture re-arms it for every test)."""
+
+    def __init__(self):
+        super().__init__(level=logging.WARNING)
+        self.keys: list[str] = []
+
+    def emit(self, record):
+        from streamlit.elements.lib import policies
+
+        if "created with a default value" in record.getMessage():
+            self.keys.append(str(record.args[0]) if record.args else record.getMessage())
+            policies._shown_default_value_warning = False  # report every widget, not only the first
+
+
+@pytest.fixture(autouse=True)
+def _no_widget_with_a_default_set_through_session_state(monkeypatch):
+    """Every AppTest run: no widget is created with a default value while its key was also set through Session
+    State (Streamlit logs a warning, and the default is silently ignored): a page that sets a widget's value (a
+    lesson step, a callback) lets the widget take it from Session State alone."""
+    from streamlit.elements.lib import policies
+
+    monkeypatch.setattr(policies, "_shown_default_value_warning", False)
+    handler = _DuplicateDefaults()
+    logger = logging.getLogger(policies.__name__)
+    logger.addHandler(handler)
+    yield
+    logger.removeHandler(handler)
+    assert not handler.keys, f"widgets created with a default value and also set through Session State: {handler.keys}"
 
 
 def open_app(page: str | None = None, query: dict | None = None) -> AppTest:
@@ -79,6 +113,13 @@ def figure(at: AppTest, key: str) -> dict:
     hits = [spec for k, spec in figs.items() if key in k]
     assert hits, f"no chart with key {key!r}; have {list(figs)}"
     return hits[0]
+
+
+def plain(markdown: str) -> str:
+    """A message's text as the user reads it: ui.messages.inert backslash-escapes every ASCII punctuation character
+    of a message that repeats the user's text and puts an invisible WORD JOINER where a bare URL would start (AppTest
+    shows the Markdown source)."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u2060", "")
 
 
 def lab_of(at: AppTest):

@@ -33,6 +33,8 @@ def test_every_page_loads_at_defaults(page):
     assert at.header, "each page has a heading"
     if page not in ("pages/lessons.py", "pages/training.py"):  # a list of lessons; nothing trained yet
         assert len(at.get("plotly_chart")) >= 1, "each page draws at least one chart"
+    glossary = [e for e in at.sidebar.expander if e.label == "Glossary"]
+    assert glossary and "**half-life**" in glossary[0].markdown[0].value, "the glossary is reachable from every page"
 
 
 def test_forget_gate_heatmap_is_the_core_trace():

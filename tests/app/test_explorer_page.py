@@ -16,7 +16,7 @@ import pytest
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from lstm_core import explore as E
-from lstm_core.analysis import grad_norms, jacobian_norms, memory_half_life
+from lstm_core.analysis import grad_norms, jacobian_norms, state_grad_norms
 from lstm_core.losses import make_loss
 from lstm_core.params import forget_bias_of, spectral_radius
 from tests.app.conftest import decode, figure, lab_of, open_app, trace_named
@@ -102,7 +102,9 @@ def test_phase_controls_and_the_maps_are_the_core_grid(T, n):
 def test_phase_caption_states_the_thresholds():
     at = open_view("phase")
     text = " ".join(c.value for c in at.caption)
-    assert "below −3" in text and "above +1" in text and (E.VANISHING_BELOW, E.EXPLODING_ABOVE) == (-3.0, 1.0)
+    assert "below −1: less than a tenth" in text and "above +1" in text and "within a factor of ten" in text
+    assert (E.VANISHING_BELOW, E.EXPLODING_ABOVE) == (-1.0, 1.0)
+    assert "decades (powers of ten)" in text
 
 
 @pytest.mark.parametrize("row, col, fb, rho, snapped", [
@@ -180,10 +182,11 @@ def test_length_sweep_slider_and_the_chart_is_the_core_sweep(T_max):
         np.testing.assert_array_equal(floats(pts["x"]), want.lengths)
         np.testing.assert_array_equal(floats(pts["y"]), want.grad_at_first)
         assert f"×{np.exp(want.rate_per_step):.4g}" in text
-        assert f"{want.steps_per_decade:.1f}" in text
+        assert f"{want.half_life:.1f} steps" in text
+        assert want.half_life == pytest.approx(np.log(2) / -want.rate_per_step)
 
 
-def test_length_sweep_uses_the_knobs_and_shows_the_labs_half_life():
+def test_length_sweep_uses_the_knobs():
     at = open_view("sweep")
     at.toggle(key="fb_on").set_value(True).run()
     at.slider(key="fb").set_value(5.0).run()
@@ -196,12 +199,9 @@ def test_length_sweep_uses_the_knobs_and_shows_the_labs_half_life():
                           bias_scale=E.PHASE_BIAS_SCALE)
     np.testing.assert_array_equal(floats(trace_named(figure(at, "ex_sweep_chart"), "LSTM: measured")["y"]),
                                   want.grad_at_first)
-    from lstm_core import lstm_backward, lstm_forward
-    tr = lstm_forward(lab.lstm, lab.x)
-    dc = grad_norms(lstm_backward(lab.lstm, tr, make_loss(lab.loss, **lab.loss_kwargs)(tr.h)[1]))["dc"]
-    hl = memory_half_life(dc)
     text = " ".join(m.value for m in at.markdown)
-    assert ("none" if hl is None else f"{hl} steps") in text
+    hl = want.half_life
+    assert ("never" if np.isinf(hl) else f"{hl:.1f} steps") in text
 
 
 # ---- clip and truncate -----------------------------------------------------------------------------------------------
@@ -266,8 +266,13 @@ def test_jacobian_curves_are_the_exact_norms():
     fig = figure(at, "ex_jacobian_chart")
     np.testing.assert_array_equal(floats(trace_named(fig, "LSTM ‖∂(h_T,c_T)/∂(h_t,c_t)‖₂")["y"]),
                                   jacobian_norms(lab.lstm, tr))
-    dc = grad_norms(lstm_backward(lab.lstm, tr, make_loss(lab.loss, **lab.loss_kwargs)(tr.h)[1]))["dc"]
-    np.testing.assert_allclose(floats(trace_named(fig, "LSTM ‖∂L/∂c_t‖ ÷ its value at T")["y"]), dc / dc[-1], rtol=1e-15)
+    g = lstm_backward(lab.lstm, tr, make_loss(lab.loss, **lab.loss_kwargs)(tr.h)[1])
+    s = state_grad_norms(tr, g)
+    solid = floats(trace_named(fig, "LSTM ‖∂L/∂(h_t, c_t)‖ ÷ its value at T")["y"])
+    np.testing.assert_allclose(solid, s / s[-1], rtol=1e-15)
+    assert np.all(solid <= jacobian_norms(lab.lstm, tr) * (1 + 1e-9)), "the Jacobian norm is an upper bound"
+    text = " ".join(c.value for c in at.caption)
+    assert f"bound {jacobian_norms(lab.lstm, tr)[0]:.3g}, loss gradient {s[0] / s[-1]:.3g}" in text
 
 
 def test_a_costly_jacobian_waits_for_the_button():

@@ -21,6 +21,9 @@ import ast
 import io as _io
 import json
 import re
+import statistics
+import threading
+import time
 import tomllib
 from pathlib import Path
 
@@ -32,7 +35,8 @@ from streamlit.testing.v1 import AppTest
 from lstm_core import io
 from lstm_core.params import LSTMParams
 from lstm_core.presets import PRESETS
-from tests.app.conftest import APP, lab_of
+from tests.app.conftest import APP, lab_of, plain
+from tests import hostile
 from tests.app.test_fuzz import chart_problems, run, same_lab
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,7 +67,7 @@ def at() -> AppTest:
 
 
 def errors(at: AppTest) -> list[str]:
-    return [e.value for e in at.error]
+    return [plain(e.value) for e in at.error]
 
 
 def upload(at: AppTest, key: str, name: str, data: bytes) -> AppTest:
@@ -192,12 +196,12 @@ def test_json_weights_of_1e308(at):
 def test_weight_table_cell_of_1e308_is_refused(at):
     before = lab_of(at)
     key = next(e.key for e in at.data_editor if e.key.startswith("wp_lstm_") and e.key.endswith("_f_weight_hh"))
-    at.session_state[key] = {"edited_rows": {0: {"h1": 1e308}}, "added_rows": [], "deleted_rows": []}
+    at.session_state[key] = {"edited_rows": {0: {"h1": "1e308"}}, "added_rows": [], "deleted_rows": []}
     run(at, "edit a cell")
     at.button(key="wp_apply_weights").click()
     run(at, "apply")
     assert not at.exception, [e.message for e in at.exception]
-    assert any("W_f weight_hh table: row unit = 1, column h1 is 1e+308" in e and "within ±1e+06" in e
+    assert any("W_hf table: row unit = 1, column h1 is 1e+308" in e and "within ±1e+06" in e
                and e.endswith("The previous weights are kept.") for e in errors(at)), errors(at)
     assert same_lab(lab_of(at), before) and not lab_of(at).edited_weights
     still_works(at)
@@ -269,11 +273,12 @@ def test_npz_that_unpacks_beyond_the_limit(at):
 
 
 def test_weights_file_over_the_upload_cap(at):
+    """One byte more than the browser lets through (5 MB = 5,000,000 bytes); Streamlit's server takes up to 5 MiB."""
     before = lab_of(at)
     data = io.to_npz_bytes(before.lstm)
-    data += b"\0" * (6 * 1024 * 1024 - len(data))
-    upload(at, "wp_weights_file_lstm", "six_mb.npz", data)
-    refused(at, before, "six_mb.npz", "6,291,456 bytes", "5 MiB) limit")
+    data += b"\0" * (io.MAX_UPLOAD_BYTES + 1 - len(data))
+    upload(at, "wp_weights_file_lstm", "over.npz", data)
+    refused(at, before, "over.npz", "5,000,001 bytes, larger than the 5,000,000-byte (5 MB) limit")
 
 
 # ---- weight files: JSON keys, types, encoding ----------------------------------------------------------------------
@@ -338,6 +343,105 @@ def test_csv_with_1e308(at):
     before = lab_of(at)
     upload(at, "wp_inputs_file", "huge.csv", _csv([f"{t},1e308,-1e308" for t in range(1, 7)]))
     refused(at, before, "huge.csv", "row 1, column x1 is 1e+308", "within ±1e+06", kept="inputs")
+
+
+# ---- hostile files through the page (lstm_core/io's own bounds: tests/unit/test_hostile_uploads.py) ----------------
+
+
+MARKDOWN_NAME = "[x](http://127.0.0.1:9/)![i](http://127.0.0.1:9/i.png).csv"
+
+
+def markdown_free(value: str) -> bool:
+    """True when a message's Markdown source has no live link, image, colour or formula (each needs one of these
+    character pairs unescaped) and no bare URL that GFM would link (it finds those after escapes are resolved, so a
+    scheme's ':', an '@' and 'www.' must carry the invisible WORD JOINER)."""
+    return not re.search(r"(?<!\\)(\]\(|!\[|:[a-z]+\[|\$)|(https?|mailto)\\?:(?!\u2060)|www\\?\.|@(?!\u2060)", value)
+
+
+def test_markdown_check_catches_a_live_link():
+    for live in (f"Loaded {MARKDOWN_NAME}", "see http://a.b", ":red[x]", "$x$", r"http\://a\.b", r"www\.a\.b",
+                 r"a\@b\.c"):
+        assert not markdown_free(live), live
+    assert markdown_free("Loaded \\[x\\]\\(http\\:\u2060\\/\\/127\\.0\\.0\\.1\\) www\u2060\\. a\\@\u2060b")
+
+
+def test_a_file_name_with_markdown_is_shown_as_text(at):
+    """The name lands in st.success (a good file) and st.error (a bad one): shown as its characters, cut to 60."""
+    x = np.linspace(-1, 1, 2 * D * 3).reshape(-1, D)
+    upload(at, "wp_inputs_file", MARKDOWN_NAME, io.inputs_to_csv_bytes(x))
+    success = [s.value for s in at.success if "Loaded" in plain(s.value)]
+    assert success and all(markdown_free(v) for v in success), success
+    assert plain(success[0]).startswith(f"Loaded {MARKDOWN_NAME}: {len(x)} steps"), plain(success[0])
+    before = lab_of(at)
+    long_name = MARKDOWN_NAME[:-4] * 5 + ".csv"
+    upload(at, "wp_inputs_file", long_name, b"step,x1,x2\n1,[y](http://127.0.0.1:9/),2\n")
+    bad = [e.value for e in at.error]
+    assert bad and all(markdown_free(v) for v in bad), bad
+    assert plain(bad[0]).startswith(f"Could not load {long_name[:59]}…: row 1, column 'x1' is text ('[y]"), bad
+    assert same_lab(lab_of(at), before)
+
+
+@pytest.mark.parametrize("name", list(hostile.CASES))
+def test_hostile_file_through_the_page_is_refused_with_a_short_inert_message(at, name):
+    reader, build, reason = hostile.CASES[name]
+    before = lab_of(at)
+    key = "wp_inputs_file" if reader == "csv" else "wp_weights_file_lstm"
+    upload(at, key, "h." + reader.rsplit(".", 1)[-1], build())
+    assert not at.exception, [e.message for e in at.exception]
+    shown = [e.value for e in at.error]
+    assert len(shown) == 1 and reason in plain(shown[0]), shown
+    assert len(plain(shown[0])) <= 600 and markdown_free(shown[0])
+    assert same_lab(lab_of(at), before)
+
+
+def test_a_rerun_stays_quick_while_another_session_parses_the_worst_allowed_files():
+    """Sessions share one server process (and Python's GIL). While another session keeps parsing the slowest files
+    the upload readers still read to the end (a 2000 × 8 CSV of 64-character numbers and a 4 MB JSON state_dict),
+    the cell page's rerun in this session stays under 1 s. Baseline and loaded reruns come from the same run, so a
+    slow shared machine moves both (the bound is then relative: at most 3× the baseline's median)."""
+    worst = [(r, build()) for r, build in (hostile.ALLOWED[n][::1] for n in hostile.ALLOWED) if r != "csv core"]
+    assert {r for r, _ in worst} == {"csv D=8", "w.json"}
+    b = open_page("pages/cell.py")
+
+    def reruns(n: int) -> list[float]:
+        times = []
+        for step in range(n):
+            b.slider(key="t").set_value(1 + step % 4)  # a real change: the page redraws its step
+            t0 = time.perf_counter()
+            run(b, "rerun")
+            times.append(time.perf_counter() - t0)
+        return times
+
+    reruns(2)  # warm caches
+    base = statistics.median(reruns(7))
+    stop, parsed = threading.Event(), [0]
+
+    def other_session():
+        while not stop.is_set():
+            for reader, data in worst:
+                try:
+                    hostile.read(reader, data)
+                except ValueError:
+                    pass
+                parsed[0] += 1
+
+    thread = threading.Thread(target=other_session, daemon=True)
+    thread.start()
+    try:
+        while parsed[0] == 0:  # the other session is in its parsing loop
+            time.sleep(0.01)
+        before = parsed[0]
+        loaded = reruns(7)
+        during = parsed[0] - before
+        alive = thread.is_alive()
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    busy = statistics.median(loaded)
+    print(f"\n[hostile] cell-page rerun: median {base * 1000:.0f} ms alone, {busy * 1000:.0f} ms (max "
+          f"{max(loaded) * 1000:.0f} ms) while another thread parsed {during} worst-case files")
+    assert alive and during >= 2, "the other session kept parsing while this one reran"
+    assert busy < max(1.0, 3 * base), (base, loaded)
 
 
 # ---- URL parameters ------------------------------------------------------------------------------------------------
@@ -447,10 +551,17 @@ def test_an_uncaught_error_shows_no_stack_trace_but_tests_still_see_it():
     assert element.proto.type == ""
 
 
-def test_upload_cap_in_config_matches_the_core():
+def test_upload_cap_in_config_matches_the_core_and_the_uploaders(at):
+    """One number: .streamlit/config.toml's server.maxUploadSize (MB; the browser refuses files over that many ×
+    1,000,000 bytes), lstm_core.io's cap, what every uploader on the page enforces and what its help says."""
     cap_mb = _config()["server"]["maxUploadSize"]
     assert 1 <= cap_mb <= 5, "a few MB"
-    assert io.MAX_UPLOAD_BYTES == cap_mb * 1024 * 1024, "the server cap and lstm_core.io's cap agree"
+    assert io.MAX_UPLOAD_MB == cap_mb and io.MAX_UPLOAD_BYTES == cap_mb * 1_000_000
+    uploaders = list(at.file_uploader)
+    assert len(uploaders) == 3
+    for u in uploaders:
+        assert u.proto.max_upload_size_mb == cap_mb
+        assert f"Up to {cap_mb} MB ({cap_mb * 1_000_000:,} bytes)" in u.proto.help
 
 
 def _sources() -> list[Path]:
@@ -474,6 +585,19 @@ def _static_text(node: ast.AST, constants: set[str]) -> bool:
     return False
 
 
+# Builders of HTML that pass every character of the user's text through html.escape (the text lab's coloured text,
+# Karpathy's view; tests/unit/test_chart_text.py feeds them hostile text): st.html of their result is allowed.
+ESCAPING_BUILDERS = {"karpathy_html", "connectivity_html"}
+
+
+def _escaped(node: ast.AST) -> bool:
+    """A call of one of ESCAPING_BUILDERS (as a name or an attribute, e.g. tx.karpathy_html(...))."""
+    if not isinstance(node, ast.Call):
+        return False
+    f = node.func
+    return (f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")) in ESCAPING_BUILDERS
+
+
 def _html_problems(source: str, where: str) -> tuple[list[str], list[str]]:
     """(problems, uses of html()) in one module's source."""
     tree = ast.parse(source)
@@ -492,7 +616,7 @@ def _html_problems(source: str, where: str) -> tuple[list[str], list[str]]:
         if (func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")) == "html":
             uses.append(line)
             body = [*node.args, *(k.value for k in node.keywords if k.arg == "body")]
-            if not all(_static_text(a, constants) for a in body):
+            if not all(_static_text(a, constants) or _escaped(a) for a in body):
                 problems.append(f"{line} html() of text that is not fixed")
     return problems, uses
 
@@ -505,12 +629,14 @@ def test_html_check_catches_user_content():
     assert problems == ["x.py:4 html() of text that is not fixed", "x.py:5 html() of text that is not fixed",
                         "x.py:6 unsafe_allow_html"]
     assert len(uses) == 3
+    escaped = "import streamlit as st\nst.html(tx.karpathy_html(r, m))\nst.html(tx.karpathy_html(r) + name)\n"
+    assert _html_problems(escaped, "y.py")[0] == ["y.py:3 html() of text that is not fixed"]
 
 
 def test_no_unsafe_html_with_user_content():
     """No ``unsafe_allow_html=True`` anywhere in the app; ``st.html`` / ``components.html`` only with fixed text
-    (static CSS: app.py's padding, ui/presenter.py's panel and projector CSS), never with anything computed or
-    typed in."""
+    (static CSS: app.py's padding, ui/presenter.py's panel and projector CSS) or the result of a builder that escapes
+    every character (ESCAPING_BUILDERS: the text lab's coloured text), never with anything else computed or typed in."""
     problems, uses = [], []
     for path in _sources():
         p, u = _html_problems(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))

@@ -8,10 +8,11 @@ import pytest
 from tests.app.conftest import open_app
 from ui import lessons, presenter
 
-ROUTES = ("lessons", "cell", "gates", "gradients", "weights", "explorer", "myths", "training")
+ROUTES = ("lessons", "cell", "gates", "gradients", "weights", "explorer", "myths", "training", "text")
 HEADINGS = {  # url path -> the start of the page's st.header
     "cell": "Cell walkthrough", "gates": "Gates over time", "gradients": "Gradient flow", "weights": "Inputs and weights",
     "explorer": "Gradient explorer", "myths": "Myths vs. measurements", "training": "Training", "lessons": "Lessons",
+    "text": "Text lab",
 }
 LESSONS, ERRORS = lessons.load_lessons(lessons.DEFAULT_FOLDER, presenter.rules(ROUTES))
 STEPS = [(lesson.id, n) for lesson in LESSONS for n in range(1, len(lesson.steps) + 1)]
@@ -127,3 +128,28 @@ def test_a_malformed_lesson_file_is_reported_by_file_and_field(tmp_path, monkeyp
     assert "02-broken.md" in errors[0] and "field 'preset'" in errors[0] and "'latchh' is not a preset" in errors[0]
     assert [b.key for b in at.button if (b.key or "").startswith("lesson_start_")] == ["lesson_start_gates"], \
         "the good lesson is still offered"
+
+
+@pytest.mark.parametrize("lesson_id, n, widgets", [
+    ("long-gap", 2, {"tr_gap": 50, "tr_fb": 4.0, "tr_model": "both"}),  # "(forget bias 4)", "a gap of 50"
+    ("long-gap", 3, {"tr_gap": 50, "tr_noise": 0.5}),  # "(σ = 0.5)"
+    ("long-gap", 4, {"tr_gap": 50, "tr_fb": 1.0, "tr_model": "lstm", "tr_budget": 20}),  # "20-second budget"
+    ("exploding", 4, {"ex_clip": 1.0}),  # "(c = 1)"
+    ("exploding", 5, {"ex_tbptt_k": 20}),  # "window k = 20"
+])
+def test_a_step_shows_the_page_settings_its_text_names(lesson_id, n, widgets):
+    """The numbers a step quotes from its page's own widgets are what the page shows when the step opens it."""
+    at = open_app(None, {"lesson": lesson_id, "step": n})
+    assert_on_step(at, lesson_id, n)
+    for key, value in widgets.items():
+        widget = next(w for kind in ("slider", "select_slider", "segmented_control") for w in at.get(kind)
+                      if getattr(w, "key", None) == key)
+        assert widget.value == value, key
+
+
+def test_going_on_to_another_lesson_resets_the_training_controls():
+    at = open_app(None, {"lesson": "long-gap", "step": 4})
+    assert at.session_state["tr_gap"] == 50
+    at.button(key="lesson_prev").click().run()
+    assert_on_step(at, "long-gap", 3)
+    assert at.session_state["tr_fb"] == 4.0 and at.session_state["tr_model"] == "both", "back to the page defaults"

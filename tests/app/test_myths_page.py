@@ -12,7 +12,8 @@ from tests.app.conftest import decode, figure, lab_of, open_app, trace_named
 
 PAGE = "pages/myths.py"
 CHARTS = ("myth_history", "myth_forget", "myth_output", "myth_distribution", "myth_bptt", "myth_clock",
-          "myth_recurrent", "myth_input", "myth_shapes", "myth_variant_task", "myth_lab_variant")
+          "myth_recurrent", "myth_input", "myth_shapes", "myth_limits", "myth_sharing", "myth_growth",
+          "myth_variant_task", "myth_lab_variant")
 
 
 def y_of(fig, name):
@@ -29,7 +30,8 @@ def test_page_loads_with_every_chart_and_myth(page):
     for key in CHARTS:
         figure(page, key)
     labels = [e.label for e in page.expander]
-    assert sum(label.startswith("Myth ") for label in labels) == 9
+    assert sum(label.startswith("Myth ") for label in labels) == 12
+    assert any("LSTMs solve the vanishing-gradient problem" in label for label in labels)
     assert page.toggle(key="myth_x_only").value is False
 
 
@@ -89,6 +91,47 @@ def test_hand_built_charts_carry_the_core_numbers(page):
     v = myths.x_only_comparison(seed=seed)
     fig = figure(page, "myth_variant_task")
     np.testing.assert_allclose(y_of(fig, "standard LSTM"), v.traces["standard"]["c"], rtol=1e-12)
+
+
+def captions(at) -> str:
+    return " ".join(c.value for c in at.caption)
+
+
+def test_new_myths_show_the_core_numbers(page):
+    lab = lab_of(page)
+    seed = lab.cfg["seed"]
+    text = captions(page)
+    r = myths.gradient_limits(seed=seed)
+    q = r.ratios
+    for want in (f"**{q[myths.PRESERVED_C]:.2g}**", f"∏ f, carries {r.prod_f:.2g}", f"**{q[myths.PRESERVED_H]:.2g}**",
+                 f"**{q[myths.COMMON_C]:.1e}**", f"**{q[myths.EXPLODING_C]:.1e}**"):
+        assert want in text, want
+    fig = figure(page, "myth_limits")
+    np.testing.assert_allclose(y_of(fig, myths.EXPLODING_C), r.curves[myths.EXPLODING_C], rtol=1e-12)
+
+    w = myths.weight_sharing(lab.lstm, lab.x, seed=seed)
+    H, D = lab.lstm.hidden_size, lab.lstm.input_size
+    assert f"has **{4 * H * (D + H + 2):,}** parameters at T = 10, T = 100, T = 1,000 alike" in text
+    fig = figure(page, "myth_sharing")
+    np.testing.assert_array_equal(y_of(fig, "weights and biases (one set for every step)"), w.n_params)
+
+    g = myths.cell_state_growth(lab.lstm, lab.x, seed=seed)
+    assert f"reaches c = **{g.c[-1, 0]:.0f}**" in text and f"|c| up to **{g.lab_max_c.max():.2f}**" in text
+    np.testing.assert_allclose(y_of(figure(page, "myth_growth"), "largest |c_t|"), g.lab_max_c, rtol=1e-12)
+    forget = myths.forget_gate_memory(seed=seed)
+    assert f"half of it is gone after **{forget.steps_to_half(1)} steps**" in text
+
+
+def test_the_latch_gets_honest_captions():
+    """The hand-built latch: W_hh = 0, h never negative, gates saturated — the page says so instead of the opposite."""
+    at = open_app(PAGE, query={"preset": "latch"})
+    assert not at.exception
+    text = captions(at)
+    info = " ".join(i.value for i in at.info)
+    assert "W_hh is all zero" in info and "of the weight magnitude is off it" not in text, "myth 7: no '0 % off'"
+    assert "happens never to be negative" in text and "of $h_t$'s values are negative" not in text
+    assert "i, f and o gates are mostly saturated" in text and "Most values sit in between" not in text
+    assert "rounds to exactly 1 in float64" in text
 
 
 def test_variant_toggle_adds_the_x_only_lstm():

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from lstm_core import lstm_backward, lstm_forward, lstm_step, lstm_step_backward, rnn_step, rnn_step_backward
-from lstm_core.analysis import grad_norms
+from lstm_core.analysis import carousel_factor, first_last_ratio, grad_norms, memory_half_life
 from lstm_core.losses import make_loss
 from lstm_core.params import forget_bias_of, spectral_radius
 from lstm_core.presets import PRESETS
@@ -166,13 +166,34 @@ def test_gates_units_survive_a_smaller_hidden_size():
 # ---- gradient flow -------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("preset", ["vanishing_rnn", "preserved_lstm", "exploding_rnn"])
+@pytest.mark.parametrize("preset", ["vanishing_rnn", "preserved_lstm", "exploding_rnn", "exploding_lstm"])
 def test_gradient_quick_preset_buttons(preset):
     at = open_app("pages/gradients.py")
     at.button(key=f"quick_{preset}").click().run()
     assert not at.exception
     assert lab_of(at).cfg["preset"] == preset
     assert lab_of(at).T == PRESETS[preset].T
+
+
+@pytest.mark.parametrize("preset", ["preserved_lstm", "exploding_lstm"])
+def test_gradient_page_numbers_name_what_they_measure(preset):
+    """The ratios, the half-lives (threshold ½) and the caption separating ∏ f from ∂L/∂c, against the core."""
+    at = open_app("pages/gradients.py", query={"preset": preset})
+    assert not at.exception
+    lab = lab_of(at)
+    tr, gr = core_run(lab)
+    norms = grad_norms(gr)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["LSTM ‖∂L/∂c₁‖ / ‖∂L/∂c_T‖"] == f"{first_last_ratio(norms['dc']):.2e}"
+    assert metrics["LSTM ‖∂L/∂h₁‖ / ‖∂L/∂h_T‖"] == f"{first_last_ratio(norms['dh']):.2e}"
+    k = memory_half_life(norms["dc"])
+    assert metrics["LSTM half-life of ‖∂L/∂c_t‖"] == ("never within T" if k is None else f"{k} steps")
+    if k is not None:
+        assert norms["dc"][-1 - k] <= norms["dc"][-1] / 2 < norms["dc"][-k:].min()
+    caption = " ".join(c.value for c in at.caption)
+    assert f"∏ f = {np.median(carousel_factor(tr)[0]):.2g}**" in caption
+    assert f"at **{first_last_ratio(norms['dc']):.2g}** of its value at the end" in caption
+    assert any("mitigate vanishing gradients; they do not solve them" in i.value for i in at.info)
 
 
 @pytest.mark.parametrize("fb", [-10.0, 0.0, 10.0])
@@ -216,4 +237,4 @@ def test_gradient_page_length_slider(T):
     at.slider(key="T_grad").set_value(T).run()
     assert not at.exception
     assert lab_of(at).T == T and at.session_state["T_box"] == T
-    assert len(at.metric) == 4
+    assert len(at.metric) == 5

@@ -148,9 +148,10 @@ def test_training_stores_history_and_the_figures_show_exactly_it(trained):
         assert len(run.rows) == len(run.step_norms)
         assert run.rows[-1]["iteration"] == run.iteration
         assert run.config.gap == 5 and run.config.hidden == 8 and run.config.test_size == 64
-    assert runs["lstm"].iteration == runs["rnn"].iteration or "target" in (runs["lstm"].reason, runs["rnn"].reason), \
-        "the two models take turns: the same number of iterations unless one was solved early"
-    assert "Done:" in texts(at.success)
+    assert abs(runs["lstm"].iteration - runs["rnn"].iteration) <= 10 or "target" in (runs["lstm"].reason,
+                                                                                      runs["rnn"].reason), \
+        "the two models take turns and share the time by their cost: within one report of each other"
+    assert "Done in " in texts(at.success) and " of the 2 s budget: " in texts(at.success)
 
     fig = figure(at, "tr_curves")
     for m, name in (("lstm", "LSTM"), ("rnn", "RNN")):

@@ -15,7 +15,8 @@ from streamlit.testing.v1 import AppTest
 
 from lstm_core import io
 from lstm_core.params import LSTMParams, RNNParams, forget_bias_of, params_equal
-from tests.app.conftest import lab_of, open_app
+from tests.app.conftest import lab_of, open_app, plain
+from ui.tables import cell_text
 
 PAGE = "pages/weights.py"
 
@@ -39,6 +40,11 @@ def block_key(at: AppTest, model: str, suffix: str) -> str:
     return keys[0]
 
 
+def shown(matrix) -> list[list[str]]:
+    """What a table shows for ``matrix``: each value as text, 6 significant digits."""
+    return [[cell_text(v) for v in row] for row in np.asarray(matrix)]
+
+
 def edit(at: AppTest, key: str, rows: dict) -> None:
     at.session_state[key] = {"edited_rows": rows, "added_rows": [], "deleted_rows": []}
     at.run()
@@ -46,7 +52,7 @@ def edit(at: AppTest, key: str, rows: dict) -> None:
 
 
 def texts(at: AppTest, kind: str) -> list[str]:
-    return [e.value for e in at.get(kind)]
+    return [plain(e.value) for e in at.get(kind)]
 
 
 def uploader(at: AppTest, key: str):
@@ -65,11 +71,11 @@ def test_page_renders_tables_charts_and_downloads(at):
     assert inputs.editing_mode == "fixed"
     assert list(inputs.value.columns) == [f"x{j + 1}" for j in range(D)]
     assert list(inputs.value.index) == list(range(1, T + 1))
-    np.testing.assert_array_equal(inputs.value.to_numpy(), x)
+    assert inputs.value.to_numpy().tolist() == shown(x)
     # LSTM: 4 gates × (weight_ih, weight_hh, bias) tables
     assert len([e for e in at.data_editor if e.key.startswith("wp_lstm_")]) == 12
     f_hh = next(e for e in at.data_editor if e.key.startswith("wp_lstm_") and e.key.endswith("_f_weight_hh"))
-    np.testing.assert_array_equal(f_hh.value.to_numpy(), lab_of(at).lstm.gate_block("weight_hh", "f"))
+    assert f_hh.value.to_numpy().tolist() == shown(lab_of(at).lstm.gate_block("weight_hh", "f"))
     assert list(f_hh.value.columns) == [f"h{j + 1}" for j in range(H)]
     bias = next(e for e in at.data_editor if e.key.endswith("_i_bias"))
     assert list(bias.value.columns) == ["b_ih", "b_hh", "b_ih + b_hh"]
@@ -97,7 +103,7 @@ def test_rnn_tables(at):
     keys = [e.key for e in at.data_editor if e.key.startswith("wp_rnn_")]
     assert len(keys) == 3
     ih = next(e for e in at.data_editor if e.key.startswith("wp_rnn_") and e.key.endswith("_weight_ih"))
-    np.testing.assert_array_equal(ih.value.to_numpy(), lab_of(at).rnn.weight_ih)
+    assert ih.value.to_numpy().tolist() == shown(lab_of(at).rnn.weight_ih)
 
 
 # ---- inputs --------------------------------------------------------------------------------------------------------
@@ -106,7 +112,7 @@ def test_rnn_tables(at):
 def test_apply_edited_inputs(at):
     before = lab_of(at).x.copy()
     assert at.button(key="wp_apply_inputs").disabled
-    edit(at, editor_key(at, "wp_inputs_"), {0: {"x1": 0.75}, 2: {"x1": -1.5}})
+    edit(at, editor_key(at, "wp_inputs_"), {0: {"x1": "0.75"}, 2: {"x1": "-1.5"}})
     assert not at.button(key="wp_apply_inputs").disabled
     assert any("2 cell(s) changed" in c for c in texts(at, "caption"))
     assert not lab_of(at).edited_inputs  # nothing applied yet
@@ -119,7 +125,7 @@ def test_apply_edited_inputs(at):
     np.testing.assert_array_equal(new.x, expected)
     assert any("Applied your edits" in s for s in texts(at, "success"))
     # the table now shows the applied inputs under a new key, with nothing pending
-    np.testing.assert_array_equal(at.data_editor[0].value.to_numpy(), expected)
+    assert at.data_editor[0].value.to_numpy().tolist() == shown(expected)
     assert at.button(key="wp_apply_inputs").disabled
     # reset back to the generated sequence
     at.button(key="wp_reset_inputs").click().run()
@@ -180,7 +186,7 @@ def test_inputs_csv_longer_than_the_app_allows_is_refused(at):
     D = lab_of(at).x.shape[1]
     uploader(at, "wp_inputs_file").upload("long.csv", io.inputs_to_csv_bytes(np.zeros((2001, D))), "text/csv")
     at.run()
-    assert any("2001 rows" in e and "T = 1…2000" in e for e in texts(at, "error"))
+    assert any("2001 rows, more than the 2000-step limit" in e for e in texts(at, "error")), texts(at, "error")
     assert not lab_of(at).edited_inputs
 
 
@@ -201,7 +207,7 @@ def test_generator_pills_choose_the_shared_input(at):
     assert at.session_state["input"] == other
     assert at.selectbox(key="input").value == other  # the sidebar follows
     # after editing the inputs, choosing another sequence asks before discarding them
-    edit(at, editor_key(at, "wp_inputs_"), {0: {"x1": 9.0}})
+    edit(at, editor_key(at, "wp_inputs_"), {0: {"x1": "9"}})
     at.button(key="wp_apply_inputs").click().run()
     edited = lab_of(at).x.copy()
     next(p for p in at.button_group if p.key == "wp_input_pick").set_value("ramp" if other != "ramp" else "step").run()
@@ -215,8 +221,8 @@ def test_generator_pills_choose_the_shared_input(at):
 def test_apply_weight_edits_lstm(at):
     old: LSTMParams = lab_of(at).lstm
     H = old.hidden_size
-    edit(at, block_key(at, "lstm", "f_weight_hh"), {0: {"h1": 0.5}})
-    edit(at, block_key(at, "lstm", "g_bias"), {H - 1: {"b_hh": -2.0}})  # a second table: both edits count
+    edit(at, block_key(at, "lstm", "f_weight_hh"), {0: {"h1": "0.5"}})
+    edit(at, block_key(at, "lstm", "g_bias"), {H - 1: {"b_hh": "-2"}})  # a second table: both edits count
     assert not at.button(key="wp_apply_weights").disabled
     at.button(key="wp_apply_weights").click().run()
     assert not at.exception, at.exception
@@ -239,7 +245,7 @@ def test_apply_weight_edits_lstm(at):
 def test_apply_weight_edits_rnn(at):
     at.segmented_control(key="wp_model").set_value("rnn").run()
     old_lstm, old = lab_of(at).lstm, lab_of(at).rnn
-    edit(at, block_key(at, "rnn", "weight_ih"), {0: {"x1": 1.25}})
+    edit(at, block_key(at, "rnn", "weight_ih"), {0: {"x1": "1.25"}})
     at.button(key="wp_apply_weights").click().run()
     assert not at.exception, at.exception
     w = old.weight_ih.copy()
@@ -248,13 +254,58 @@ def test_apply_weight_edits_rnn(at):
     assert params_equal(lab_of(at).lstm, old_lstm)
 
 
+TYPED = {  # what a person types -> the weight stored (exactly): any notation Python's float() reads
+    "1e-3": 0.001, "-2.5E+4": -25000.0, ".5": 0.5, "2.5e-4": 0.00025, "1e+06": 1e6, " 7 ": 7.0, "1_000": 1000.0,
+    "-0.0000001": -1e-7, "3.141592653589793238462643383279": 3.141592653589793,
+}
+
+
+def test_typed_notations_are_stored_exactly(at):
+    """Streamlit's number-cell editor saved 1e-3 as −13: the tables are text, read with float(), and every cell
+    that was not typed into keeps its exact value (the table shows only 6 digits)."""
+    old: LSTMParams = lab_of(at).lstm
+    H, D = old.hidden_size, old.input_size
+    cells = [(r, c) for r in range(H) for c in range(D)][: len(TYPED)]
+    assert len(cells) == min(len(TYPED), H * D)
+    edit(at, block_key(at, "lstm", "i_weight_ih"),
+         {r: {f"x{c + 1}": text for (rr, c), text in zip(cells, TYPED) if rr == r} for r, _ in cells})
+    at.button(key="wp_apply_weights").click().run()
+    assert not at.exception and not at.error, texts(at, "error")
+    w = old.weight_ih.copy()
+    for (r, c), value in zip(cells, TYPED.values()):
+        w[r, c] = value  # the i gate's rows come first
+    assert np.array_equal(lab_of(at).lstm.weight_ih, w), "typed cells exact, all others untouched to the last bit"
+    assert np.array_equal(lab_of(at).lstm.weight_hh, old.weight_hh)
+
+
+@pytest.mark.parametrize(
+    "typed, fragment",
+    [
+        ("1e-3x", "is text ('1e-3x')"), ("1,5", "is text ('1,5')"), ("0x10", "is text ('0x10')"),
+        ("--1", "is text ('--1')"), ("", "is empty"), ("nan", "is nan (non-finite)"), ("-inf", "is -inf (non-finite)"),
+        ("1e400", "is 1e400 (non-finite)"), ("2e6", "is 2e+06, larger than 1e+06 in size"),
+        ("1" * 65, "has 65 characters"), ("[x](http://127.0.0.1:9/)", "is text ('[x](http://127.0.0.…')"),
+    ],
+)
+def test_anything_else_typed_is_refused_naming_the_cell(at, typed, fragment):
+    old = lab_of(at).lstm
+    edit(at, block_key(at, "lstm", "g_weight_hh"), {1: {"h2": typed}})
+    at.button(key="wp_apply_weights").click().run()
+    assert not at.exception
+    errors = texts(at, "error")
+    assert any(f"W_hg table: row unit = 2, column h2 {fragment}" in e and "(1 cell(s) to fix)" in e
+               and e.endswith("The previous weights are kept.") for e in errors), errors
+    assert not any("](" in e.value for e in at.error), "the typed text is shown inert: no Markdown link"
+    assert not lab_of(at).edited_weights and params_equal(lab_of(at).lstm, old)
+
+
 def test_invalid_weight_cell_is_an_error_and_keeps_weights(at):
     old = lab_of(at).lstm
     edit(at, block_key(at, "lstm", "o_weight_ih"), {0: {"x1": None}})
     at.button(key="wp_apply_weights").click().run()
     assert not at.exception
     errors = texts(at, "error")
-    assert any("W_o weight_ih table: row unit = 1, column x1 is empty" in e and "previous weights are kept" in e
+    assert any("W_io table: row unit = 1, column x1 is empty" in e and "previous weights are kept" in e
                for e in errors), errors
     assert not lab_of(at).edited_weights and params_equal(lab_of(at).lstm, old)
 
@@ -271,9 +322,9 @@ def test_discard_table_edits(at):
     assert params_equal(lab_of(at).lstm, old) and not lab_of(at).edited_weights
     # the same for the inputs table
     x = lab_of(at).x.copy()
-    edit(at, editor_key(at, "wp_inputs_"), {0: {"x1": 123.0}})
+    edit(at, editor_key(at, "wp_inputs_"), {0: {"x1": "123"}})
     at.button(key="wp_discard_inputs").click().run()
-    np.testing.assert_array_equal(at.data_editor[0].value.to_numpy(), x)
+    assert at.data_editor[0].value.to_numpy().tolist() == shown(x)
     assert at.button(key="wp_apply_inputs").disabled
 
 
@@ -288,7 +339,7 @@ def test_knobs_change_the_forget_bias(at):
 
 
 def test_knob_after_weight_edit_asks_before_discarding(at):
-    edit(at, block_key(at, "lstm", "i_weight_ih"), {0: {"x1": 0.5}})
+    edit(at, block_key(at, "lstm", "i_weight_ih"), {0: {"x1": "0.5"}})
     at.button(key="wp_apply_weights").click().run()
     edited = lab_of(at).lstm
     at.toggle(key="fb_on").set_value(True).run()
@@ -318,7 +369,7 @@ def test_upload_weights(at, model, ext):
     assert params_equal(getattr(lab_of(at), other), other_before)
     # the confirmation sits next to the uploader that was used (same column), not at the top of the page
     column = next(c for c in at.columns if any(u.key == f"wp_weights_file_{model}" for u in c.get("file_uploader")))
-    assert any(f"Loaded w.{ext}" in s.value for s in column.get("success"))
+    assert any(f"Loaded w.{ext}" in plain(s.value) for s in column.get("success"))
     assert sum(f"Loaded w.{ext}" in s for s in texts(at, "success")) == 1
     at.run()  # shown once: gone on the next rerun
     assert not any("Loaded" in s for s in texts(at, "success"))

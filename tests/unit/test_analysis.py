@@ -10,7 +10,7 @@ from lstm_core import (
 )
 from lstm_core.analysis import (
     _lstm_step_jacobian, carousel_factor, first_last_ratio, gate_saturation, grad_norms, jacobian_norms,
-    memory_half_life, rnn_path_factor,
+    memory_half_life, rnn_path_factor, steps_to_fall,
 )
 
 EPS = 1e-6
@@ -160,18 +160,42 @@ def test_grad_norms(B):
         grad_norms(tr)
 
 
-def test_memory_half_life():
-    assert memory_half_life([0.05, 0.5, 0.8, 1.0]) == 3
-    assert memory_half_life([0.01, 0.09, 0.5, 1.0]) == 2  # 0.09 < 0.1 first, two steps back
-    assert memory_half_life([0.5, 0.1, 1.0]) is None  # 0.1 is not below a tenth
+def test_memory_half_life_is_a_true_half_life():
+    """The first k steps back where the norm has fallen to half its value at the end (or below)."""
+    k = np.arange(30)
+    assert memory_half_life(0.5 ** k[::-1]) == 1, "halving at every step: a half-life of one step"
+    assert memory_half_life(0.88 ** k[::-1]) == 6 == int(np.ceil(np.log(2) / -np.log(0.88)))  # 0.88⁶ ≈ 0.46
+    assert memory_half_life(0.99 ** k[::-1]) is None  # 0.99²⁹ ≈ 0.75: never half within 30 steps
+    assert memory_half_life([0.05, 0.6, 0.8, 1.0]) == 3
+    assert memory_half_life([0.01, 0.4, 0.6, 1.0]) == 2  # 0.4 <= 0.5 first, two steps back
+    assert memory_half_life([0.1, 0.5, 1.0]) == 1, "exactly half counts"
     assert memory_half_life([1.0, 1.0]) is None
     assert memory_half_life([3.0]) is None
     assert memory_half_life([0.0, 0.0]) is None
-    assert memory_half_life(np.r_[np.full(5, 1e-3), 2.0, 100.0, 5.0]) == 3  # growth on the way doesn't count
+    assert memory_half_life(np.r_[np.full(5, 1e-3), 3.0, 100.0, 5.0]) == 3  # growth on the way doesn't count
+    assert memory_half_life([1.0, 0.4, 2.0]) == 1, "the first crossing counts, even if the norm rises again"
     with pytest.raises(ValueError, match="^norms"):
         memory_half_life([])
     with pytest.raises(ValueError, match="^norms"):
         memory_half_life([1.0, np.nan])
+
+
+@pytest.mark.parametrize("r", [0.3, 0.5, 0.7, 0.88, 0.95, 0.98])
+@pytest.mark.parametrize("fraction", [0.5, 0.1])
+def test_steps_to_fall_for_a_geometric_decay(r, fraction):
+    norms = r ** np.arange(400)[::-1]
+    expected = int(np.ceil(np.log(fraction) / np.log(r) - 1e-12))
+    assert steps_to_fall(norms, fraction) == expected
+    assert norms[-1 - expected] <= fraction < norms[-expected]
+
+
+def test_steps_to_lose_90_percent_and_bad_fractions():
+    assert steps_to_fall([0.05, 0.5, 0.8, 1.0], 0.1) == 3
+    assert steps_to_fall([0.01, 0.09, 0.5, 1.0], 0.1) == 2
+    assert steps_to_fall([0.5, 0.2, 1.0], 0.1) is None
+    for bad in (0.0, 1.0, -0.5, 2.0):
+        with pytest.raises(ValueError, match="^fraction"):
+            steps_to_fall([1.0, 0.5], bad)
 
 
 def test_first_last_ratio():
@@ -204,3 +228,29 @@ def test_grad_norms_do_not_underflow_for_tiny_gradients():
     np.testing.assert_allclose(unit_norms(a), np.sqrt(3) * 1e-200, rtol=1e-15)
     b = np.array([[3e200, 4e200], [0.0, 0.0]])
     np.testing.assert_allclose(unit_norms(b), [5e200, 0.0], rtol=1e-15)
+
+
+@pytest.mark.parametrize("preset", ["default", "preserved_lstm", "exploding_lstm", "latch"])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_jacobian_norm_bounds_the_state_gradient(preset, seed):
+    """‖∂L/∂(h_t, c_t)‖ / its value at T <= ‖∂(h_T, c_T)/∂(h_t, c_t)‖₂ for a loss that reads only h_T. (BPTT's
+    ∂L/∂c_t, which adds the path through h_t, is not so bounded: preserved_lstm at seed 1 exceeds it 28-fold.)"""
+    from lstm_core.analysis import state_grad_norms
+    from lstm_core.losses import make_loss
+    from lstm_core.presets import PRESETS
+
+    sc = PRESETS[preset].build(seed=seed)
+    tr = lstm_forward(sc.lstm, sc.x)
+    g = lstm_backward(sc.lstm, tr, make_loss(sc.loss, **sc.loss_kwargs)(tr.h)[1])
+    s = state_grad_norms(tr, g)
+    via_c = np.vstack([tr.f[1:] * g.dc[1:], np.zeros((1, tr.hidden_size))])
+    np.testing.assert_allclose(s, np.sqrt((g.dh ** 2).sum(1) + (via_c ** 2).sum(1)), rtol=1e-12)
+    np.testing.assert_allclose(via_c, g.dc - g.dh * tr.o * (1 - np.tanh(tr.c) ** 2), rtol=1e-9,
+                               atol=1e-12 * np.abs(g.dc).max())
+    j = jacobian_norms(sc.lstm, tr)
+    assert np.all(s / s[-1] <= j * (1 + 1e-9))
+    rt = rnn_forward(sc.rnn, sc.x)
+    rg = rnn_backward(sc.rnn, rt, make_loss(sc.loss, **sc.loss_kwargs)(rt.h)[1])
+    np.testing.assert_array_equal(state_grad_norms(rt, rg), grad_norms(rg)["dh"])
+    with pytest.raises(ValueError, match="trace, grads"):
+        state_grad_norms(tr, rg)

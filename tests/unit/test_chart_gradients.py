@@ -88,11 +88,11 @@ def test_gradient_flow_half_life_markers():
     xs = sorted(s.x0 for s in fig.layout.shapes)
     assert xs == [40 - 12, 40 - 3]
     labels = [a.text for a in fig.layout.annotations]
-    assert any("memory half-life" in t and "LSTM" in t for t in labels)
+    assert "half-life (LSTM): 12 steps" in labels and "half-life (RNN): 3 steps" in labels
     assert {s.line.color for s in fig.layout.shapes} == {COLORS["lstm"], COLORS["rnn"]}
     fig = gradient_flow(curves, half_lives={"LSTM": None, "RNN": 3})
     assert len(fig.layout.shapes) == 1
-    assert "LSTM: no memory half-life within 40 steps" in fig.layout.xaxis.title.text
+    assert "LSTM: never falls to half within 40 steps (no half-life)" in fig.layout.xaxis.title.text
 
 
 @pytest.mark.parametrize("k", [0, 40, 41, -1, 2.5, True])

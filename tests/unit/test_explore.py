@@ -228,7 +228,7 @@ def test_rnn_decay_rate_is_log_r_in_the_linear_regime(r, seed):
                            bias_scale=0.0)
     assert sweep.fitted.all()
     assert sweep.rate_per_step == pytest.approx(np.log(r), rel=0.01)
-    assert sweep.steps_per_decade == pytest.approx(np.log(10) / -np.log(r), rel=0.01)
+    assert sweep.half_life == pytest.approx(np.log(2) / -np.log(r), rel=0.01)  # r^k = ½
 
 
 def test_lstm_sweep_with_no_recurrent_weights_is_the_forget_gate_product():
@@ -266,7 +266,7 @@ def test_sweep_without_a_fit_reports_nan_rate_and_zero_grads():
     sweep = E.length_sweep("rnn", [1, 5, 10], hidden_size=4, seed=0, spectral_radius=0.0)
     np.testing.assert_array_equal(sweep.grad_at_first, [1.0, 0.0, 0.0])  # ‖u‖ = 1 at T = 1
     np.testing.assert_array_equal(sweep.fitted, [True, False, False])
-    assert np.isnan(sweep.rate_per_step) and np.isnan(sweep.intercept) and np.isnan(sweep.steps_per_decade)
+    assert np.isnan(sweep.rate_per_step) and np.isnan(sweep.intercept) and np.isnan(sweep.half_life)
     one = E.length_sweep("lstm", [50], hidden_size=4, seed=0)
     assert one.grad_at_first[0] > 0 and np.isnan(one.rate_per_step)
 
@@ -381,10 +381,10 @@ def test_phase_axes_are_the_documented_ranges():
 
 
 def test_phase_regimes_thresholds_are_inclusive_for_preserved():
-    v = np.array([[-300.0, -3.0000001, -3.0], [0.0, 1.0, 1.0000001]])
+    v = np.array([[-300.0, -1.0000001, -1.0], [0.0, 1.0, 1.0000001]])
     np.testing.assert_array_equal(E.phase_regimes(v), [[-1, -1, 0], [0, 0, 1]])
     assert E.phase_regimes(v).dtype == np.int8
-    np.testing.assert_array_equal(E.phase_regimes(v, vanishing_below=-1.0, exploding_above=2.0), [[-1, -1, -1],
+    np.testing.assert_array_equal(E.phase_regimes(v, vanishing_below=-0.5, exploding_above=2.0), [[-1, -1, -1],
                                                                                                    [0, 0, 0]])
     assert set(E.REGIMES.values()) == {"vanishing", "preserved", "exploding"}
     with pytest.raises(ValueError, match="vanishing_below"):

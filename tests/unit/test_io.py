@@ -291,12 +291,31 @@ def test_npz_with_a_non_array_member_is_refused():
 # ------------------------------------------------------------------------------------------------ json
 
 
-@pytest.mark.parametrize("token", ["NaN", "Infinity", "-Infinity", "1e400", "-1e999", "1" * 400])
+@pytest.mark.parametrize("token", ["NaN", "Infinity", "-Infinity", "1e400", "-1e999", "9" * 60 + "e300"])
 def test_json_non_finite_tokens_are_refused(token):
     sd = sd_lists(RNN)
     text = json.dumps(sd).replace(repr(sd["bias_ih_l0"][0]), token, 1)
     assert token in text
     with pytest.raises(ValueError, match="non-finite"):
+        from_json_bytes(text.encode())
+
+
+@pytest.mark.parametrize("token", ["1" * 65, "0." + "3" * 63, "-" + "1" * 64, "1e" + "0" * 63])
+def test_json_numbers_longer_than_64_characters_are_refused_by_length(token):
+    """A number's length is checked before Python converts it (converting a long integer is quadratic)."""
+    text = json.dumps(sd_lists(RNN)).replace("[[", f"[[{token},", 1)
+    with pytest.raises(ValueError, match=rf"a number of {len(token)} characters \('.*…'\); a number has at most 64"):
+        from_json_bytes(text.encode())
+    longest = "0." + "1" * 62  # 64 characters: still read
+    sd = sd_lists(RNN)
+    sd["weight_ih_l0"][0][0] = 0.5
+    back = from_json_bytes(json.dumps(sd).replace("[[0.5", "[[" + longest, 1).encode())
+    assert back.weight_ih[0, 0] == float(longest)
+
+
+def test_json_key_twice_is_refused():
+    text = to_json_bytes(RNN).decode().replace('"bias_hh_l0"', '"bias_ih_l0"')
+    with pytest.raises(ValueError, match="the key 'bias_ih_l0' appears more than once"):
         from_json_bytes(text.encode())
 
 
@@ -427,6 +446,15 @@ def test_csv_single_column_and_max_length():
 def test_csv_malformed_cells_name_row_and_column(data, pattern):
     with pytest.raises(ValueError, match=pattern):
         inputs_from_csv_bytes(data)
+
+
+def test_csv_wider_than_the_limit_is_refused_line_by_line_before_parsing():
+    """Not only the first line: a later line with 10,000 fields is refused (naming it) before csv splits it."""
+    data = b"x1,x2\n1,2\n\n" + b"0," * 10_000 + b"0\n"
+    with pytest.raises(ValueError, match=r"line 4 has 10,001 fields; at most 3 \(an optional step column and up to 2 "):
+        inputs_from_csv_bytes(data, max_columns=2)
+    with pytest.raises(ValueError, match=r"the first line has 66 fields; at most 65"):
+        inputs_from_csv_bytes(b"0," * 65 + b"0\n")
 
 
 def test_csv_limits_and_expected_D():

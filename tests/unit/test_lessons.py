@@ -11,7 +11,7 @@ import pytest
 from ui import lessons
 from ui.lessons import LessonError, Rules, load_lessons, parse_lesson
 
-ROUTES = ("lessons", "cell", "gates", "gradients", "weights", "explorer", "myths", "training")
+ROUTES = ("lessons", "cell", "gates", "gradients", "weights", "explorer", "myths", "training", "text")
 
 
 @pytest.fixture(scope="module")
@@ -66,12 +66,45 @@ def test_a_good_lesson_parses_into_typed_steps(rules):
     assert lesson.step(2) is second
 
 
+TRAINING_STEP = GOOD + """
+## Third step
+page: training
+preset: preserved_lstm
+controls: tr_gap=50, tr_model=lstm, tr_fb=1
+ask: Which learns?
+
+Text.
+"""
+
+
+def test_numeric_page_controls_are_typed_like_their_widgets(rules):
+    step = parse_lesson("demo.md", TRAINING_STEP, rules).step(3)
+    assert step.controls == {"tr_gap": 50, "tr_model": "lstm", "tr_fb": 1.0}
+    assert type(step.controls["tr_gap"]) is int and type(step.controls["tr_fb"]) is float
+
+
+@pytest.mark.parametrize("control, phrase", [
+    ("tr_gap=500", "is outside 1–200"),
+    ("tr_gap=2.5", "is not on the control's steps of 1"),
+    ("tr_gap=many", "is not a number"),
+    ("tr_fb=1.25", "is not on the control's steps of 0.5"),
+    ("tr_fb=-6", "is outside -5–10"),
+    ("tr_model=gru", "valid values are both, lstm, rnn"),
+])
+def test_a_bad_numeric_control_names_the_field(control, phrase, rules):
+    text = TRAINING_STEP.replace("tr_gap=50, tr_model=lstm, tr_fb=1", control)
+    with pytest.raises(LessonError, match="field 'controls'") as info:
+        parse_lesson("broken.md", text, rules)
+    assert phrase in str(info.value) and "step 3" in str(info.value)
+
+
 def test_the_shipped_lessons_all_load(rules):
     found, errors = load_lessons(lessons.DEFAULT_FOLDER, rules)
     assert not errors, [str(e) for e in errors]
-    assert [lesson.id for lesson in found] == ["gates", "forget-bias", "vanishing", "carousel", "exploding", "long-gap"]
-    assert all(2 <= len(lesson.steps) <= 4 for lesson in found)
-    assert sum(lesson.minutes for lesson in found) == 45, "one 45-minute class"
+    assert [lesson.id for lesson in found] == ["gates", "forget-bias", "vanishing", "carousel", "exploding", "long-gap",
+                                               "reads-code"]
+    assert all(2 <= len(lesson.steps) <= 5 for lesson in found)
+    assert sum(lesson.minutes for lesson in found[:6]) == 45, "the first six: one 45-minute class"
     assert {step.page for lesson in found for step in lesson.steps} >= {"cell", "gates", "gradients", "explorer",
                                                                         "training"}
 

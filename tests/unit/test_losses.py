@@ -63,8 +63,9 @@ def test_registry_entries_are_losses():
 
 
 def test_describe_loss_names_the_unit():
-    assert "h_T[3]" in describe_loss("probe_unit", unit=3) and "unit 3" in describe_loss("probe_unit", unit=3)
-    assert "h_T[0]" in describe_loss("probe_unit")
+    # the core's unit=3 is the app's unit 4: the app counts units from 1
+    assert "h_T[4]" in describe_loss("probe_unit", unit=3) and "unit 4 " in describe_loss("probe_unit", unit=3)
+    assert "h_T[1]" in describe_loss("probe_unit") and "unit 0" not in describe_loss("probe_unit")
     assert describe_loss("last_step_mse", target=[1.0, 2.0]) == LOSSES["last_step_mse"].description
     assert "target 0" in describe_loss("last_step_mse")
 

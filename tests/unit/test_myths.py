@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from charts import myths as charts
-from lstm_core import init_lstm, lstm_forward, myths
-from lstm_core.params import LSTMParams
+from lstm_core import init_lstm, lstm_backward, lstm_forward, myths
+from lstm_core.params import LSTMParams, with_forget_bias
 from lstm_core.presets import PRESETS, latch_params
 
 
@@ -103,6 +103,16 @@ def test_input_gate_shut_keeps_c_and_open_writes():
                                    atol=1e-15)
 
 
+def test_half_open_forget_gate_halves_the_memory_after_six_steps():
+    """σ(2)^k <= ½ first at k = 6 (0.88⁵ ≈ 0.53, 0.88⁶ ≈ 0.47): the label and the trace agree."""
+    r = myths.forget_gate_memory(T=100, seed=0, c0=1.0)
+    f = sig(2.0)
+    assert myths.halving_steps(2.0) == 6 == int(np.ceil(np.log(0.5) / np.log(f)))
+    assert r.steps_to_half(1) == 6 and r.c[4, 1] > 0.5 >= r.c[5, 1]
+    assert "half gone after 6 steps" in r.labels[1] and r.labels[1].startswith(f"f ≈ {f:.2f}")
+    assert r.steps_to_half(0) is None and r.steps_to_half(2) == 1
+
+
 def test_hand_gated_params_rejects_mismatched_biases():
     with pytest.raises(ValueError, match="i_bias, f_bias"):
         myths.hand_gated_params([1.0, 2.0], [1.0])
@@ -122,6 +132,13 @@ def test_output_formula_is_o_times_tanh_c_not_tanh_sigmoid_c(default_lab):
     assert r.max_err_myth > 0.3
     assert r.myth.min() > 0 and r.myth.max() < np.tanh(1.0), "tanh(σ(·)) lives in (0, tanh 1)"
     assert r.h.min() < 0, "… but h does not"
+    assert r.share_negative == pytest.approx(np.mean(tr.h < 0)) and r.share_negative > 0
+
+
+def test_the_latch_never_has_a_negative_h_so_the_page_must_not_say_so():
+    sc = PRESETS["latch"].build()
+    r = myths.output_formula(sc.lstm, sc.x)
+    assert r.share_negative == 0.0 and r.max_err_myth > 0.3
 
 
 # ---- 4 ------------------------------------------------------------------------------------------------------------
@@ -144,6 +161,21 @@ def test_gate_histograms_count_every_value_and_values_lie_strictly_inside(preset
         assert 0.0 < lo and hi < 1.0
         assert (lo, hi) == (v.min(), v.max())
         assert r.share_between[k] == pytest.approx(np.mean((v >= 0.05) & (v <= 0.95)))
+
+
+@pytest.mark.parametrize("preset,saturated", [("default", []), ("preserved_lstm", ["f"]), ("latch", ["i", "f", "o"])])
+def test_which_gates_are_mostly_saturated(preset, saturated):
+    """"Gates are 0 or 1" is nearly true of hand-set or strongly biased gates: the page must say when."""
+    r = myths.gate_distribution(PRESETS[preset].build().lstm, seed=0)
+    assert r.mostly_saturated == saturated
+    for k in "ifo":
+        assert r.saturated[k] == pytest.approx(1 - r.share_between[k])
+        lo, hi = r.value_range[k]
+        assert 0.0 < lo and hi <= 1.0, "never 0; 1.0 only by float64 rounding (σ(z) for z > 37)"
+    if preset != "latch":
+        assert max(v[1] for v in r.value_range.values()) < 1.0
+    else:  # the latch's z = 20·x − 10 exceeds 37 for x > 2.35: σ rounds to exactly 1.0, the page says so
+        assert max(v[1] for v in r.value_range.values()) == 1.0
 
 
 # ---- 5 ------------------------------------------------------------------------------------------------------------
@@ -204,7 +236,9 @@ def test_recurrent_connections_of_a_diagonal_and_a_zero_w_hh():
     diag = LSTMParams(p.weight_ih, np.vstack([np.diag([1.0, 2.0, 3.0])] * 4), p.bias_ih, p.bias_hh)
     r = myths.recurrent_connections(diag)
     assert r.offdiag_share == 0.0 and r.nonzero["f"] == 3
-    assert myths.recurrent_connections(latch_params(2, 3)).offdiag_share == 0.0
+    latch = myths.recurrent_connections(latch_params(2, 3))
+    assert latch.offdiag_share == 0.0 and latch.weight_sum == 0.0, "no recurrent weights: the page says so"
+    assert myths.recurrent_connections(p).weight_sum == pytest.approx(np.abs(p.weight_hh).sum())
 
 
 @pytest.mark.parametrize("D,H", [(1, 1), (2, 8), (5, 3)])
@@ -212,13 +246,75 @@ def test_each_gate_has_an_input_and_a_hidden_block(D, H):
     p = init_lstm(D, H, seed=0)
     r = myths.gate_weight_shapes(p)
     for k in "ifgo":
-        assert r.shapes[k] == {"W_ih": (H, D), "W_hh": (H, H), "b_ih": (H,), "b_hh": (H,)}
+        # PyTorch's symbols: W_ii, W_hi, b_ii, b_hi for the input gate, W_if, W_hf, … for the forget gate
+        assert r.shapes[k] == {f"W_i{k}": (H, D), f"W_h{k}": (H, H), f"b_i{k}": (H,), f"b_h{k}": (H,)}
         assert r.counts[k] == {"input": H * D, "hidden": H * H, "bias": 2 * H}
     assert r.total == 4 * (H * D + H * H + 2 * H) == sum(a.size for a in (p.weight_ih, p.weight_hh, p.bias_ih,
                                                                           p.bias_hh))
     assert r.combined.shape == (4 * H, D + H)
     np.testing.assert_array_equal(r.combined[:, :D], p.weight_ih)
     np.testing.assert_array_equal(r.combined[:, D:], p.weight_hh)
+
+
+# ---- 10, 11, 12 ---------------------------------------------------------------------------------------------------
+
+
+def _probe_norms(p, sc):
+    tr = lstm_forward(p, sc.x)
+    dh = np.zeros_like(tr.h)
+    dh[-1, 0] = 1.0  # L = h_T[unit 1]
+    g = lstm_backward(p, tr, dh)
+    n = lambda a: np.sqrt((a * a).sum(-1))  # noqa: E731  independent of analysis.grad_norms
+    return tr, n(g.dc), n(g.dh)
+
+
+def test_gradient_limits_are_the_presets_own_runs():
+    r = myths.gradient_limits(seed=2)
+    pres, expl = PRESETS["preserved_lstm"].build(seed=2), PRESETS["exploding_lstm"].build(seed=2)
+    tr, dc, dh = _probe_norms(pres.lstm, pres)
+    np.testing.assert_allclose(r.curves[myths.PRESERVED_C], dc / dc[-1], rtol=1e-12)
+    np.testing.assert_allclose(r.curves[myths.PRESERVED_H], dh / dh[-1], rtol=1e-12)
+    assert r.prod_f == pytest.approx(np.median(np.prod(tr.f[1:], axis=0)), rel=1e-12)
+    _, dc1, _ = _probe_norms(with_forget_bias(pres.lstm, 1.0), pres)
+    np.testing.assert_allclose(r.curves[myths.COMMON_C], dc1 / dc1[-1], rtol=1e-12)
+    _, dce, _ = _probe_norms(expl.lstm, expl)
+    np.testing.assert_allclose(r.curves[myths.EXPLODING_C], dce / dce[-1], rtol=1e-12)
+    assert r.ratios == {k: v[0] for k, v in r.curves.items()} and r.T == 100
+
+
+def test_weight_sharing_one_gradient_is_the_sum_of_every_steps_share(default_lab):
+    p, x = default_lab.lstm, default_lab.x
+    H, D, T = p.hidden_size, p.input_size, x.shape[0]
+    r = myths.weight_sharing(p, x, lengths=(5, 50), seed=1)
+    np.testing.assert_array_equal(r.lengths, [5, 50])
+    np.testing.assert_array_equal(r.n_params, 4 * H * (D + H + 2))
+    np.testing.assert_array_equal(r.n_stored, [L * (D + 6 * H) + 2 * H for L in (5, 50)])
+    tr = lstm_forward(p, x)
+    dh = np.zeros_like(tr.h)
+    dh[-1] = tr.h[-1]
+    g = lstm_backward(p, tr, dh)
+    h_prev = np.vstack([np.zeros(H), tr.h[:-1]])
+    dz = np.hstack([g.dz_i, g.dz_f, g.dz_g, g.dz_o])
+    shares = [np.linalg.norm(np.outer(dz[t], h_prev[t])) for t in range(T)]
+    np.testing.assert_allclose(r.shares, shares, rtol=1e-12, atol=1e-300)
+    assert r.max_sum_error < 1e-14 and np.count_nonzero(r.shares) == T - 1, "h_0 = 0: step 1 adds nothing to W_hh"
+
+
+def test_cell_state_grows_past_one_while_h_stays_inside(default_lab):
+    r = myths.cell_state_growth(default_lab.lstm, default_lab.x, T=100, seed=3)
+    g = np.tanh(r.x[:, 0])
+    assert 0.46 < g.min() and g.max() < 0.91
+    for u, fb in enumerate((15.0, 2.0, -15.0)):
+        c = manual_cell(15.0, fb, r.x[:, 0], 0.0)
+        np.testing.assert_allclose(r.c[:, u], c, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(r.h[:, u], 0.5 * np.tanh(c), rtol=1e-12, atol=1e-15)  # o = σ(0) = ½
+        assert r.f[u] == pytest.approx(sig(fb))
+    assert r.c[-1, 0] > 60, "f ≈ 1: c keeps adding about 0.7 per step"
+    assert r.bound[1] == pytest.approx(1 / (1 - sig(2.0))) and np.abs(r.c[:, 1]).max() < r.bound[1]
+    assert np.abs(r.h).max() <= 0.5, "o = ½: |h| <= ½ tanh|c| (tanh of c ≈ 70 rounds to 1)"
+    tr = lstm_forward(default_lab.lstm, default_lab.x)
+    np.testing.assert_array_equal(r.lab_max_c, np.abs(tr.c).max(axis=0))
+    assert r.lab_max_c.max() > 1.0 > r.lab_max_h.max(), "the default preset's own c leaves ±1 too"
 
 
 # ---- the variant ----------------------------------------------------------------------------------------------------
@@ -333,3 +429,25 @@ def test_charts_carry_the_numbers(default_lab):
     lv = myths.x_only_gate_traces(p, x)
     fig = charts.variant_lab_gates(lv, unit=1)
     np.testing.assert_array_equal(named(fig, "f: x-only").y, lv.x_only.f[:, 1])
+
+    lim = myths.gradient_limits(seed=0)
+    fig = charts.gradient_limits(lim)
+    for name, y in lim.curves.items():
+        np.testing.assert_array_equal(named(fig, name).y, y)
+    assert fig.layout.yaxis.type == "log"
+
+    ws = myths.weight_sharing(p, x)
+    fig = charts.weight_sharing(ws)
+    np.testing.assert_array_equal(named(fig, "weights and biases (one set for every step)").y, ws.n_params)
+    shares = np.array([np.nan if v is None else v for v in named(fig, "step t's share ‖dz_t h_t−1ᵀ‖").y], float)
+    ok = ws.shares > 0
+    np.testing.assert_array_equal(shares[ok], ws.shares[ok])
+
+    cg = myths.cell_state_growth(p, x)
+    fig = charts.cell_growth(cg)
+    np.testing.assert_array_equal(named(fig, f"c_t, {cg.labels[0]}").y, cg.c[:, 0])
+    np.testing.assert_array_equal(named(fig, "largest |c_t|").y, cg.lab_max_c)
+
+    labels = [a.text for a in charts.gate_blocks(s).layout.annotations]
+    for k in "ifgo":  # PyTorch's symbols: W_ii, W_hi for the input gate (never "W_ih" for a gate's block)
+        assert any(f"W<sub>i{k}</sub>" in t for t in labels) and any(f"W<sub>h{k}</sub>" in t for t in labels)

@@ -7,9 +7,10 @@ import pytest
 
 from lstm_core import LSTMParams, RNNParams, lstm_backward, lstm_forward, rnn_backward, rnn_forward
 from lstm_core.losses import LOSSES, make_loss
+from lstm_core.analysis import carousel_factor
 from lstm_core.presets import PRESETS, Preset, Scenario, get_preset, latch_write_step
 
-REQUIRED = {"default", "vanishing_rnn", "preserved_lstm", "forgetful_lstm", "exploding_rnn", "latch"}
+REQUIRED = {"default", "vanishing_rnn", "preserved_lstm", "forgetful_lstm", "exploding_rnn", "exploding_lstm", "latch"}
 SEEDS = [0, 1, 2, 3, 4]
 
 
@@ -56,21 +57,33 @@ def test_seed_changes_random_presets():
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_vanishing_rnn(seed):
-    _, _, _, rnn = run(PRESETS["vanishing_rnn"].build(seed=seed))
+    sc = PRESETS["vanishing_rnn"].build(seed=seed)
+    _, _, _, rnn = run(sc)
     assert rnn[0] / rnn[-1] < 1e-3
+    # "the product shrinks", not "every step shrinks": one step can stretch, W_hh's largest singular value is > 1
+    assert np.max(np.abs(np.linalg.eigvals(sc.rnn.weight_hh))) == pytest.approx(0.9, rel=1e-9)
+    assert np.linalg.norm(sc.rnn.weight_hh, 2) > 1.0
+    if seed == 0:  # the number the preset's code comment quotes
+        assert np.linalg.norm(sc.rnn.weight_hh, 2) == pytest.approx(1.39, abs=0.005)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_preserved_lstm(seed):
     sc = PRESETS["preserved_lstm"].build(seed=seed)
-    _, _, lstm, _ = run(sc)
+    lt, _, lstm, _ = run(sc)
     assert lstm[0] / lstm[-1] > 0.1
+    prod_f = np.median(carousel_factor(lt)[0])  # the cell path alone, from the last step back to the first
+    assert 0.1 < prod_f < 0.25
+    if seed == 0:  # "here ∏ f ≈ 0.17"
+        assert prod_f == pytest.approx(0.17, abs=0.005)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_forgetful_lstm(seed):
-    _, _, lstm, _ = run(PRESETS["forgetful_lstm"].build(seed=seed))
+    lt, _, lstm, rnn = run(PRESETS["forgetful_lstm"].build(seed=seed))
     assert lstm[0] / lstm[-1] < 1e-3
+    assert lstm[-2] / lstm[-1] < 0.5, "gone within a step or two: less than half is left one step back"
+    assert lstm[0] / lstm[-1] < rnn[0] / rnn[-1], "even sooner than the plain RNN's"
 
 
 def test_preserved_and_forgetful_differ_only_in_forget_bias():
@@ -90,6 +103,24 @@ def test_exploding_rnn(seed):
     assert np.max(np.abs(np.linalg.eigvals(sc.rnn.weight_hh))) == pytest.approx(1.5, rel=1e-9)
     _, _, _, rnn = run(sc)
     assert rnn[0] / rnn[-1] > 1e3
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_exploding_lstm(seed):
+    sc = PRESETS["exploding_lstm"].build(seed=seed)
+    p, H = sc.lstm, sc.lstm.hidden_size
+    assert not p.bias_ih[np.r_[0:H, 2 * H:4 * H]].any() and not p.bias_hh[np.r_[0:H, 2 * H:4 * H]].any()
+    f = 1 / (1 + np.exp(-(p.bias_ih[H:2 * H] + p.bias_hh[H:2 * H])))
+    np.testing.assert_allclose(f, 1 / (1 + np.exp(-2.0)))
+    for gate in range(4):
+        block = p.weight_hh[gate * H:(gate + 1) * H]
+        assert np.max(np.abs(np.linalg.eigvals(block))) == pytest.approx(2.0, rel=1e-9)
+    # near the zero state (i = o = ½, tanh linear): c_t ≈ (f·I + ¼·W_hg) c_{t−1}, a matrix that stretches
+    linear = f[0] * np.eye(H) + 0.25 * p.weight_hh[2 * H:3 * H]
+    assert np.max(np.abs(np.linalg.eigvals(linear))) > 1.15
+    lt, _, lstm, _ = run(sc)
+    assert np.max(np.abs(lt.h[:10])) < 1e-3, "tiny inputs: the state starts near 0"
+    assert lstm[0] / lstm[-1] > 1e4, "orders of magnitude larger at the first step"
 
 
 @pytest.mark.parametrize("D, H, T", [(2, 4, 30), (2, 1, 2), (5, 7, 200), (2, 3, 2000)])

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from lstm_core.tasks import Task, adding_batch, remember_first_batch
+from lstm_core.validate import MAX_T
 
 
 # ---- remember the first --------------------------------------------------------------------------------------------
@@ -89,7 +90,7 @@ def test_remember_first_more_symbols():
 
 
 @pytest.mark.parametrize("kwargs, arg", [
-    (dict(gap=-1), "gap"), (dict(gap=1.5), "gap"), (dict(gap=5000), "gap"), (dict(batch_size=0), "batch"),
+    (dict(gap=-1), "gap"), (dict(gap=1.5), "gap"), (dict(gap=MAX_T), "gap"), (dict(batch_size=0), "batch"),
     (dict(distractors="loud"), "distractors"), (dict(n_symbols=1), "n_symbols"),
     (dict(n_distractors=0), "n_distractors"),
     (dict(noise=-0.1), "noise"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -16,7 +17,8 @@ from lstm_core.readout import (
 )
 from lstm_core.tasks import Task
 from lstm_core.train import (
-    Progress, StepMetrics, TrainConfig, evaluate, gradients, init_state, main, run, train, train_batch, train_step,
+    MAX_EVAL_BYTES, Progress, StepMetrics, TrainConfig, evaluate, gradients, init_state, main, max_test_size, run,
+    train, train_batch, train_step,
 )
 from lstm_core.train import test_batch as held_out_batch
 
@@ -273,6 +275,55 @@ def test_train_stops_at_target_and_time():
     assert last.iteration == 10 and last.reason == "target"
     last = list(train(cfg, max_seconds=0.05))[-1]
     assert last.reason == "time" and last.iteration < 5000
+
+
+def test_time_left_ends_the_run_by_the_deadline():
+    """A caller's deadline (run_live shares one between both models): train stops before an iteration that, with the
+    closing evaluation, would not end in time. A virtual clock (every reading 1 ms on) makes it exact."""
+    ticks = itertools.count(0.0, 0.001)
+
+    def clock() -> float:
+        return next(ticks)
+
+    cfg = TrainConfig(gap=2, hidden=4, steps=100_000, eval_every=10, test_size=32)
+    reports = list(train(cfg, time_left=lambda: 0.5 - clock(), clock=clock))
+    end = clock()
+    assert reports[-1].reason == "time" and reports[-1].done
+    assert 0.45 <= end <= 0.505, f"ended at {end:.3f} s of a 0.5 s deadline (a few readings after it: 3 ms)"
+    assert reports[-1].iteration >= 50
+
+
+def test_the_test_set_is_capped_so_one_evaluation_stays_within_200_mb():
+    most = max_test_size(gap=200, hidden=128, input_size=8)  # the training lab's largest settings
+    assert 50 <= most < 4096
+    TrainConfig(gap=200, hidden=128, test_size=most)
+    with pytest.raises(ValueError, match=rf"^test_size: got {most + 1} sequences, at most {most} at gap 200 with "
+                                         r"H = 128 .* within 200 MB"):
+        TrainConfig(gap=200, hidden=128, test_size=most + 1)
+    assert max_test_size(gap=20, hidden=16, input_size=8) >= 4096, "the page's defaults allow its whole range"
+
+
+EVAL_CHILD = r"""
+import sys, tracemalloc
+from lstm_core.train import TrainConfig, evaluate, init_state, max_test_size, test_batch
+model, gap, hidden = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+cfg = TrainConfig(model=model, gap=gap, hidden=hidden, test_size=max_test_size(gap=gap, hidden=hidden, input_size=8))
+state, batch = init_state(cfg), test_batch(cfg)
+tracemalloc.start()
+evaluate(state, batch)
+print(tracemalloc.get_traced_memory()[1])
+"""
+
+
+@pytest.mark.parametrize("model, gap, hidden", [("lstm", 200, 128), ("rnn", 200, 128), ("lstm", 200, 16)])
+def test_one_evaluation_of_the_largest_test_set_stays_within_200_mb(model, gap, hidden):
+    """Measured in a fresh process (no recycled buffer hides an allocation); before the cap, 4,096 sequences at gap
+    200 with H = 128 took 5.3 GB."""
+    out = subprocess.run([sys.executable, "-c", EVAL_CHILD, model, str(gap), str(hidden)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    peak = int(out.stdout.split()[-1])
+    assert peak <= MAX_EVAL_BYTES, f"{peak / 1e6:.0f} MB"
 
 
 def test_a_seconds_long_run_learns_gap_5():

@@ -1,0 +1,169 @@
+"""Editable number tables (st.data_editor) of the "Inputs and weights" page: arrays in, exact float64 out; the weight
+blocks' tables beside their heatmaps, and the new weights assembled from them.
+
+The cells are edited as text and read with ``lstm_core.io.parse_number``. Streamlit's number-cell editor keeps only
+the characters it likes from what is typed (``1e-3`` was saved as −13, ``2.5e-4`` as −2.54, ``1e300`` as 1300) and
+Apply accepted each; as text, any notation Python's ``float()`` reads is stored exactly and anything else is refused
+with a message naming the cell. A table shows each value with 6 significant digits (``cell_text``); a cell whose text
+is still the one shown keeps its exact value, so an edit changes only the cells that were typed into.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from charts.weights import weight_heatmap
+from lstm_core import io
+from lstm_core.params import GATE_NAMES, LSTMParams, block_symbol, with_block
+from ui import widgets
+
+MATRICES = {  # weight array -> (label, what a column is)
+    "weight_ih": ("input weights, reading x_t", "input channel"),
+    "weight_hh": ("recurrent weights, reading h_t−1", "previous hidden unit"),
+}
+
+
+def cell_text(value: float) -> str:
+    """How a table shows a number: 6 significant digits (``0.123457``, ``-2.5e-05``, ``1e+06``)."""
+    return f"{value:.6g}"
+
+
+def frame(matrix: np.ndarray, *, row_name: str, col_prefix: str, columns=None) -> pd.DataFrame:
+    """A 2-D array as a table of texts, 1-based row labels (``row_name`` 1…) and columns ``col_prefix``1…."""
+    rows, cols = matrix.shape
+    columns = columns or [f"{col_prefix}{j + 1}" for j in range(cols)]
+    texts = np.vectorize(cell_text, otypes=[object])(matrix) if matrix.size else np.empty(matrix.shape, object)
+    return pd.DataFrame(texts, columns=columns, index=pd.RangeIndex(1, rows + 1, name=row_name))
+
+
+def editor(matrix: np.ndarray, *, key: str, row_name: str, col_prefix: str, columns=None, extra: dict | None = None,
+           height=None) -> pd.DataFrame:
+    """An editable table of ``matrix`` (text cells of at most MAX_NUMBER_CHARS characters, right-aligned like
+    numbers); ``extra`` columns ({name: values}) are shown read-only. Returns the table as edited (not applied)."""
+    df = frame(matrix, row_name=row_name, col_prefix=col_prefix, columns=columns)
+    config = {c: st.column_config.TextColumn(c, max_chars=io.MAX_NUMBER_CHARS, alignment="right") for c in df.columns}
+    for name, values in (extra or {}).items():
+        df[name] = [cell_text(v) for v in values]
+        config[name] = st.column_config.TextColumn(name, disabled=True, alignment="right")
+    return st.data_editor(df, key=key, num_rows="fixed", column_config=config, height=height, width="stretch")
+
+
+def _edited(df: pd.DataFrame, original: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(cells as edited, mask of the cells whose text is no longer the one shown for ``original``)."""
+    cells = df.iloc[:, : original.shape[1]].to_numpy(dtype=object)
+    shown = frame(original, row_name="", col_prefix="").to_numpy(dtype=object)
+    return cells, cells != shown
+
+
+def changed_cells(df: pd.DataFrame, original: np.ndarray) -> int:
+    """How many cells of the edited table differ from what it showed for ``original``."""
+    return int(np.count_nonzero(_edited(df, original)[1]))
+
+
+def values(df: pd.DataFrame, original: np.ndarray, *, where: str, row_name: str) -> np.ndarray:
+    """The edited table's numbers: ``original``'s exact values where the text was not changed, the typed number
+    where it was. ValueError naming the first bad cell (empty, not a number, not finite, beyond ±MAX_ABS_VALUE) and
+    how many there are; ``where`` names the table."""
+    cells, changed = _edited(df, original)
+    columns = list(df.columns)
+    out = np.array(original, dtype=np.float64, copy=True)
+    problems = []
+    for r, c in zip(*np.nonzero(changed)):  # row by row, as the table reads
+        cell = f"{where}: row {row_name} = {r + 1}, column {columns[c]}"
+        value = cells[r, c]
+        try:
+            if value is None or (isinstance(value, float) and np.isnan(value)):  # a cleared cell arrives as NaN
+                raise ValueError(f"{cell} is empty, needs a number")
+            if not isinstance(value, str):  # a number sent by a client that is not the app's own
+                value = repr(float(value)) if isinstance(value, (int, float)) and not isinstance(value, bool) else ""
+            number = io.parse_number(value, cell)
+            if abs(number) > io.MAX_ABS_VALUE:
+                raise ValueError(f"{cell} is {number:g}, larger than {io.MAX_ABS_VALUE:g} in size")
+        except ValueError as exc:
+            problems.append(str(exc))
+            continue
+        out[r, c] = number
+    if problems:
+        raise ValueError(f"{problems[0]}. Type a number within ±{io.MAX_ABS_VALUE:g} there ({len(problems)} cell(s) "
+                         "to fix), or press Discard table edits.")
+    return out
+
+
+def preview(df: pd.DataFrame, original: np.ndarray) -> np.ndarray:
+    """The edited table's numbers for a chart, or ``original`` while a cell cannot be read (Apply reports it)."""
+    try:
+        return values(df, original, where="", row_name="")
+    except ValueError:
+        return original
+
+
+def block_of(params, name: str, gate: str | None) -> np.ndarray:
+    """Weight array ``name`` of ``params``: one gate's rows of an LSTM, the whole array of the RNN (gate None)."""
+    return params.gate_block(name, gate) if gate else getattr(params, name)
+
+
+def block_editors(params, gate: str | None, tag: str) -> tuple[dict, int]:
+    """Tables + heatmaps for one gate's blocks (or the RNN's whole arrays). Returns ({name: edited frame}, changes)."""
+    who = f"{GATE_NAMES[gate]} {gate}" if gate else "tanh RNN"
+    block = partial(block_of, params, gate=gate)
+    H, D = params.hidden_size, params.input_size
+    model = "lstm" if isinstance(params, LSTMParams) else "rnn"
+    edited, changed = {}, 0
+    height = min(36 + 35 * H, 600)  # about the heatmap's height: the whole block is visible up to H = 16
+    for name, (label, col_what) in MATRICES.items():
+        matrix = block(name)
+        prefix = "x" if name == "weight_ih" else "h"
+        shape = f"H × D = {H} × {D}" if name == "weight_ih" else f"H × H = {H} × {H}"
+        symbol = block_symbol(name, gate)  # PyTorch's: W_ii, W_hi, … (the RNN: W_ih, W_hh)
+        t, f = st.columns([1, 1])
+        with t:
+            st.markdown(f"**{symbol}** — {who}, {label}")
+            st.caption(f"{name} block: {shape}; row = unit, column = {col_what}.")
+            df = editor(matrix, key=f"wp_{tag}_{name}", row_name="unit", col_prefix=prefix, height=height)
+        changed += changed_cells(df, matrix)
+        edited[name] = df
+        with f:
+            shown = preview(df, matrix)
+            title = f"{symbol} ({shape.split(' = ')[1]})"
+            widgets.content_chart(
+                "weight_heatmap", lambda: weight_heatmap(shown, title=title, x_label=col_what, y_label="unit"),
+                shown, title, col_what, key=f"wp_{tag}_{name}_map", filename=f"{model}_{name}_{gate or 'all'}_D{D}_H{H}")
+    b_ih, b_hh = block("bias_ih"), block("bias_hh")
+    bias_symbol = f"{block_symbol('bias_ih', gate)} and {block_symbol('bias_hh', gate)}"
+    t, f = st.columns([1, 1])
+    with t:
+        st.markdown(f"**{bias_symbol}** — {who}, biases")
+        st.caption(f"This gate's rows of bias_ih (column b_ih) and bias_hh (column b_hh): H = {H} values each; row "
+                   "= unit. The network adds them; the sum column updates after Apply.")
+        both = np.column_stack([b_ih, b_hh])
+        df = editor(both, key=f"wp_{tag}_bias", row_name="unit", col_prefix="", columns=["b_ih", "b_hh"],
+                           extra={"b_ih + b_hh": b_ih + b_hh}, height=height)
+    changed += changed_cells(df, both)
+    edited["bias"] = df
+    with f:
+        shown = preview(df, both)
+        title = f"{bias_symbol} (H × 2)"
+        widgets.content_chart(
+            "weight_heatmap", lambda: weight_heatmap(shown, title=title, x_label="1 = b_ih, 2 = b_hh", y_label="unit"),
+            shown, title, "bias", key=f"wp_{tag}_bias_map", filename=f"{model}_bias_{gate or 'all'}_H{H}")
+    return edited, changed
+
+
+def assemble(params, edited_by_gate: dict):
+    """New params from the weight tables of ``params`` as edited: {gate (None for the RNN): {"weight_ih" |
+    "weight_hh" | "bias": frame}}; a ValueError naming the first bad cell (or the params' own check)."""
+    new = params
+    for gate, edited in edited_by_gate.items():
+        block = partial(block_of, params, gate=gate)
+        for name in MATRICES:
+            new = with_block(new, name, gate, values(edited[name], block(name), where=f"{block_symbol(name, gate)} table",
+                                                     row_name="unit"))
+        shown = np.column_stack([block("bias_ih"), block("bias_hh")])
+        where = f"{block_symbol('bias_ih', gate)} and {block_symbol('bias_hh', gate)} bias table"
+        bias = values(edited["bias"], shown, where=where, row_name="unit")
+        new = with_block(with_block(new, "bias_ih", gate, bias[:, 0]), "bias_hh", gate, bias[:, 1])
+    return new
