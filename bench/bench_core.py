@@ -1,18 +1,24 @@
-"""Benchmark: recorded forward + BPTT of lstm_core against PyTorch (float64, CPU).
+"""Benchmark: recorded forward + BPTT of lstm_core against PyTorch (float64, CPU), and optionally against another
+copy of lstm_core (e.g. the previous implementation) in the same run.
 
-    python bench/bench_core.py [--repeats N] [--budget S] [--stat median|min] [--clock wall|cpu] [--no-torch] [--sizes T,B,D,H ...]
+    python bench/bench_core.py [--repeats N] [--budget S] [--stat median|min] [--clock wall|cpu] [--no-torch]
+                               [--sizes T,B,D,H ...] [--compare DIR]
 
 For each size (T, B, D, H) it prints the median wall time (after a warm-up; runs interleaved) of:
 
     ours        lstm_forward + lstm_backward (dh random): every gate, state and gradient of every step recorded
+    old         the same with the lstm_core package found in DIR (--compare DIR; bench/compare.py), imported as
+                ``lstm_core_old``, e.g. ``mkdir /tmp/core-old && git archive main | tar -x -C /tmp/core-old``
     torch loop  a Python loop over steps with torch float64 ops, the same equations, retain_grad() on every h_t
                 and c_t, then backward(dh): what a torch user writes to get per-step data. The input projection
                 W_ih x_t + b for all steps is one matmul before the loop (as in ours), so the loop is not handicapped.
     fused       torch.nn.LSTM(D, H).double() forward + backward(dh) (no per-step gates or cell gradients)
 
-and the ratios ours / loop and ours / fused against the targets (B=1: ≤ 0.25× loop; B>1: ≤ 0.5× loop; ≤ 0.5× fused
-everywhere). All three compute dL/dx and every parameter gradient. The tanh RNN is timed the same way
-(rnn_forward + rnn_backward vs a torch loop and torch.nn.RNN). torch is optional: without it only ours is timed.
+and the ratios ours / loop and ours / fused against the targets (B=1: ≤ 0.5× loop and fused; B>1: ≤ 1.0× both).
+All of them compute dL/dx and every parameter gradient. The tanh RNN is timed the same way (rnn_forward +
+rnn_backward vs a torch loop and torch.nn.RNN). Last, one training-lab iteration (lstm_core.train.train_step with
+the default TrainConfig: T = 51, B = 32, D = 9, H = 16), ours against old (target ≤ 2× old). torch is optional:
+without it only ours (and old) are timed.
 """
 
 from __future__ import annotations
@@ -29,7 +35,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lstm_core import init_lstm, init_rnn, lstm_backward, lstm_forward, rnn_backward, rnn_forward  # noqa: E402
+import lstm_core  # noqa: E402
+import lstm_core.train  # noqa: E402
+from compare import load_copy  # noqa: E402  (bench/compare.py)
 
 try:
     import torch
@@ -37,8 +45,8 @@ except ImportError:  # torch is a benchmark-only extra
     torch = None
 
 SIZES = [(50, 1, 4, 8), (500, 1, 4, 32), (1000, 1, 8, 64), (200, 32, 8, 32)]
-TARGET_LOOP = {True: 0.25, False: 0.5}  # keyed by B == 1
-TARGET_FUSED = 0.5
+TARGET = {True: 0.5, False: 1.0}  # ours / loop and ours / fused, keyed by B == 1
+TARGET_TRAINING = 2.0  # one training-lab iteration, ours / old
 
 
 def time_interleaved(fns: dict, repeats: int, budget: float, clock) -> dict:
@@ -64,27 +72,38 @@ def time_interleaved(fns: dict, repeats: int, budget: float, clock) -> dict:
 # ------------------------------------------------------------------------------------------------- ours
 
 
-def ours_lstm(T, B, D, H, rng):
-    p = init_lstm(D, H, seed=1)
+def problem(core, kind, T, B, D, H):
+    """Seeded params, x and dh of one size (the same numbers for every copy of the core)."""
+    rng = np.random.default_rng(0)
+    p = (core.init_lstm if kind == "lstm" else core.init_rnn)(D, H, seed=1)
     x = rng.normal(size=(T, D) if B == 1 else (T, B, D))
     dh = rng.normal(size=(T, H) if B == 1 else (T, B, H))
+    return p, x, dh
+
+
+def ours(core, kind, T, B, D, H):
+    """forward + backward of ``core`` (ours, or the --compare copy) at one size."""
+    p, x, dh = problem(core, kind, T, B, D, H)
+    forward, backward = ((core.lstm_forward, core.lstm_backward) if kind == "lstm"
+                         else (core.rnn_forward, core.rnn_backward))
 
     def run():
-        trace = lstm_forward(p, x)
-        return lstm_backward(p, trace, dh)
+        return backward(p, forward(p, x), dh)
 
-    return run, (p, x, dh)
+    return run
 
 
-def ours_rnn(T, B, D, H, rng):
-    p = init_rnn(D, H, seed=1)
-    x = rng.normal(size=(T, D) if B == 1 else (T, B, D))
-    dh = rng.normal(size=(T, H) if B == 1 else (T, B, H))
+def training_iteration(core):
+    """One training-lab iteration (train_step on a fixed batch) with the default TrainConfig of ``core``."""
+    train = core.train
+    cfg = train.TrainConfig()
+    state = train.init_state(cfg)
+    batch = train.train_batch(cfg, 0)
 
     def run():
-        return rnn_backward(p, rnn_forward(p, x), dh)
+        return train.train_step(state, batch)
 
-    return run, (p, x, dh)
+    return run, batch.x.shape + (cfg.hidden,)
 
 
 # ------------------------------------------------------------------------------------------------ torch
@@ -203,17 +222,25 @@ def main(argv=None) -> int:
     ap.add_argument(
         "--clock", choices=("wall", "cpu"), default="wall",
         help="wall: time.perf_counter; cpu: time.thread_time (this thread's CPU time: robust to other processes "
-        "on a busy machine, but blind to work on other threads)",
+        "on a busy machine, but blind to work on other threads, so torch then runs on one thread; start with "
+        "OPENBLAS_NUM_THREADS=1 for numpy's matmuls likewise)",
     )
     ap.add_argument("--no-torch", action="store_true")
     ap.add_argument("--sizes", nargs="*", help="T,B,D,H ... (default: the four standard sizes)")
+    ap.add_argument("--compare", type=Path, metavar="DIR",
+                    help="also time the lstm_core package of another checkout DIR (e.g. the previous version)")
     args = ap.parse_args(argv)
+    old = load_copy(args.compare) if args.compare else None
     use_torch = torch is not None and not args.no_torch
     sizes = [tuple(int(v) for v in s.split(",")) for s in args.sizes] if args.sizes else SIZES
     clock = time.perf_counter if args.clock == "wall" else time.thread_time
     pick = 0 if args.stat == "median" else 1
     if use_torch:
         torch.manual_seed(0)
+        if args.clock == "cpu":
+            torch.set_num_threads(1)  # thread_time sees only this thread's work
+    if args.clock == "cpu" and os.environ.get("OPENBLAS_NUM_THREADS") != "1":
+        print("note: --clock cpu without OPENBLAS_NUM_THREADS=1 misses numpy's matmul work on other threads")
 
     for line in environment():
         print(line)
@@ -224,38 +251,51 @@ def main(argv=None) -> int:
     print(f"{args.stat} of interleaved runs, {args.clock} clock, times in ms")
     print()
     header = f"{'model':5} {'T':>5} {'B':>3} {'D':>3} {'H':>4} | {'ours':>9}"
+    if old is not None:
+        header += f" {'old':>9} {'ours/old':>8}"
     if use_torch:
-        header += f" {'loop':>9} {'fused':>9} | {'ours/loop':>9} {'target':>7} {'ours/fused':>10} {'target':>7}"
+        header += f" | {'loop':>9} {'fused':>9} | {'ours/loop':>9} {'ours/fused':>10} {'target':>7}"
     print(header)
     print("-" * len(header))
     missed = []
     for kind in ("lstm", "rnn"):
         for T, B, D, H in sizes:
-            rng = np.random.default_rng(0)
-            run, (p, x, dh) = (ours_lstm if kind == "lstm" else ours_rnn)(T, B, D, H, rng)
-            fns = {"ours": run}
+            fns = {"ours": ours(lstm_core, kind, T, B, D, H)}
+            if old is not None:
+                fns["old"] = ours(old, kind, T, B, D, H)
             if use_torch:
+                p, x, dh = problem(lstm_core, kind, T, B, D, H)
                 fns["loop"] = (torch_loop_lstm if kind == "lstm" else torch_loop_rnn)(p, x, dh)
                 fns["fused"] = torch_fused(kind, p, x, dh)
             res = {name: v[pick] for name, v in time_interleaved(fns, args.repeats, args.budget, clock).items()}
-            ours = res["ours"]
-            line = f"{kind:5} {T:5d} {B:3d} {D:3d} {H:4d} | {fmt_ms(ours)}"
+            line = f"{kind:5} {T:5d} {B:3d} {D:3d} {H:4d} | {fmt_ms(res['ours'])}"
+            if old is not None:
+                line += f" {fmt_ms(res['old'])} {res['ours'] / res['old']:8.2f}"
             if use_torch:
-                loop, fused = res["loop"], res["fused"]
-                r_loop, r_fused = ours / loop, ours / fused
-                line += f" {fmt_ms(loop)} {fmt_ms(fused)} | {r_loop:9.3f}"
+                r_loop, r_fused = res["ours"] / res["loop"], res["ours"] / res["fused"]
+                line += f" | {fmt_ms(res['loop'])} {fmt_ms(res['fused'])} | {r_loop:9.3f} {r_fused:10.3f}"
                 if kind == "lstm":
-                    t_loop = TARGET_LOOP[B == 1]
-                    ok_loop, ok_fused = r_loop <= t_loop, r_fused <= TARGET_FUSED
-                    line += f" {'≤' + str(t_loop):>6}{' ' if ok_loop else '!'} {r_fused:10.3f} {'≤' + str(TARGET_FUSED):>6}{' ' if ok_fused else '!'}"
-                    if not ok_loop:
-                        missed.append(f"lstm {(T, B, D, H)}: ours/loop {r_loop:.3f} > {t_loop}")
-                    if not ok_fused:
-                        missed.append(f"lstm {(T, B, D, H)}: ours/fused {r_fused:.3f} > {TARGET_FUSED}")
-                else:
-                    line += f" {'':>7} {r_fused:10.3f} {'':>7}"
+                    target = TARGET[B == 1]
+                    ok = r_loop <= target and r_fused <= target
+                    line += f" {'≤' + str(target):>6}{' ' if ok else '!'}"
+                    if not ok:
+                        missed.append(f"lstm {(T, B, D, H)}: ours/loop {r_loop:.3f}, ours/fused {r_fused:.3f} > {target}")
             print(line, flush=True)
-    if use_torch:
+
+    run, size = training_iteration(lstm_core)
+    fns = {"ours": run}
+    if old is not None:
+        fns["old"] = training_iteration(old)[0]
+    res = {name: v[pick] for name, v in time_interleaved(fns, args.repeats * 5, args.budget, clock).items()}
+    print()
+    line = f"training-lab iteration (train_step, T, B, D, H = {size}): ours {fmt_ms(res['ours']).strip()} ms"
+    if old is not None:
+        ratio = res["ours"] / res["old"]
+        line += f", old {fmt_ms(res['old']).strip()} ms, ours/old {ratio:.2f} (target ≤ {TARGET_TRAINING})"
+        if ratio > TARGET_TRAINING:
+            missed.append(f"training iteration: ours/old {ratio:.2f} > {TARGET_TRAINING}")
+    print(line)
+    if use_torch or old is not None:
         print()
         print("targets (LSTM): " + ("all met" if not missed else "MISSED: " + "; ".join(missed)))
     return 0

@@ -5,10 +5,9 @@ After training, the test sequences are run once more; the counter is the unit wh
 mean of each gate at the steps that read "(", ")" and "a": a counting cell opens its input gate on the brackets (to
 add +g or −g) and keeps its forget gate near 1 (to keep the count).
 
-COUNTER is the configuration the training lab uses (H = 8, Adam 1e-2, forget bias 4, T = 40): in our trials it
-reached test accuracy 0.99 after 450–1,100 iterations (2.5–6.5 s at load average ~2 on 2 cores, up to 16 s at ~5),
-with |r(c, depth)| between 0.968 and 0.996, for every one of seeds 0–9 (bench/bench_text.py; the unit test checks
-seeds 0–2 within 1,500 iterations).
+COUNTER is the configuration the training lab uses (H = 8, Adam 1e-2, forget bias 4, T = 40); how many iterations
+and seconds it needs to reach test accuracy 0.99 for seeds 0–9: bench/NOTES.md (the unit test checks seeds 0–2
+within 1,500 iterations).
 """
 
 from __future__ import annotations

@@ -3,10 +3,10 @@
     length_sweep(model, lengths, …)            ‖dL/dc_1‖ (LSTM) or ‖dL/dh_1‖ (RNN) for each sequence length T,
                                                and the fitted decay rate per step
     phase_grid(forget_biases, spectral_radii, …)  log10(‖dL/dc_1‖ / ‖dL/dc_T‖) over a grid of configurations,
-                                               all cells in one batched pass of the core
+                                               cells as the batch of the core's forward/backward
 
-Steps are 1-based in these docstrings, as in the issue ("step 1" is the first step, index 0 of every array; "step T"
-is the last). Both functions run the same experiment, defined once here:
+Steps are 1-based in these docstrings ("step 1" is the first step, index 0 of every array; "step T" is the
+last). Both functions run the same experiment, defined once here:
 
     weights  ``explore_params``: init_lstm / init_rnn(input_size, hidden_size, seed=seed) with both biases
              multiplied by ``bias_scale``, then (LSTM) ``with_forget_bias(forget_bias)`` and
@@ -19,15 +19,17 @@ is the last). Both functions run the same experiment, defined once here:
              (Unlike ½‖h_T‖², whose gradient h_T vanishes when h_T ≈ 0, this gives every configuration the same
              unit-size gradient at the end, so the ratios below measure the network, not the loss.)
 
-How the grid is batched (one implementation of the recurrence): every cell shares W_ih, the non-forget biases and
-the direction of each W_hh gate block; cells differ in the forget bias, which goes into the per-cell bias added to
-the input projection, and in the spectral radius, which scales each gate block k of W_hh by r / ρ_k (ρ_k the block's
-own spectral radius, exactly as ``with_spectral_radius`` does). So cell b's recurrent term is
-(h_{t−1} W_hhᵀ) ⊙ s_b with s_b = r_b / ρ_k on block k: one shared matmul per step for the whole grid, then a
-per-cell scale (``lstm._forward_steps(…, hh_scale=…)``, the same loop the public ``lstm_forward`` runs). This equals
-per-cell runs of the public API up to rounding (it rounds (h W)·s instead of h (W·s)); in stable regimes that is
-~1e-15 relative, while in chaotic regimes (RNN with large radius and input) any rounding difference grows with T, as
-it would between two BLAS libraries. Cells are processed in chunks of at most MAX_B and of a bounded memory.
+How the grid is batched (the public forward/backward functions, no private helpers): the cells are the batch, in
+chunks, and differ in two ways. (1) The radius: cell b's ``with_spectral_radius(r_b)`` scales each gate block k of
+W_hh by r_b / ρ_k (ρ_k the block's own spectral radius); the batch runs that as ``recurrent_scale`` s_b = r_b / ρ_k
+on block k, i.e. the recurrent term s_b ⊙ (W_hh h_{t−1}): one shared matmul per step. (2) The LSTM's forget bias:
+a bias is the weight of a constant input, so the shared weights get one more input channel, with weight 1 on the
+forget rows and 0 elsewhere and no forget bias of their own, and cell a feeds it the constant b_f = forget_biases[a]:
+z_f = W_if x_t + b_f + … exactly as with ``with_forget_bias(b_f)``. (The RNN's first axis, the input scale, is part
+of each cell's input x anyway.) This equals per-cell runs with the cell's own weights up to rounding (it rounds
+(W_hh h)·s instead of (W_hh·s) h, and adds b_f inside the input matmul); in stable regimes that is ~1e-15 relative,
+while in chaotic regimes (large radius and input) any rounding difference grows with T, as it would between two
+BLAS libraries. Chunks are bounded in size and memory.
 
 No clipping happens inside the backward pass: the norms are the exact BPTT ones. Where float64 runs out, the analysis
 output says so explicitly (see LOG10_FLOOR / LOG10_CEIL, and LengthSweep.grad_at_first).
@@ -35,16 +37,17 @@ output says so explicitly (see LOG10_FLOOR / LOG10_CEIL, and LengthSweep.grad_at
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
-from . import lstm as _lstm
-from . import rnn as _rnn
 from .analysis import fit_line, unit_norms
+from .lstm import lstm_backward, lstm_forward
 from .params import (
-    LSTMParams, RNNParams, block_radii, init_lstm, init_rnn, radius_factors, with_forget_bias, with_spectral_radius,
+    LSTMParams, RNNParams, block_radii, gate_rows, init_lstm, init_rnn, radius_factors, with_forget_bias,
+    with_spectral_radius,
 )
+from .rnn import rnn_backward, rnn_forward
 from .sequences import random_normal
 from .validate import MAX_B, MAX_D, MAX_H, MAX_T, as_float_array, check_number, check_size
 
@@ -188,8 +191,9 @@ def length_sweep(
 
     lengths: 1-D, 1 to MAX_B whole numbers in [1, MAX_T]. Cost: one forward pass of max(lengths) steps (the input
     of length T is a prefix of the longest, so its states are too) and one backward pass in which the lengths are the
-    batch axis (loss k sits at step lengths[k]; exact, because the gradient of loss k is exactly 0 after its step),
-    chunked to bound memory. Equal to separate lstm_forward/lstm_backward runs per length up to rounding.
+    batch axis: the trace's first T steps as a batch of identical sequences, loss k at step lengths[k] (exact,
+    because the gradient of loss k is exactly 0 after its step), chunked to bound memory. Equal to separate
+    lstm_forward/lstm_backward runs per length up to rounding.
     """
     model = _check_model(model)
     lens = _check_lengths(lengths)
@@ -202,21 +206,8 @@ def length_sweep(
     H = params.hidden_size
     u = probe_direction(H)
 
-    if model == "lstm":
-        F = _lstm._forward_columns(_lstm.lstm_forward(params, x))  # batch 1: broadcast over the losses
-        _, _, w_hh, _ = _lstm._internal_weights(params)
-        w_hh_t = np.ascontiguousarray(w_hh.T)
-
-        def first_grads(dhl, cut):
-            E = _lstm._bptt(F, dhl.transpose(0, 2, 1), w_hh_t, cut)
-            return E[0, 4 * H:5 * H].T  # dL/dc_1, (K, H)
-    else:
-        R = _rnn._forward_columns(_rnn.rnn_forward(params, x))  # batch 1: broadcast over the losses
-        w_hh_t = np.ascontiguousarray(params.weight_hh.T)
-
-        def first_grads(dhl, cut):
-            E = _rnn._bptt(R, dhl.transpose(0, 2, 1), w_hh_t, cut)
-            return E[0, H:].T  # dL/dh_1, (K, H)
+    forward, backward = (lstm_forward, lstm_backward) if model == "lstm" else (rnn_forward, rnn_backward)
+    trace = forward(params, x)  # the input of length T is a prefix of x, so its trace is a prefix of this one
 
     uniq = np.unique(lens)  # ascending
     grad_of = {}
@@ -232,7 +223,8 @@ def length_sweep(
             Tc, K = int(chunk[-1]), chunk.size
             dhl = np.zeros((Tc, K, H))
             dhl[chunk - 1, np.arange(K)] = u  # loss k reads h at step chunk[k]
-            norms = unit_norms(first_grads(dhl, _lstm._cuts(Tc, None)))
+            g = backward(params, _prefix_batch(trace, Tc, K), dhl, parameters=False)
+            norms = unit_norms(g.dc[0] if model == "lstm" else g.dh[0])  # dL/dc_1 or dL/dh_1 of each loss, (K, H)
             grad_of.update(zip(chunk.tolist(), norms.tolist()))
             start = stop
 
@@ -243,6 +235,19 @@ def length_sweep(
         a.flags.writeable = False
     return LengthSweep(model=model, lengths=lens, grad_at_first=grad, fitted=fitted, rate_per_step=rate,
                        intercept=intercept)
+
+
+def _prefix_batch(trace, T: int, K: int):
+    """The first T steps of a single-sequence trace as a batch of K identical sequences: read-only broadcast views
+    (per-step fields (T, K, ·), initial states (K, H)), no copies. A backward pass with K losses as the batch then
+    runs over one forward pass."""
+    def batched(name: str) -> np.ndarray:
+        a = getattr(trace, name)
+        if name in ("h0", "c0"):
+            return np.broadcast_to(a, (K,) + a.shape)
+        return np.broadcast_to(a[:T, None], (T, K) + a.shape[1:])
+
+    return replace(trace, **{f.name: batched(f.name) for f in fields(trace)})
 
 
 # ------------------------------------------------------------------------------------------------ phase grid
@@ -276,8 +281,9 @@ def phase_grid(
     numbers as ``explore_params`` + ``explore_input`` + lstm_forward/lstm_backward with dL/dh_T = u for that cell.
     0 means the end's gradient reaches step 1 undiminished, −k that it arrives 10^k times smaller.
 
-    All cells run as the batch axis of one forward and one backward pass (chunks of ≤ MAX_B cells and bounded
-    memory), with per-cell weights as described in the module docstring; parameter gradients are not computed.
+    Cells run as the batch axis of public forward and backward passes (chunks of ≤ MAX_B cells and bounded memory),
+    with per-cell weights as described in the module docstring; the LSTM's forget bias takes one input channel, so
+    its grid accepts input_size up to MAX_D − 1.
 
     Where float64 runs out the value saturates, never NaN: LOG10_FLOOR (−300) where the ratio is ≤ 1e-300,
     including ‖dL/dc_1‖ underflowing to exactly 0 (nothing reaches step 1) and the degenerate case where both
@@ -292,26 +298,54 @@ def phase_grid(
     radii = _check_axis(spectral_radii, "spectral_radii", nonnegative=True)
     T = check_size("T", T, MAX_T)
     H = check_size("hidden size H", hidden_size, MAX_H)
-    D = check_size("input size D", input_size, MAX_D)
+    D = check_size("input size D", input_size, MAX_D - 1 if model == "lstm" else MAX_D)  # LSTM: + the b_f channel
     check_number("input_scale", input_scale, nonnegative=True)  # checked even where unused (RNN), for consistency
     base = explore_params(model, input_size=D, hidden_size=H, seed=seed, bias_scale=bias_scale)
     x = explore_input(T, input_size=D, seed=seed, input_scale=1.0 if model == "rnn" else input_scale)
     u = probe_direction(H)
 
     n_a, n_b = first.size, radii.size
-    cell_a = np.repeat(np.arange(n_a), n_b)  # row-major cells
-    cell_b = np.tile(np.arange(n_b), n_a)
-    per_cell = _FLOATS_PER_STATE * T * H * 8
-    chunk = int(max(1, min(MAX_B, _CHUNK_BYTES // per_cell)))
-    run = _lstm_cells if model == "lstm" else _rnn_cells
-    setup = (_lstm_setup if model == "lstm" else _rnn_setup)(base, x)
-    n1 = np.empty(n_a * n_b)
-    nT = np.empty(n_a * n_b)
+    cell_a, cell_b = np.repeat(np.arange(n_a), n_b), np.tile(np.arange(n_b), n_a)  # row-major cells
+    chunk = int(max(1, min(MAX_B, _CHUNK_BYTES // (_FLOATS_PER_STATE * T * H * 8))))  # cells per batch
+    rho = block_radii(base.weight_hh)  # of each W_hh gate block (LSTM) or of W_hh (RNN)
+    params = _forget_bias_as_input(base) if model == "lstm" else base
+    n1, nT = np.empty(n_a * n_b), np.empty(n_a * n_b)
     with np.errstate(over="ignore", invalid="ignore"):
         for s in range(0, n_a * n_b, chunk):
-            sl = slice(s, s + chunk)
-            n1[sl], nT[sl] = run(setup, first[cell_a[sl]], radii[cell_b[sl]], u)
+            cells = slice(s, s + chunk)
+            a, b = cell_a[cells], cell_b[cells]
+            xb = np.broadcast_to(x[:, None, :], (T, a.size, D))  # (T, cells, D)
+            if model == "lstm":
+                xb = np.concatenate([xb, np.broadcast_to(first[a][:, None], (T, a.size, 1))], axis=-1)  # + b_f
+                scale = np.repeat(radius_factors(radii[b], rho), H, axis=1)  # (cells, 4H): r / ρ_k on block k
+            else:
+                xb = xb * first[a][:, None]  # x · input scale
+                scale = radius_factors(radii[b], rho)  # (cells, 1): r / ρ
+            n1[cells], nT[cells] = _first_and_last_norms(params, xb, scale, u)
     return _log10_ratio(n1, nT).reshape(n_a, n_b)
+
+
+def _forget_bias_as_input(base: LSTMParams) -> LSTMParams:
+    """``base`` with no forget bias and one more input channel, of weight 1 on the forget rows and 0 elsewhere: fed
+    the constant b_f, it gives every step the forget bias b_f, as with_forget_bias(base, b_f) does (module docstring)."""
+    H = base.hidden_size
+    column = np.zeros((4 * H, 1))
+    column[gate_rows(H, "f")] = 1.0
+    no_bias = with_forget_bias(base, 0.0)
+    return replace(no_bias, weight_ih=np.concatenate([no_bias.weight_ih, column], axis=1))
+
+
+def _first_and_last_norms(params, x: np.ndarray, recurrent_scale: np.ndarray, u: np.ndarray):
+    """‖dL/dc_1‖ and ‖dL/dc_T‖ (LSTM) or ‖dL/dh_1‖ and ‖dL/dh_T‖ (RNN), (B,) each, of the batch x (T, B, D) run
+    with ``recurrent_scale`` (B, ·), for the loss L = uᵀ h_T of every sequence: one public forward + backward."""
+    lstm = isinstance(params, LSTMParams)
+    forward, backward = (lstm_forward, lstm_backward) if lstm else (rnn_forward, rnn_backward)
+    trace = forward(params, x, recurrent_scale=recurrent_scale)
+    dh = np.zeros(trace.h.shape)
+    dh[-1] = u
+    grads = backward(params, trace, dh, recurrent_scale=recurrent_scale, parameters=False)
+    carried = grads.dc if lstm else grads.dh
+    return unit_norms(carried[0]), unit_norms(carried[-1])
 
 
 def _log10_ratio(n1: np.ndarray, nT: np.ndarray) -> np.ndarray:
@@ -323,68 +357,6 @@ def _log10_ratio(n1: np.ndarray, nT: np.ndarray) -> np.ndarray:
     out[pos1 & ~posT] = LOG10_CEIL  # something reached step 1 although dL/dc_T is 0
     out[np.isinf(n1) & np.isfinite(nT)] = LOG10_CEIL  # the backward pass overflowed
     return np.clip(out, LOG10_FLOOR, LOG10_CEIL)
-
-
-def _lstm_setup(base: LSTMParams, x: np.ndarray) -> dict:
-    H = base.hidden_size
-    _, w_ih, w_hh, bias = _lstm._internal_weights(base)  # internal order o, i, f, g
-    signs = _lstm._sigmoid_signs(H)  # the forward loop takes −z on the sigmoid rows (see lstm._forward_steps)
-    return dict(
-        H=H,
-        xproj=(x @ w_ih.T).T * signs,  # (4H, T), shared by every cell, sigmoid rows negated
-        bias=bias[:, None] * signs,  # (4H, 1), likewise
-        f_rows=slice(2 * H, 3 * H),  # the forget block in the internal order
-        w_hh_signed=w_hh * signs,  # (4H, H) for the forward loop
-        w_hh_t=np.ascontiguousarray(w_hh.T),  # (H, 4H), unscaled, for the backward loop
-        rho=block_radii(w_hh),  # per internal block
-    )
-
-
-def _lstm_cells(s: dict, forget_biases: np.ndarray, radii: np.ndarray, u: np.ndarray):
-    """‖dL/dc_1‖ and ‖dL/dc_T‖ of a chunk of cells, (B,) each, in one batched forward + backward pass."""
-    H, B = s["H"], forget_biases.size
-    T = s["xproj"].shape[1]
-    bias = np.repeat(s["bias"], B, axis=1)  # (4H, B): per-cell bias, as with_forget_bias sets it
-    bias[s["f_rows"]] = -forget_biases  # b_ih_f = b_f, b_hh_f = 0 (negated, as the sigmoid rows are)
-    F = _lstm._forward_buffer(T, B, H, 0)  # no input rows: the input projection is filled in instead
-    F[:T, :4 * H] = s["xproj"].T[:, :, None] + bias  # (T, 4H, B)
-    F[0, 4 * H:6 * H] = 0.0  # c0 = h0 = 0
-    scale = np.repeat(radius_factors(radii, s["rho"]), H, axis=1).T  # (4H, B)
-    _lstm._forward_steps(F, s["w_hh_signed"], H, hh_scale=scale)
-    dhl = np.zeros((T, H, 1))
-    dhl[-1, :, 0] = u
-    E = _lstm._bptt(F, dhl, s["w_hh_t"], _lstm._cuts(T, None), hh_scale=scale)
-    dc = E[:, 4 * H:5 * H]
-    return unit_norms(dc[0].T), unit_norms(dc[-1].T)
-
-
-def _rnn_setup(base: RNNParams, x: np.ndarray) -> dict:
-    return dict(
-        H=base.hidden_size,
-        x=x,
-        bias=base.bias_ih + base.bias_hh,
-        w_ih=base.weight_ih,
-        w_hh_t=np.ascontiguousarray(base.weight_hh.T),  # for the backward loop
-        w_hh=base.weight_hh,  # for the forward loop
-        rho=block_radii(base.weight_hh),
-    )
-
-
-def _rnn_cells(s: dict, input_scales: np.ndarray, radii: np.ndarray, u: np.ndarray):
-    """‖dL/dh_1‖ and ‖dL/dh_T‖ of a chunk of cells, (B,) each, in one batched forward + backward pass."""
-    H, B = s["H"], input_scales.size
-    xb = s["x"][:, None, :] * input_scales[:, None]  # (T, B, D): random_normal's x · scale, per cell
-    T = xb.shape[0]
-    R = _rnn._forward_buffer(T, B, H, 0)  # no input rows: the input projection is filled in instead
-    R[0, :H] = 0.0  # h0
-    R[1:, :H] = (xb @ s["w_ih"].T + s["bias"]).transpose(0, 2, 1)  # step t's projection where h_t will be
-    scale = radius_factors(radii, s["rho"]).T  # (1, B)
-    _rnn._forward_steps(R, s["w_hh"], H, hh_scale=scale)
-    dhl = np.zeros((T, H, 1))
-    dhl[-1, :, 0] = u
-    E = _rnn._bptt(R, dhl, s["w_hh_t"], _lstm._cuts(T, None), hh_scale=scale)
-    dh = E[:, H:]
-    return unit_norms(dh[0].T), unit_norms(dh[-1].T)
 
 
 # ------------------------------------------------------------------------------ for the gradient explorer page
@@ -492,9 +464,9 @@ def clip_and_truncate(params, trace, dh, *, truncate: int | None = None, clip: f
     from .params import param_arrays
 
     if isinstance(params, LSTMParams):
-        backward = _lstm.lstm_backward
+        backward = lstm_backward
     elif isinstance(params, RNNParams):
-        backward = _rnn.rnn_backward
+        backward = rnn_backward
     else:
         raise ValueError(f"params: got {type(params).__name__}, needs LSTMParams or RNNParams")
     full = backward(params, trace, dh)

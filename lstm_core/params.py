@@ -125,6 +125,17 @@ def params_equal(a: Params, b: Params) -> bool:
     )
 
 
+def gradients_like(params: Params, weight_ih, weight_hh, bias_ih, bias_hh) -> Params:
+    """Parameter gradients in the layout of ``params`` (the same type and shapes), as read-only copies. Unlike
+    weights they are not required to be finite: a backward pass that overflows float64 reports inf as it is."""
+    grads = object.__new__(type(params))  # skips the weights' validation; the shapes are the backward pass's own
+    for name, a in zip(("weight_ih", "weight_hh", "bias_ih", "bias_hh"), (weight_ih, weight_hh, bias_ih, bias_hh)):
+        if a.shape != getattr(params, name).shape:
+            raise ValueError(f"{name} gradient: got shape {a.shape}, needs {getattr(params, name).shape}")
+        object.__setattr__(grads, name, frozen_copy(a))
+    return grads
+
+
 def _uniform(rng: np.random.Generator, shape, bound: float) -> np.ndarray:
     return rng.uniform(-bound, bound, size=shape)
 

@@ -1,6 +1,6 @@
-"""Elman RNN with tanh (PyTorch's ``nn.RNN``), forward and BPTT, recording every step.
+"""Elman RNN with tanh (PyTorch's ``nn.RNN``): one step forward, one step back, and the loops over a sequence.
 
-    h_t = tanh(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh)
+    h_t = tanh(z_t),   z_t = W_ih x_t + b_ih + W_hh h_{t−1} + b_hh
 
 BPTT, carry zero after the last step:
 
@@ -9,30 +9,91 @@ BPTT, carry zero after the last step:
 
 So from one step to the one before, the gradient is multiplied by W_hhᵀ · diag(1 − h_t²): a product of T such
 factors vanishes or explodes, where the LSTM's cell path multiplies by f_t alone.
+
+``rnn_step`` and ``rnn_step_backward`` are one step each; ``rnn_forward`` and ``rnn_backward`` loop over them, with
+the input term of all steps computed before the forward loop and the sums over steps after the backward loop, each
+in one matmul (as for the LSTM).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
-from . import buffers
-from .lstm import (
-    _augmented, _backward_arguments, _batched, _cols, _cuts, _forward_arguments, _keep_columns, _Trace, _recurrent_grad, _state, _unbatch,
-    _weight_grads,
-)
 from .params import RNNParams
+from .recurrent import (
+    Trace, backward_arguments, check_recurrent_scale, forward_arguments, parameter_gradients, record, step_arrays,
+    window_ends,
+)
 from .validate import freeze
 
 
+class RNNStep(NamedTuple):
+    """One step of the tanh RNN, as rnn_step computed it."""
+
+    h: np.ndarray  # (H,) | (B, H): hidden state h_t
+
+
+def rnn_step(params: RNNParams, x_t, h_prev, *, x_proj=None, recurrent_scale=None) -> RNNStep:
+    """One tanh RNN step.
+
+    x_t (D,) | (B, D);  h_prev (H,) | (B, H);  the result's h (H,) | (B, H)
+
+        h_t = tanh(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh)
+
+    x_proj: W_ih x_t + b_ih + b_hh if already computed (rnn_forward computes it for all steps
+    in one matmul); x_t is then not read. recurrent_scale: see rnn_forward.
+    """
+    if x_proj is None:
+        x_proj = x_t @ params.weight_ih.T + (params.bias_ih + params.bias_hh)
+    recurrent = h_prev @ params.weight_hh.T  # W_hh h_{t−1}
+    if recurrent_scale is not None:
+        recurrent = recurrent * recurrent_scale  # per-sequence factors (see rnn_forward)
+    h = np.tanh(x_proj + recurrent)
+    return RNNStep(h=h)
+
+
+class RNNStepGrads(NamedTuple):
+    """One step of BPTT, as rnn_step_backward computed it. Every field is (H,) | (B, H)."""
+
+    dh: np.ndarray  # ∂L/∂h_t, total: from the loss and from step t+1
+    dz: np.ndarray  # ∂L/∂z_t
+    dh_prev: np.ndarray  # W_hhᵀ dz_t: what reaches h_{t−1}
+
+
+def rnn_step_backward(params: RNNParams, step: RNNStep, dh_loss, dh_next, *,
+                      recurrent_scale=None) -> RNNStepGrads:
+    """One step of BPTT through ``step`` (rnn_step's result). Every argument is (H,) | (B, H):
+
+        dh_loss   ∂L/∂h_t, the loss's direct gradient at this step
+        dh_next   W_hhᵀ dz_{t+1}: what step t+1 sent back to h_t (its dh_prev; 0 at t = T)
+
+        dh_t = ∂L/∂h_t + W_hhᵀ dz_{t+1}      dz_t = dh_t ⊙ (1 − h_t²)
+
+    The step's shares of the parameter gradients are dz_t x_tᵀ, dz_t h_{t−1}ᵀ and dz_t
+    (rnn_backward sums them over all steps in single matmuls after its loop).
+    recurrent_scale: see rnn_forward.
+    """
+    dh = dh_loss + dh_next  # from the loss, and from step t+1
+    dz = dh * (1 - step.h**2)  # tanh' = 1 − tanh²
+    dz_rec = dz if recurrent_scale is None else dz * recurrent_scale  # per-sequence factors
+    dh_prev = dz_rec @ params.weight_hh  # W_hhᵀ dz_t
+    return RNNStepGrads(dh=dh, dz=dz, dh_prev=dh_prev)
+
+
 @dataclass(frozen=True, eq=False)
-class RNNTrace(_Trace):
+class RNNTrace(Trace):
     """Per-step hidden states of a tanh RNN: h is (T, H) or (T, B, H); h[t] is after step t."""
 
     x: np.ndarray
     h0: np.ndarray
     h: np.ndarray
+
+    def step(self, t: int) -> RNNStep:
+        """Step t (0-based) as rnn_step returned it."""
+        return RNNStep(h=self.h[t])
 
 
 @dataclass(frozen=True, eq=False)
@@ -43,132 +104,53 @@ class RNNGrads:
     dz: np.ndarray
     dx: np.ndarray
     dh0: np.ndarray
-    params: RNNParams
+    params: RNNParams | None  # None when rnn_backward ran with parameters=False
 
 
-def _forward_buffer(T: int, B: int, H: int, D: int) -> np.ndarray:
-    """The RNN's forward buffer R (T+1, H+D+1, B), batch axis last: slab t holds [h_{t−1}; x_t; 1] (slab T: h_{T−1}),
-    so one matmul [W_hh | W_ih | b] · R[t] is the pre-activation of step t and h_{t−1} of every step is a view. The
-    row of ones is set and the last slab's input rows zeroed; the caller fills h0 and x_t (or the projection)."""
-    R = buffers.empty((T + 1, H + D + 1, B))
-    R[T, H:] = 0.0
-    R[:T, H + D] = 1.0
-    return R
+def rnn_forward(params: RNNParams, x, h0=None, *, recurrent_scale=None) -> RNNTrace:
+    """Run the tanh RNN over ``x`` (T, D) or (T, B, D) from h0 (H,) | (B, H) (None = zeros); record every step.
 
-
-def _forward_steps(R: np.ndarray, w: np.ndarray, H: int, hh_scale: np.ndarray | None = None) -> None:
-    """The RNN recurrence over all steps, in place in R: the one place in the core where it is written.
-
-        R         (T+1, H+D+1, B) from _forward_buffer, h0 in R[0, :H]; on return h_t in R[t+1, :H].
-        w         hh_scale None: [W_hh | W_ih | b_ih + b_hh] (H, H+D+1), h_t = tanh(w · R[t]).
-                  hh_scale given: W_hh (H, H) alone, and on entry R[t+1, :H] holds the input projection of step t;
-                  h_t = tanh(R[t+1, :H] + (W_hh h_{t−1}) ⊙ hh_scale).
-        hh_scale  None, or (1, B) / (H, B): per-sequence factors on the recurrent term, i.e. sequence b runs with
-                  diag(hh_scale[:, b]) W_hh (explore.phase_grid: one spectral radius per grid cell, one shared matmul
-                  per step).
+    A loop of rnn_step, with W_ih x_t + b_ih + b_hh of all steps computed before it in one matmul.
+    recurrent_scale (keyword): None, or factors s that broadcast to (H,) | (B, H): the recurrent term becomes
+    s ⊙ (W_hh h_{t−1}), i.e. sequence b runs with W_hh's rows scaled by s_b. Pass the same factors to rnn_backward.
     """
-    T, B = R.shape[0] - 1, R.shape[2]
-    rec = None if hh_scale is None else np.empty((H, B))
-    for t in range(T):
-        h = R[t + 1, :H]
-        if hh_scale is None:
-            np.dot(w, R[t], out=h)
-        else:
-            np.dot(w, R[t, :H], out=rec)
-            rec *= hh_scale
-            h += rec
-        np.tanh(h, out=h)
+    x, (h0,) = forward_arguments(params, RNNParams, x, h0=h0)
+    scale = check_recurrent_scale(recurrent_scale, h0.shape)
+    x_proj = x @ params.weight_ih.T + (params.bias_ih + params.bias_hh)  # (T, [B,] H)
+    recorded = step_arrays(len(x), h=h0.shape)
+    h = h0
+    for t in range(len(x)):
+        step = rnn_step(params, x[t], h, x_proj=x_proj[t], recurrent_scale=scale)
+        record(recorded, t, step)
+        h = step.h
+    freeze(*recorded.values())
+    return RNNTrace(x=x, h0=h0, **recorded)
 
 
-def _backward_steps(E: np.ndarray, w_hh_t: np.ndarray, cut, hh_scale: np.ndarray | None = None) -> None:
-    """The RNN's BPTT recurrence over all steps, in place in E (the one place it is written).
-
-        E         (T, 2H, B); on entry rows [0, H) hold 1 − h_t² and rows [H, 2H) the loss's direct ∂L/∂h_t;
-                  on return dz_t and the total dh_t:  dh_t = ∂L/∂h_t + W_hhᵀ dz_{t+1},  dz_t = dh_t ⊙ (1 − h_t²)
-        w_hh_t    (H, H)  W_hhᵀ
-        cut       cut[t]: no carry from step t+1 into step t
-        hh_scale  None, or (1, B) / (H, B): the row scales of _forward_steps.
-    """
-    T, B = E.shape[0], E.shape[2]
-    H = w_hh_t.shape[0]
-    rec = np.empty((H, B))
-    scaled = None if hh_scale is None else np.empty((H, B))
-    for t in range(T - 1, -1, -1):
-        dz, dh = E[t, :H], E[t, H:]
-        if not cut[t]:
-            _recurrent_grad(w_hh_t, E[t + 1, :H], hh_scale, scaled, rec)
-            dh += rec
-        dz *= dh
-
-
-def _bptt(R: np.ndarray, dhl: np.ndarray, w_hh_t: np.ndarray, cut, hh_scale: np.ndarray | None = None) -> np.ndarray:
-    """BPTT over the first T = len(cut) steps of forward buffer R: returns E (T, 2H, B) = [dz_t; dh_t] per step.
-
-    dhl (T, H, B) or (T, H, 1): the loss's direct ∂L/∂h_t in column layout; R's batch is B, or 1 (one trace, many
-    losses: explore.length_sweep). A batch of 1 broadcasts."""
-    T, H, B = len(cut), w_hh_t.shape[0], max(R.shape[2], dhl.shape[2])
-    E = buffers.empty((T, 2 * H, B))
-    h, local = R[1:T + 1, :H], E[:, :H]
-    np.multiply(h, h, out=local)  # R's batch may be 1: broadcast over the losses
-    np.subtract(1.0, local, out=local)  # tanh'(z_t) = 1 − h_t²
-    E[:, H:] = dhl
-    _backward_steps(E, w_hh_t, cut, hh_scale)
-    return E
-
-
-def _forward_columns(trace: RNNTrace) -> np.ndarray:
-    """The forward buffer behind ``trace`` (rnn_forward's), or one rebuilt from the fields of a trace rnn_forward
-    did not make (see lstm._Trace)."""
-    R = getattr(trace, "_columns", None)
-    if R is not None:
-        return R
-    batched = trace.batched
-    T, H, D = trace.T, trace.hidden_size, trace.x.shape[-1]
-    x = _batched(trace.x, batched)
-    R = _forward_buffer(T, x.shape[1], H, D)
-    R[0, :H] = _batched(trace.h0, batched).T
-    R[1:, :H] = _batched(trace.h, batched).transpose(0, 2, 1)
-    R[:T, H:H + D] = x.transpose(0, 2, 1)
-    return R
-
-
-def rnn_forward(params: RNNParams, x, h0=None) -> RNNTrace:
-    """Run the tanh RNN over ``x`` (T, D) or (T, B, D) from h0 (None = zeros)."""
-    x, xb, (h_init,) = _forward_arguments(params, RNNParams, x, h0=h0)
-    H, D = params.hidden_size, params.input_size
-    T, B, _ = xb.shape
-    batched = x.ndim == 3
-
-    R = _forward_buffer(T, B, H, D)
-    R[0, :H] = h_init.T
-    R[:T, H:H + D] = xb.transpose(0, 2, 1)
-    _forward_steps(R, _augmented(params.weight_hh, params.weight_ih, params.bias_ih + params.bias_hh), H)
-    xs = x.copy()
-    freeze(R, xs)
-    return _keep_columns(
-        RNNTrace(x=xs, h0=_state(R[0, :H], batched), h=_cols(R[1:, :H], batched)), R
-    )
-
-
-def rnn_backward(params: RNNParams, trace: RNNTrace, dh, *, truncate: int | None = None) -> RNNGrads:
+def rnn_backward(params: RNNParams, trace: RNNTrace, dh, *, truncate: int | None = None,
+                 recurrent_scale=None, parameters: bool = True) -> RNNGrads:
     """BPTT for a tanh RNN; ``dh`` (shape of trace.h) is the loss's direct ∂L/∂h_t. No clipping.
-    ``truncate=k``: truncated BPTT with windows of k steps counted back from the last (see lstm_backward)."""
-    dh_loss = _backward_arguments(params, RNNParams, trace, RNNTrace, "rnn_forward", dh)
-    H = params.hidden_size
-    batched = trace.batched
-    T, D = trace.T, params.input_size
-    R = _forward_columns(trace)
-    w_hh_t = np.ascontiguousarray(params.weight_hh.T)
-    E = _bptt(R, _batched(dh_loss, batched).transpose(0, 2, 1), w_hh_t, _cuts(T, truncate))
-    dz = E[:, :H]  # (T, H, B)
-    d_w_ih, d_w_hh, d_b, dx = _weight_grads(dz, R[:T], params.weight_ih, H, D)
-    grads_params = RNNParams(weight_ih=d_w_ih, weight_hh=d_w_hh, bias_ih=d_b, bias_hh=d_b)
-    dh0 = np.dot(w_hh_t, dz[0])  # (H, B)
-    freeze(E, dx, dh0)
-    return RNNGrads(
-        dh=_cols(E[:, H:], batched),
-        dz=_cols(E[:, :H], batched),  # views made after the freeze are read-only too
-        dx=_unbatch(dx, batched),
-        dh0=_state(dh0, batched),
-        params=grads_params,
-    )
+
+    A loop of rnn_step_backward from the last step to the first, then the parameter gradients and dx as single
+    matmuls. ``truncate=k``: truncated BPTT with windows of k steps counted back from the last (see lstm_backward).
+    ``recurrent_scale``: the factors the forward pass ran with (see rnn_forward).
+    ``parameters=False`` skips the parameter gradients (``params`` is None).
+    """
+    dh_loss = backward_arguments(params, RNNParams, trace, RNNTrace, "rnn_forward", dh)
+    scale = check_recurrent_scale(recurrent_scale, trace.h.shape[1:])
+    ends = window_ends(trace.T, truncate)
+    state = trace.h.shape[1:]  # (H,) | (B, H)
+    recorded = step_arrays(trace.T, dh=state, dz=state)
+    zeros = np.zeros(state)
+    dh_next = zeros  # nothing flows back from after the last step
+    for t in reversed(range(trace.T)):
+        if ends[t]:
+            dh_next = zeros
+        step = rnn_step_backward(params, trace.step(t), dh_loss[t], dh_next, recurrent_scale=scale)
+        record(recorded, t, step)
+        dh_next = step.dh_prev
+
+    dh0 = dh_next  # what step 1 sends back to the initial state
+    freeze(dh0, *recorded.values())
+    d_params, dx = parameter_gradients(params, recorded["dz"], trace.x, trace.h_prev(), scale, parameters)
+    return RNNGrads(dh=recorded["dh"], dz=recorded["dz"], dx=dx, dh0=dh0, params=d_params)

@@ -11,16 +11,9 @@ remember-first (classification, chance = 1/n_symbols)
                 gate there and ignore the noise, which a tanh RNN, with no multiplicative gate, cannot.
     "same"      one-hot symbols from the cue's own set (D = n_symbols): every later step looks like a new cue, and
                 the network must learn to ignore all but the first; much harder for both models.
-    "noise"     no symbols, only the noise, on the cue channels (D = n_symbols); with noise 0.5 the LSTM with
-                forget bias 1 or 4 stayed at chance at gap 50 in our trials.
+    "noise"     no symbols, only the noise, on the cue channels (D = n_symbols).
 
-    Why noise σ = 0.5 by default (H = 16, gap 50, our trials, up to 3000 LSTM / 10000 RNN iterations): with σ = 0.1
-    or 0.2 (Adam 1e-2) a tanh RNN solved gap 50 for 3 of 8 and 5 of 6 seeds. With σ = 0.5 and Adam 5e-3 the LSTM
-    with forget bias 4 solved it for 12 of 12 seeds within 500 iterations, while the RNN stayed below 50 % for 4 of 6
-    seeds (one reached 62 %, one solved it after 4350 iterations). Both are seed-dependent: see
-    bench/bench_training.py. With the LSTM's forget bias at 1 instead (f ≈ 0.73; defaults otherwise, gap 50, 20 s
-    each) it stayed at chance for seeds 0, 1 and 2: test accuracy 25 %, 25 % and 23 % after 2402, 2151 and 2361
-    iterations (lesson 6, "It is the forget gate").
+    The default noise σ = 0.5 is the one that separates the models at gap 50 (training runs: bench/NOTES.md).
 
 adding (regression, baseline MSE of always answering 1 = 1/6)
     Two channels: a value u_t ~ U(0, 1) and a marker that is 1 at exactly two steps; the target after the last step

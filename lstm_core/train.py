@@ -25,11 +25,9 @@ Everything is reproducible from ``config.seed``: the weights, the training batch
 (seed, 1, n)) and the held-out test batch (seed (seed, 2)).
 
 Defaults are the ones that work (calibrated with H = 16, batch 32, gap 50): distractors from a separate symbol set
-with Gaussian noise σ = 0.5 on every channel (see ``tasks`` for why), Adam 5e-3, clipping at 1, and a forget-gate
-bias of 4 for the LSTM, which keeps f ≈ σ(4) ≈ 0.98 at the start so that the cue survives 50 steps in c
-(0.98⁵⁰ ≈ 0.36) and its gradient survives the way back. In our trials at gap 50 (up to 3000 iterations each):
-forget bias 1 stayed at chance (4 of 4 seeds, with σ = 0.1); Adam 1e-2 left 1 of 6 seeds stuck at chance (σ = 0.5),
-Adam 5e-3 none of 12.
+with Gaussian noise σ = 0.5 on every channel, Adam 5e-3, clipping at 1, and a forget-gate bias of 4 for the LSTM,
+which keeps f ≈ σ(4) ≈ 0.98 at the start so that the cue survives 50 steps in c (0.98⁵⁰ ≈ 0.36) and its gradient
+survives the way back. The training runs behind these choices, and how to repeat them: bench/NOTES.md.
 """
 
 from __future__ import annotations

@@ -77,7 +77,7 @@ def frozen_copy(a) -> np.ndarray:
 
 
 def freeze(*arrays: np.ndarray) -> None:
-    """Make each array read-only, and the array it is a view of too (e.g. a recycled buffer of lstm_core.buffers):
+    """Make each array read-only, and the array it is a view of too (e.g. the dz array behind grads.dz_i):
     otherwise ``a.base[...] = 0`` or ``a.flags.writeable = True`` could change a result behind its back."""
     for a in arrays:
         a.flags.writeable = False

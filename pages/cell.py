@@ -5,7 +5,7 @@ import ui.preload  # noqa: F401  (first: see ui/preload.py)
 import streamlit as st
 
 from charts.cell import cell_diagram, unit_bars
-from ui import compute, equations, state, widgets
+from ui import compute, equations, source, state, widgets
 
 st.header("Cell walkthrough")
 
@@ -42,6 +42,7 @@ def walkthrough() -> None:
     st.caption("▶ Play animates every step in the browser; the buttons and the step slider above choose the step "
                "that the equations and bars below explain.")
     left, right = st.columns([5, 4])
+    listing = st.container()  # below both columns: the whole step function, full width
     with left:
         st.markdown(f"**Unit {unit + 1} of {H}, step t = {step + 1} of {lab.T}**"
                     + (" — gradients" if backward else " — values"))
@@ -49,6 +50,7 @@ def walkthrough() -> None:
             st.latex(equations.backward_latex(run.trace, run.grads, run.dh_direct, step, unit))
         else:
             st.latex(equations.forward_latex(run.trace, compute.preactivations(lab), step, unit))
+        source.cell_step_code(backward, listing=listing)
     with right:
         widgets.cached_chart(lab, "unit_bars", lambda _: unit_bars(run.trace, step, grads=run.grads, mode=mode.lower()),
                              extra=(step, mode), key="cell_bars", filename=f"lstm_units_t{step + 1}")

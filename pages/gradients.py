@@ -8,7 +8,7 @@ import streamlit as st
 from charts.gradients import gradient_flow, path_factors
 from lstm_core.analysis import first_last_ratio
 from lstm_core.losses import describe_loss
-from ui import compute, state, widgets
+from ui import compute, source, state, widgets
 from ui.glossary import TERMS
 
 QUICK = {"vanishing_rnn": "Vanishing (RNN)", "preserved_lstm": "Preserved (LSTM)", "exploding_rnn": "Exploding (RNN)",
@@ -89,6 +89,7 @@ def flow() -> None:
         "survives, a forget gate below 1 still loses the gradient over a long enough gap, and large recurrent "
         "weights make an LSTM's gradient explode too (preset *Exploding gradient (LSTM)*).",
         icon=":material/balance:")
+    source.carried_back_code()
     d1, d2 = st.columns(2)
     with d1:
         widgets.csv_download(lab, "lstm", key="grad_csv_lstm")

@@ -3,10 +3,13 @@ shown checked against the core."""
 
 from __future__ import annotations
 
+import inspect
+import re
+
 import numpy as np
 import pytest
 
-from lstm_core import lstm_backward, lstm_forward
+from lstm_core import lstm_backward, lstm_forward, lstm_step, lstm_step_backward, rnn_step, rnn_step_backward
 from lstm_core.analysis import carousel_factor, first_last_ratio, grad_norms, memory_half_life
 from lstm_core.losses import make_loss
 from lstm_core.params import forget_bias_of, spectral_radius
@@ -70,6 +73,42 @@ def test_cell_step_buttons(mode):
     at.button(key="cell_first").click().run()
     assert at.session_state["t"] == first
     assert not at.exception
+
+
+def shown_code(at) -> list[str]:
+    """Every code block on the page (st.code drops a final newline)."""
+    assert all(e.language == "python" for e in at.code if e.value.startswith("def "))
+    return [e.value for e in at.code]
+
+
+def test_cell_shows_the_step_functions_own_source_and_the_lines_of_the_chosen_quantity():
+    """Beside the equations: the lines of the function that computed them that compute the chosen quantity, named
+    by line number, and the whole function: inspect.getsource of lstm_step (forward) or lstm_step_backward."""
+    at = open_app("pages/cell.py")
+    forward = inspect.getsource(lstm_step)
+    assert forward.rstrip("\n") in shown_code(at)
+    assert "c = f * c_prev + i * g  # cell state" in shown_code(at)  # c by default
+    at.pills(key="cell_code_forward").set_value("f").run()
+    excerpt = "f = sigmoid(z[..., 1 * H:2 * H])  # forget gate"
+    assert excerpt in shown_code(at)
+    line = int(re.search(r"line (\d+) of `lstm_step`", " ".join(m.value for m in at.markdown)).group(1))
+    assert forward.splitlines()[line - 1].strip() == excerpt, "the named line is the line shown"
+    at.segmented_control(key="cell_mode").set_value("Backward").run()
+    assert not at.exception
+    assert forward.rstrip("\n") not in shown_code(at)
+    assert inspect.getsource(lstm_step_backward).rstrip("\n") in shown_code(at)
+    at.pills(key="cell_code_backward").set_value("dz_f").run()
+    assert "dz_f = dc * step.c_prev * f * (1 - f)" in shown_code(at)
+
+
+def test_gradient_flow_shows_one_step_back_of_each_model():
+    at = open_app("pages/gradients.py")
+    assert not at.exception
+    shown = shown_code(at)
+    for fn in (lstm_step_backward, rnn_step_backward, rnn_step):
+        assert inspect.getsource(fn).rstrip("\n") in shown, fn.__name__
+    assert any("dc_prev = f * dc  # the carousel" in c and "dh_prev" in c and not c.startswith("def") for c in shown)
+    assert any("dz = dh * (1 - step.h**2)" in c and not c.startswith("def") for c in shown)
 
 
 def test_cell_diagram_starts_at_the_selected_step():

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from lstm_core import explore as E
-from lstm_core import lstm as lstm_module
 from lstm_core import (
     init_lstm,
     init_rnn,
@@ -21,7 +20,7 @@ from lstm_core import (
     with_forget_bias,
     with_spectral_radius,
 )
-from lstm_core.validate import MAX_B, MAX_T
+from lstm_core.validate import MAX_B, MAX_D, MAX_T
 
 LOG10_TOL = 4e-10  # |Δ log10 ratio| <= 4e-10  <=>  the ratio agrees to ~1e-9 relative
 
@@ -105,18 +104,44 @@ def test_rnn_phase_grid_equals_per_cell_public_runs_with_input_scale_on_axis_0()
             assert abs(grid[a, b] - want) <= LOG10_TOL, (a, b, grid[a, b], want)
 
 
-def test_phase_grid_is_one_batched_pass(monkeypatch):
-    """Every cell goes through one call of the shared forward loop (the batch axis), not a Python loop over cells."""
-    calls = []
-    real = lstm_module._forward_steps
+def test_phase_grid_is_the_documented_public_batched_run():
+    """The documented batching, through the public API only: all cells as one batch of lstm_forward + lstm_backward
+    whose weights have no forget bias and one more input channel (weight 1 on the forget rows) fed the cell's b_f,
+    each cell with recurrent_scale r_b / ρ_k on gate block k (ρ_k that block's spectral radius). Equal to the grid,
+    and to per-row runs of with_forget_bias(base, b_a) with the radii as the batch."""
+    T, H, seed = 20, 4, 0
+    fbs, radii = np.linspace(-2, 4, 6), np.linspace(0, 2, 5)
+    grid = E.phase_grid(fbs, radii, T=T, hidden_size=H, seed=seed)
+    base = E.explore_params("lstm", hidden_size=H, seed=seed)
+    x = E.explore_input(T, seed=seed)  # (T, 1)
+    rho = np.array([max(abs(np.linalg.eigvals(base.weight_hh[k * H:(k + 1) * H]))) for k in range(4)])
+    u = E.probe_direction(H)
 
-    def spy(F, *args, **kwargs):
-        calls.append(F.shape)  # (T + 1, rows, cells)
-        return real(F, *args, **kwargs)
+    def log_ratios(p, xb, scale):
+        dh = np.zeros(xb.shape[:2] + (H,))
+        dh[-1] = u
+        g = lstm_backward(p, lstm_forward(p, xb, recurrent_scale=scale), dh, recurrent_scale=scale)
+        return np.log10(np.linalg.norm(g.dc[0], axis=-1)) - np.log10(np.linalg.norm(g.dc[-1], axis=-1))
 
-    monkeypatch.setattr(lstm_module, "_forward_steps", spy)
-    E.phase_grid(np.linspace(-2, 4, 6), np.linspace(0, 2, 5), T=20, hidden_size=4, seed=0)
-    assert calls == [(21, 6 * 4 + 1, 30)]  # T=20, H=4, no input rows, all 6 × 5 cells as the batch
+    column = np.zeros((4 * H, 1))
+    column[H:2 * H] = 1.0  # the forget rows
+    no_fb = with_forget_bias(base, 0.0)
+    p_all = replace(no_fb, weight_ih=np.concatenate([no_fb.weight_ih, column], axis=1))
+    cells_fb, cells_r = np.repeat(fbs, radii.size), np.tile(radii, fbs.size)
+    x_all = np.concatenate([np.repeat(x[:, None], cells_fb.size, 1), np.tile(cells_fb[:, None], (T, 1, 1))], -1)
+    want = log_ratios(p_all, x_all, np.repeat(cells_r[:, None] / rho, H, axis=1)).reshape(fbs.size, radii.size)
+    np.testing.assert_allclose(grid, want, rtol=0, atol=1e-12)
+    for a, fb in enumerate(fbs):  # and row by row, with the row's own weights
+        row = log_ratios(with_forget_bias(base, fb), np.repeat(x[:, None], radii.size, 1),
+                         np.repeat(radii[:, None] / rho, H, axis=1))
+        np.testing.assert_allclose(grid[a], row, rtol=0, atol=1e-12)
+
+
+def test_lstm_phase_grid_keeps_one_input_channel_for_the_forget_bias():
+    with pytest.raises(ValueError, match="input size D"):
+        E.phase_grid([0.0], [1.0], T=3, hidden_size=2, input_size=MAX_D, model="lstm")
+    assert E.phase_grid([0.0], [1.0], T=3, hidden_size=2, input_size=MAX_D - 1, model="lstm").shape == (1, 1)
+    assert E.phase_grid([0.5], [1.0], T=3, hidden_size=2, input_size=MAX_D, model="rnn").shape == (1, 1)
 
 
 def test_phase_grid_chunks_agree_with_one_pass(monkeypatch):
