@@ -7,7 +7,7 @@
 BPTT, with both carries zero after the last step:
 
     dh_t = ∂L/∂h_t + W_hhᵀ dz_{t+1}
-    dc_t = dh_t ⊙ o_t ⊙ (1 − tanh² c_t) + f_{t+1} ⊙ dc_{t+1}          (the constant-error carousel)
+    dc_t = dh_t ⊙ o_t ⊙ (1 − tanh² c_t) + f_{t+1} ⊙ dc_{t+1}          (the error carousel; constant only if f ≡ 1)
     dz_i = dc_t ⊙ g_t ⊙ i_t(1−i_t)     dz_f = dc_t ⊙ c_{t−1} ⊙ f_t(1−f_t)
     dz_g = dc_t ⊙ i_t ⊙ (1−g_t²)       dz_o = dh_t ⊙ tanh(c_t) ⊙ o_t(1−o_t)
     dW_ih = Σ dz_t x_tᵀ   dW_hh = Σ dz_t h_{t−1}ᵀ   db_ih = db_hh = Σ dz_t   dx_t = W_ihᵀ dz_t
