@@ -12,6 +12,10 @@ BPTT, with both carries zero after the last step:
     dz_g = dc_t ⊙ i_t ⊙ (1−g_t²)       dz_o = dh_t ⊙ tanh(c_t) ⊙ o_t(1−o_t)
     dW_ih = Σ dz_t x_tᵀ   dW_hh = Σ dz_t h_{t−1}ᵀ   db_ih = db_hh = Σ dz_t   dx_t = W_ihᵀ dz_t
 
+The 1997 LSTM (Hochreiter & Schmidhuber; ``LSTMParams(..., forget_gate=False)``) has no forget gate: f ≡ 1, so
+c_t = c_{t−1} + i ⊙ g and dc_{t−1} = dc_t along the cell, the constant error carousel; dz_f is then exactly 0
+(f(1−f) = 0), so the unused forget rows get no gradient.
+
 ``lstm_step`` and ``lstm_step_backward`` are one step each, written as these equations. ``lstm_forward`` and
 ``lstm_backward`` loop over them; around the loops, for speed, W_ih x_t + b_ih + b_hh is computed for all steps in
 one matmul before the forward loop, and the sums over steps (dW_ih, dW_hh, db) and dx are single matmuls after the
@@ -68,6 +72,7 @@ def lstm_step(params: LSTMParams, x_t, h_prev, c_prev, *,
         i = σ(z_i)   f = σ(z_f)   g = tanh(z_g)   o = σ(z_o)
         c_t = f ⊙ c_{t−1} + i ⊙ g      h_t = o ⊙ tanh(c_t)
 
+    Without a forget gate (params.forget_gate False, the 1997 LSTM) f ≡ 1: c_t = c_{t−1} + i ⊙ g.
     x_proj: W_ih x_t + b_ih + b_hh if already computed (lstm_forward computes it for all steps
     in one matmul); x_t is then not read. recurrent_scale: see lstm_forward.
     """
@@ -80,7 +85,7 @@ def lstm_step(params: LSTMParams, x_t, h_prev, c_prev, *,
     z = x_proj + recurrent  # (…, 4H)
 
     i = sigmoid(z[..., 0 * H:1 * H])  # input gate
-    f = sigmoid(z[..., 1 * H:2 * H])  # forget gate
+    f = sigmoid(z[..., 1 * H:2 * H]) if params.forget_gate else np.ones_like(i)  # forget gate (1997 LSTM: f ≡ 1)
     g = np.tanh(z[..., 2 * H:3 * H])  # cell candidate
     o = sigmoid(z[..., 3 * H:4 * H])  # output gate
 
@@ -122,7 +127,7 @@ def lstm_step_backward(params: LSTMParams, step: LSTMStep, dh_loss, dh_next, dc_
     dc = dh * o * (1 - tanh_c**2) + dc_next  # through h_t, and along the cell from step t+1
 
     dz_i = dc * g * i * (1 - i)  # σ' = σ(1 − σ)
-    dz_f = dc * step.c_prev * f * (1 - f)
+    dz_f = dc * step.c_prev * f * (1 - f)  # exactly 0 when f ≡ 1 (no forget gate)
     dz_g = dc * i * (1 - g**2)  # tanh' = 1 − tanh²
     dz_o = dh * tanh_c * o * (1 - o)
     dz = np.concatenate([dz_i, dz_f, dz_g, dz_o], axis=-1)  # (…, 4H), PyTorch's order

@@ -1,4 +1,4 @@
-"""What the LSTM's and the RNN's sequence functions share: argument checks, the trace base class, truncation
+"""What the LSTM's, the GRU's and the RNN's sequence functions share: argument checks, the trace base class, truncation
 windows, and the parameter-gradient sums after the backward loop.
 
     dW_ih = Σ_t dz_t x_tᵀ    dW_hh = Σ_t dz_t h_{t−1}ᵀ    db_ih = db_hh = Σ_t dz_t    dx_t = W_ihᵀ dz_t
@@ -19,7 +19,7 @@ def previous_states(initial: np.ndarray, states: np.ndarray) -> np.ndarray:
 
 
 class Trace:
-    """What LSTMTrace and RNNTrace share: x (T, D) | (T, B, D), h0, h, and the sizes read from them."""
+    """What LSTMTrace, GRUTrace and RNNTrace share: x (T, D) | (T, B, D), h0, h, and the sizes read from them."""
 
     @property
     def T(self) -> int:
@@ -68,7 +68,8 @@ def backward_arguments(params, params_type: type, trace, trace_type: type, forwa
 
 def check_recurrent_scale(value, shape: tuple[int, ...]) -> np.ndarray | None:
     """``recurrent_scale`` of a forward or backward pass: None, or finite numbers that broadcast to ``shape``, the
-    shape of the recurrent term W_hh h_{t−1} of one step ((4H,) | (B, 4H) for the LSTM, (H,) | (B, H) for the RNN).
+    shape of the recurrent term W_hh h_{t−1} of one step ((4H,) | (B, 4H) for the LSTM, (3H,) | (B, 3H) for the GRU,
+    (H,) | (B, H) for the RNN).
     Returned as a read-only copy."""
     if value is None:
         return None
@@ -106,7 +107,7 @@ def record(arrays: dict[str, np.ndarray], t: int, step) -> None:
 
 
 def parameter_gradients(params, dz: np.ndarray, x: np.ndarray, h_prev: np.ndarray,
-                        recurrent_scale: np.ndarray | None, parameters: bool = True):
+                        recurrent_scale: np.ndarray | None, parameters: bool = True, dz_hh: np.ndarray | None = None):
     """(parameter gradients in the layout of ``params``, or None unless ``parameters``; dx): each step's share of
     the parameter gradients summed over steps (and sequences) in single matmuls, and dx_t = W_ihᵀ dz_t for every
     step in one.
@@ -115,15 +116,20 @@ def parameter_gradients(params, dz: np.ndarray, x: np.ndarray, h_prev: np.ndarra
         dW_ih = Σ dz_t x_tᵀ (R, D)   dW_hh = Σ (s ⊙ dz_t) h_{t−1}ᵀ (R, H)   db_ih = db_hh = Σ dz_t (R,)   dx (T, [B,] D)
 
     s = recurrent_scale (1 if None): with it, sequence b ran with W_hh's rows scaled by s_b, and dW_hh is the
-    gradient for the shared, unscaled W_hh."""
+    gradient for the shared, unscaled W_hh.
+    ``dz_hh``: the gradient of the hidden side W_hh h_{t−1} + b_hh where it differs from dz, the gradient of the
+    input side W_ih x_t + b_ih (the GRU, whose r ⊙ (W_hn h + b_hn) sits inside the candidate): then
+    dW_hh = Σ (s ⊙ dz_hh_t) h_{t−1}ᵀ and db_hh = Σ dz_hh_t, while dW_ih, db_ih and dx still come from dz."""
     dx = dz @ params.weight_ih
     freeze(dx)
     if not parameters:
         return None, dx
     R = dz.shape[-1]
-    dz_rec = dz if recurrent_scale is None else dz * recurrent_scale
+    dz_h = dz if dz_hh is None else dz_hh
+    dz_rec = dz_h if recurrent_scale is None else dz_h * recurrent_scale
     dz_rows = dz.reshape(-1, R)  # (T·B, R): every step of every sequence
     d_w_ih = (x.reshape(-1, x.shape[-1]).T @ dz_rows).T  # = dzᵀ x; this order is the faster matmul
     d_w_hh = (h_prev.reshape(-1, h_prev.shape[-1]).T @ dz_rec.reshape(-1, R)).T
-    d_b = dz_rows.sum(axis=0)
-    return gradients_like(params, d_w_ih, d_w_hh, d_b, d_b), dx
+    d_b_ih = dz_rows.sum(axis=0)
+    d_b_hh = d_b_ih if dz_hh is None else dz_hh.reshape(-1, R).sum(axis=0)
+    return gradients_like(params, d_w_ih, d_w_hh, d_b_ih, d_b_hh), dx

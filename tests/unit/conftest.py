@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -11,7 +12,9 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from lstm_core import init_lstm, init_rnn, lstm_backward, lstm_forward, rnn_backward, rnn_forward
+from lstm_core import (
+    gru_backward, gru_forward, init_gru, init_lstm, init_rnn, lstm_backward, lstm_forward, rnn_backward, rnn_forward,
+)
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "lstm_torch_reference.json"
 PARAM_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
@@ -35,32 +38,44 @@ def case_arrays(case: dict, part: str) -> dict[str, np.ndarray]:
 
 
 def is_lstm(model: str) -> bool:
-    return model == "lstm"
+    """'lstm' and 'lstm1997' (the LSTM without a forget gate) are LSTMs: they have a cell state c."""
+    return model in ("lstm", "lstm1997")
+
+
+RUNS = {"lstm": (lstm_forward, lstm_backward), "lstm1997": (lstm_forward, lstm_backward),
+        "gru": (gru_forward, gru_backward), "rnn": (rnn_forward, rnn_backward)}
+
+
+def init_params(model: str, D: int, H: int, seed: int = 0, scale: float = 1.0):
+    """PyTorch-initialised params of ``model``: 'lstm', 'lstm1997' (forget_gate=False), 'gru' or 'rnn'."""
+    if model == "gru":
+        return init_gru(D, H, seed=seed, scale=scale)
+    if model == "rnn":
+        return init_rnn(D, H, seed=seed, scale=scale)
+    return init_lstm(D, H, seed=seed, scale=scale, forget_gate=model == "lstm")
 
 
 def make_problem(model: str, T: int, B: int | None, D: int, H: int, seed: int = 0, scale: float = 1.0):
     """Random params, x, h0, (c0), and R (the loss weights, L = Σ h ⊙ R) for a small problem.
 
-    Returns (params, inputs) where inputs is a dict with keys x, h0 (and c0 for the LSTM).
+    Returns (params, inputs) where inputs is a dict with keys x, h0 (and c0 for the LSTMs).
     """
     rng = np.random.default_rng(1000 + seed)
     lead = (T,) if B is None else (T, B)
     state = (H,) if B is None else (B, H)
+    params = init_params(model, D, H, seed=seed, scale=scale)
+    inputs = dict(x=rng.normal(size=lead + (D,)), h0=0.5 * rng.normal(size=state))
     if is_lstm(model):
-        params = init_lstm(D, H, seed=seed, scale=scale)
-        inputs = dict(x=rng.normal(size=lead + (D,)), h0=0.5 * rng.normal(size=state), c0=rng.normal(size=state))
-    else:
-        params = init_rnn(D, H, seed=seed, scale=scale)
-        inputs = dict(x=rng.normal(size=lead + (D,)), h0=0.5 * rng.normal(size=state))
+        inputs["c0"] = rng.normal(size=state)
     return params, inputs
 
 
 def forward(model: str, params, inputs: dict):
-    return (lstm_forward if is_lstm(model) else rnn_forward)(params, **inputs)
+    return RUNS[model][0](params, **inputs)
 
 
 def backward(model: str, params, trace, dh):
-    return (lstm_backward if is_lstm(model) else rnn_backward)(params, trace, dh)
+    return RUNS[model][1](params, trace, dh)
 
 
 def loss(model: str, params, inputs: dict, R: np.ndarray) -> float:
@@ -69,10 +84,13 @@ def loss(model: str, params, inputs: dict, R: np.ndarray) -> float:
 
 
 def with_param(params, name: str, value: np.ndarray):
-    """A copy of params with array ``name`` replaced (built through the constructor, which re-validates)."""
-    arrays = {k: getattr(params, k) for k in PARAM_NAMES}
-    arrays[name] = value
-    return type(params)(**arrays)
+    """A copy of params with array ``name`` replaced (built through the constructor, which re-validates; an LSTM keeps
+    its forget_gate). The 1997 LSTM's forget rows must stay 0, so a perturbation there is dropped: the loss does not
+    depend on them, and their centered difference is 0."""
+    if not getattr(params, "forget_gate", True):
+        value = np.array(value)
+        value[params.hidden_size:2 * params.hidden_size] = 0.0
+    return dataclasses.replace(params, **{name: value})
 
 
 def centered_diff(f, a: np.ndarray, index=None, eps: float = EPS) -> np.ndarray:
@@ -112,7 +130,7 @@ def numeric_grads(model: str, params, inputs: dict, R: np.ndarray, index_of=None
 
 
 def analytic_grads(model: str, grads) -> dict[str, np.ndarray]:
-    """The same keys as numeric_grads, read from LSTMGrads / RNNGrads."""
+    """The same keys as numeric_grads, read from LSTMGrads / GRUGrads / RNNGrads."""
     out = {name: getattr(grads.params, name) for name in PARAM_NAMES}
     out["x"], out["h0"] = grads.dx, grads.dh0
     if is_lstm(model):

@@ -1,4 +1,5 @@
-"""Centered-difference gradient checks (float64, eps 1e-6) of every gradient the core returns.
+"""Centered-difference gradient checks (float64, eps 1e-6) of every gradient the core returns, for the LSTM, the 1997
+LSTM without a forget gate, the GRU and the tanh RNN.
 
 Loss L = Σ_t Σ h_t ⊙ R_t with a fixed random R, so the direct ∂L/∂h_t is R_t. Checked:
 every element of every parameter tensor, x, h0, c0; and the *total* per-step fields dh_t, dc_t, dz_t, by splitting
@@ -10,12 +11,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lstm_core import lstm_forward, rnn_forward
+from lstm_core import lstm_forward
 
-from .conftest import EPS, analytic_grads, backward, forward, make_problem, numeric_grads, rel_error
+from .conftest import EPS, analytic_grads, backward, forward, is_lstm, make_problem, numeric_grads, rel_error
 
 TOL = 1e-6
-CONFIGS = [pytest.param(m, B, id=f"{m}-B{B}") for m in ("lstm", "rnn") for B in (None, 2)]
+MODELS = ("lstm", "lstm1997", "gru", "rnn")
+CONFIGS = [pytest.param(m, B, id=f"{m}-B{B}") for m in MODELS for B in (None, 2)]
 T, D, H = 6, 3, 4
 
 
@@ -37,6 +39,9 @@ def test_every_element_of_every_gradient(model, B):
         assert np.max(np.abs(num[name])) > 1e-3, f"{name}: degenerate check"  # the check can fail
         err = rel_error(num[name], ana[name])
         assert err < TOL, f"{name}: relative error {err:.2e}"
+    if model == "lstm1997":  # the unused forget rows: the loss does not depend on them, their gradient is exactly 0
+        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+            assert not np.any(ana[name][H:2 * H]) and not np.any(num[name][H:2 * H]), name
 
 
 def test_gradcheck_detects_a_wrong_gradient():
@@ -54,9 +59,8 @@ def _continue(model, params, x, t, h_t, c_t, R):
     """Σ_{s>t} h_s ⊙ R_s when steps t+1.. start from (h_t, c_t); 0 when t is the last step."""
     if t == x.shape[0] - 1:
         return 0.0
-    if model == "lstm":
-        return float(np.sum(lstm_forward(params, x[t + 1:], h_t, c_t).h * R[t + 1:]))
-    return float(np.sum(rnn_forward(params, x[t + 1:], h_t).h * R[t + 1:]))
+    states = {"h0": h_t, "c0": c_t} if is_lstm(model) else {"h0": h_t}
+    return float(np.sum(forward(model, params, {"x": x[t + 1:], **states}).h * R[t + 1:]))
 
 
 def _loss_perturbed_state(model, params, inputs, R, t, which, delta):
@@ -64,7 +68,7 @@ def _loss_perturbed_state(model, params, inputs, R, t, which, delta):
     x = inputs["x"]
     tr = forward(model, params, {**inputs, "x": x[:t + 1]})  # steps 0..t
     h_t = tr.h[t].copy()
-    c_t = tr.c[t].copy() if model == "lstm" else None
+    c_t = tr.c[t].copy() if is_lstm(model) else None
     if which == "h":
         h_t = h_t + delta
     else:
@@ -98,10 +102,11 @@ def test_total_dh_is_dL_dh_t(model, B):
     np.testing.assert_array_equal(grads.dh[-1], R[-1])
 
 
+@pytest.mark.parametrize("model", ["lstm", "lstm1997"])
 @pytest.mark.parametrize("B", [None, 2])
-def test_total_dc_is_dL_dc_t(B):
-    params, inputs, R, _, grads = setup("lstm", B)
-    num = _state_numeric("lstm", params, inputs, R, "c")
+def test_total_dc_is_dL_dc_t(B, model):
+    params, inputs, R, _, grads = setup(model, B)
+    num = _state_numeric(model, params, inputs, R, "c")
     assert rel_error(num, grads.dc) < TOL
 
 
@@ -119,23 +124,62 @@ def _lstm_loss_perturbed_z(params, inputs, R, t, gate, delta):
     blocks = dict(i=zi, f=zf, g=zg, o=zo)
     blocks[gate] += delta
     i, f, o = (1 / (1 + np.exp(-blocks[k])) for k in "ifo")
+    f = f if params.forget_gate else 1.0  # the 1997 LSTM: no forget gate, z_f reaches nothing
     c_t = f * c_prev + i * np.tanh(blocks["g"])
     h_t = o * np.tanh(c_t)
-    return before + float(np.sum(h_t * R[t])) + _continue("lstm", params, x, t, h_t, c_t, R)
+    model = "lstm" if params.forget_gate else "lstm1997"
+    return before + float(np.sum(h_t * R[t])) + _continue(model, params, x, t, h_t, c_t, R)
+
+
+def _gru_loss_perturbed_a(params, inputs, R, t, gate, delta):
+    """L with ``delta`` added to gate ``gate``'s pre-activation at step t (the argument of σ for r, z, of tanh for n);
+    step t is recomputed here from the equations."""
+    x = inputs["x"]
+    if t == 0:
+        h_prev, before = inputs["h0"], 0.0
+    else:
+        tr = forward("gru", params, {"x": x[:t], "h0": inputs["h0"]})
+        h_prev, before = tr.h[-1], float(np.sum(tr.h * R[:t]))
+    a_x = x[t] @ params.weight_ih.T + params.bias_ih  # (·, 3H)
+    a_h = h_prev @ params.weight_hh.T + params.bias_hh
+    shift = {g: (delta if g == gate else 0.0) for g in "rzn"}
+    r = 1 / (1 + np.exp(-(a_x[..., :H] + a_h[..., :H] + shift["r"])))
+    z = 1 / (1 + np.exp(-(a_x[..., H:2 * H] + a_h[..., H:2 * H] + shift["z"])))
+    n = np.tanh(a_x[..., 2 * H:] + r * a_h[..., 2 * H:] + shift["n"])
+    h_t = (1 - z) * n + z * h_prev
+    return before + float(np.sum(h_t * R[t])) + _continue("gru", params, x, t, h_t, None, R)
+
+
+def _dz_numeric(grads_field: np.ndarray, perturbed) -> np.ndarray:
+    """Centered differences of L w.r.t. a pre-activation at every step and unit: perturbed(t, delta) -> L."""
+    num = np.zeros_like(grads_field)
+    for idx in np.ndindex(grads_field.shape):
+        e = np.zeros(grads_field.shape[1:])
+        e[idx[1:]] = EPS
+        num[idx] = (perturbed(idx[0], e) - perturbed(idx[0], -e)) / (2 * EPS)
+    return num
+
+
+@pytest.mark.parametrize("model", ["lstm", "lstm1997"])
+@pytest.mark.parametrize("B", [None, 2])
+@pytest.mark.parametrize("gate", "ifgo")
+def test_dz_gate_is_dL_dz(gate, B, model):
+    params, inputs, R, _, grads = setup(model, B)
+    ana = getattr(grads, f"dz_{gate}")
+    num = _dz_numeric(ana, lambda t, e: _lstm_loss_perturbed_z(params, inputs, R, t, gate, e))
+    if model == "lstm1997" and gate == "f":
+        assert not np.any(ana) and not np.any(num)  # f ≡ 1: its pre-activation reaches nothing
+        return
+    assert rel_error(num, ana) < TOL
 
 
 @pytest.mark.parametrize("B", [None, 2])
-@pytest.mark.parametrize("gate", "ifgo")
-def test_dz_gate_is_dL_dz(gate, B):
-    params, inputs, R, _, grads = setup("lstm", B)
+@pytest.mark.parametrize("gate", "rzn")
+def test_gru_dz_gate_is_dL_d_preactivation(gate, B):
+    params, inputs, R, _, grads = setup("gru", B)
     ana = getattr(grads, f"dz_{gate}")
-    num = np.zeros_like(ana)
-    for idx in np.ndindex(ana.shape):
-        e = np.zeros(ana.shape[1:])
-        e[idx[1:]] = EPS
-        lp = _lstm_loss_perturbed_z(params, inputs, R, idx[0], gate, e)
-        lm = _lstm_loss_perturbed_z(params, inputs, R, idx[0], gate, -e)
-        num[idx] = (lp - lm) / (2 * EPS)
+    num = _dz_numeric(ana, lambda t, e: _gru_loss_perturbed_a(params, inputs, R, t, gate, e))
+    assert np.max(np.abs(num)) > 1e-3
     assert rel_error(num, ana) < TOL
 
 

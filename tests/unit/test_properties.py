@@ -1,5 +1,6 @@
-"""Properties of the core that must hold for every size and seed: continuation, batch = sequences alone,
-gate ranges, the cell recursion, gradients (hypothesis), extreme weights, immutability, T = 1, sigmoid."""
+"""Properties of the core that must hold for every model (LSTM, the 1997 LSTM without a forget gate, GRU, tanh RNN),
+size and seed: continuation, batch = sequences alone, gate ranges, the cell recursion, gradients (hypothesis),
+extreme weights, immutability, T = 1, sigmoid."""
 
 from __future__ import annotations
 
@@ -12,17 +13,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lstm_core import (
-    LSTMParams, RNNParams, init_lstm, init_rnn, lstm_backward, lstm_forward, rnn_backward, rnn_forward, scaled,
-    sigmoid,
+    KINDS, gru_forward, lstm_backward, lstm_forward, rnn_forward, scaled, sigmoid,
 )
 
-from .conftest import PARAM_NAMES, analytic_grads, backward, forward, make_problem, numeric_grads
+from .conftest import (
+    PARAM_NAMES, analytic_grads, backward, forward, init_params, is_lstm, make_problem, numeric_grads,
+)
 
-MODELS = ("lstm", "rnn")
+MODELS = ("lstm", "lstm1997", "gru", "rnn")
+ROWS = {"lstm": 4, "lstm1997": 4, "gru": 3, "rnn": 1}
 
 
 def naive_lstm(params, x, h0, c0):
-    """Textbook LSTM, one sequence, one step at a time, gate order i, f, g, o; returns dict of (T, H) arrays."""
+    """Textbook LSTM, one sequence, one step at a time, gate order i, f, g, o (f = 1 without a forget gate);
+    returns dict of (T, H) arrays."""
     H = params.hidden_size
     W, U, b = params.weight_ih, params.weight_hh, params.bias_ih + params.bias_hh
     out = {k: [] for k in "ifgoch"}
@@ -30,11 +34,30 @@ def naive_lstm(params, x, h0, c0):
     for x_t in x:
         z = W @ x_t + U @ h + b
         i, f, o = (1.0 / (1.0 + np.exp(-z[k * H:(k + 1) * H])) for k in (0, 1, 3))
+        f = f if params.forget_gate else np.ones(H)
         g = np.tanh(z[2 * H:3 * H])
         c = f * c + i * g
         h = o * np.tanh(c)
         for k, v in zip("ifgoch", (i, f, g, o, c, h)):
             out[k].append(v)
+    return {k: np.array(v) for k, v in out.items()}
+
+
+def naive_gru(params, x, h0):
+    """Textbook GRU (PyTorch's equations), one sequence, one step at a time; returns dict of (T, H) arrays."""
+    H = params.hidden_size
+    (W_r, W_z, W_n), (U_r, U_z, U_n) = np.split(params.weight_ih, 3), np.split(params.weight_hh, 3)
+    (b_ir, b_iz, b_in), (b_hr, b_hz, b_hn) = np.split(params.bias_ih, 3), np.split(params.bias_hh, 3)
+    out = {k: [] for k in "rznh"}
+    h = h0
+    for x_t in x:
+        r = 1.0 / (1.0 + np.exp(-(W_r @ x_t + b_ir + U_r @ h + b_hr)))
+        z = 1.0 / (1.0 + np.exp(-(W_z @ x_t + b_iz + U_z @ h + b_hz)))
+        n = np.tanh(W_n @ x_t + b_in + r * (U_n @ h + b_hn))
+        h = (1 - z) * n + z * h
+        for k, v in zip("rznh", (r, z, n, h)):
+            out[k].append(v)
+    assert h.shape == (H,)
     return {k: np.array(v) for k, v in out.items()}
 
 
@@ -47,10 +70,11 @@ def grads_dict(model, grads):
 
 # ---- (a) continuation ------------------------------------------------------------------------------------------
 
+@pytest.mark.parametrize("model", ["lstm", "lstm1997"])
 @pytest.mark.parametrize("B", [None, 3])
 @pytest.mark.parametrize("T1, T2", [(1, 1), (4, 7), (9, 1)])
-def test_lstm_continuation_equals_one_run(T1, T2, B):
-    params, inp = make_problem("lstm", T1 + T2, B, 3, 5, seed=T1)
+def test_lstm_continuation_equals_one_run(T1, T2, B, model):
+    params, inp = make_problem(model, T1 + T2, B, 3, 5, seed=T1)
     R = np.random.default_rng(T2).normal(size=inp["x"].shape[:-1] + (5,))
     full = lstm_forward(params, **inp)
     a = lstm_forward(params, inp["x"][:T1], inp["h0"], inp["c0"])
@@ -67,16 +91,17 @@ def test_lstm_continuation_equals_one_run(T1, T2, B):
     np.testing.assert_allclose(gf.dc[t], gf.dh[t] * full.o[t] * (1 - np.tanh(full.c[t]) ** 2) + gb.dc0, rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("model", ["gru", "rnn"])
 @pytest.mark.parametrize("B", [None, 2])
-def test_rnn_continuation_equals_one_run(B):
-    params, inp = make_problem("rnn", 10, B, 2, 4, seed=3)
+def test_gru_and_rnn_continuation_equals_one_run(B, model):
+    params, inp = make_problem(model, 10, B, 2, 4, seed=3)
     R = np.random.default_rng(0).normal(size=inp["x"].shape[:-1] + (4,))
-    full = rnn_forward(params, **inp)
-    a = rnn_forward(params, inp["x"][:6], inp["h0"])
-    b = rnn_forward(params, inp["x"][6:], a.h[-1])
+    full = forward(model, params, inp)
+    a = forward(model, params, {"x": inp["x"][:6], "h0": inp["h0"]})
+    b = forward(model, params, {"x": inp["x"][6:], "h0": a.h[-1]})
     np.testing.assert_allclose(np.concatenate([a.h, b.h]), full.h, rtol=1e-12, atol=1e-15)
-    gf, gb = rnn_backward(params, full, R), rnn_backward(params, b, R[6:])
-    for k in ("dh", "dz", "dx"):
+    gf, gb = backward(model, params, full, R), backward(model, params, b, R[6:])
+    for k in ("dh", "dx") + (("dz",) if model == "rnn" else ("dz_r", "dz_z", "dz_n")):
         np.testing.assert_allclose(getattr(gb, k), getattr(gf, k)[6:], rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(gf.dh[5], R[5] + gb.dh0, rtol=1e-12, atol=1e-15)
 
@@ -119,10 +144,10 @@ SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 
 
 @SETTINGS
-@given(sizes)
-def test_lstm_random_sizes(s):
+@given(sizes, st.sampled_from(["lstm", "lstm1997"]))
+def test_lstm_random_sizes(s, model):
     T, B, D, H = s["T"], s["B"], s["D"], s["H"]
-    params, inp = make_problem("lstm", T, B, D, H, seed=s["seed"], scale=s["scale"])
+    params, inp = make_problem(model, T, B, D, H, seed=s["seed"], scale=s["scale"])
     tr = lstm_forward(params, **inp)
     lead = (T,) if B is None else (T, B)
     for k in "ifgoch":
@@ -140,7 +165,9 @@ def test_lstm_random_sizes(s):
         ref = naive_lstm(params, x, h0, c0)
         for k in "ifgoch":
             np.testing.assert_allclose(getattr(tr, k)[sl], ref[k], rtol=1e-11, atol=1e-14, err_msg=k)
-    _check_random_elements("lstm", params, inp, tr, s["seed"])
+    if model == "lstm1997":
+        assert np.all(tr.f == 1.0)
+    _check_random_elements(model, params, inp, tr, s["seed"])
 
 
 @SETTINGS
@@ -158,6 +185,29 @@ def test_rnn_random_sizes(s):
         h = np.tanh(xb[t] @ params.weight_ih.T + params.bias_ih + h @ params.weight_hh.T + params.bias_hh)
         np.testing.assert_allclose(hb[t], h, rtol=1e-11, atol=1e-14)
     _check_random_elements("rnn", params, inp, tr, s["seed"])
+
+
+@SETTINGS
+@given(sizes)
+def test_gru_random_sizes(s):
+    T, B, D, H = s["T"], s["B"], s["D"], s["H"]
+    params, inp = make_problem("gru", T, B, D, H, seed=s["seed"], scale=s["scale"])
+    tr = gru_forward(params, **inp)
+    lead = (T,) if B is None else (T, B)
+    for k in ("r", "z", "n", "h", "hn"):
+        assert getattr(tr, k).shape == lead + (H,) and getattr(tr, k).dtype == np.float64
+    for k in "rz":
+        assert np.all((getattr(tr, k) >= 0) & (getattr(tr, k) <= 1)), k
+    assert np.all(np.abs(tr.n) <= 1)
+    # h_t between n_t and h_{t−1}: a convex combination, from the trace's own gates
+    np.testing.assert_allclose(tr.h, (1 - tr.z) * tr.n + tr.z * tr.h_prev(), rtol=1e-13, atol=1e-15)
+    seqs = [(inp["x"], inp["h0"], slice(None))] if B is None else [
+        (inp["x"][:, b], inp["h0"][b], (slice(None), b)) for b in range(B)]
+    for x, h0, sl in seqs:
+        ref = naive_gru(params, x, h0)
+        for k in "rznh":
+            np.testing.assert_allclose(getattr(tr, k)[sl], ref[k], rtol=1e-11, atol=1e-14, err_msg=k)
+    _check_random_elements("gru", params, inp, tr, s["seed"])
 
 
 def _check_random_elements(model, params, inp, tr, seed):
@@ -181,10 +231,14 @@ def _check_random_elements(model, params, inp, tr, seed):
 def _extreme_params(model, D, H, magnitude, seed):
     """Weights and biases of ±magnitude (random signs), the largest the app can produce."""
     rng = np.random.default_rng(seed)
-    rows = 4 * H if model == "lstm" else H
+    rows = ROWS[model] * H
     shapes = dict(weight_ih=(rows, D), weight_hh=(rows, H), bias_ih=(rows,), bias_hh=(rows,))
-    cls = LSTMParams if model == "lstm" else RNNParams
-    return cls(**{k: magnitude * rng.choice([-1.0, 1.0], size=sh) for k, sh in shapes.items()})
+    arrays = {k: magnitude * rng.choice([-1.0, 1.0], size=sh) for k, sh in shapes.items()}
+    if model == "lstm1997":
+        for a in arrays.values():
+            a[H:2 * H] = 0.0
+        return KINDS["lstm"](**arrays, forget_gate=False)
+    return KINDS[model](**arrays)
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -195,7 +249,7 @@ def _extreme_params(model, D, H, magnitude, seed):
 def test_extreme_weights_give_finite_traces_and_grads(model, B, how, magnitude, x_scale):
     D, H, T = 3, 4, 25
     params = (_extreme_params(model, D, H, magnitude, seed=1) if how == "signs"
-              else scaled(init_lstm(D, H, seed=2) if model == "lstm" else init_rnn(D, H, seed=2), magnitude * np.sqrt(H)))
+              else scaled(init_params(model, D, H, seed=2), magnitude * np.sqrt(H)))
     rng = np.random.default_rng(3)
     lead = (T,) if B is None else (T, B)
     x = x_scale * rng.uniform(-1, 1, size=lead + (D,))
@@ -209,7 +263,9 @@ def test_extreme_weights_give_finite_traces_and_grads(model, B, how, magnitude, 
     for name, v in grads_dict(model, gr).items():
         assert np.all(np.isfinite(v)), name
     assert np.all(np.abs(tr.h) <= 1)
-    if model == "lstm":
+    if model == "gru":
+        assert np.all((tr.z >= 0) & (tr.z <= 1) & (tr.r >= 0) & (tr.r <= 1)) and np.all(np.abs(tr.n) <= 1)
+    if is_lstm(model):
         for k in "ifo":
             assert np.all((getattr(tr, k) >= 0) & (getattr(tr, k) <= 1))
         bound = np.arange(1, T + 1).reshape((T,) + (1,) * (tr.c.ndim - 1))
@@ -223,6 +279,8 @@ def _all_arrays(obj):
         v = getattr(obj, f.name)
         if dataclasses.is_dataclass(v):
             yield from ((f"{f.name}.{n}", a) for n, a in _all_arrays(v))
+        elif f.name == "forget_gate":  # LSTMParams' flag (False: the 1997 LSTM), the one field that is no array
+            assert type(v) is bool
         else:
             yield f.name, v
 
@@ -266,13 +324,16 @@ def test_functions_do_not_modify_inputs(model, B):
 
 @pytest.mark.parametrize("model", MODELS)
 def test_params_do_not_alias_callers_arrays(model):
-    rows = 4 * 3 if model == "lstm" else 3
+    rows = ROWS[model] * 3
     arrays = dict(weight_ih=np.ones((rows, 2)), weight_hh=np.ones((rows, 3)), bias_ih=np.ones(rows), bias_hh=np.ones(rows))
-    p = (LSTMParams if model == "lstm" else RNNParams)(**arrays)
+    if model == "lstm1997":
+        for a in arrays.values():
+            a[3:6] = 0.0
+    p = KINDS["lstm"](**arrays, forget_gate=False) if model == "lstm1997" else KINDS[model](**arrays)
     for a in arrays.values():
         a[...] = 7.0
     for n in PARAM_NAMES:
-        assert np.all(getattr(p, n) == 1.0), n
+        assert np.all(getattr(p, n)[getattr(p, n) != 0] == 1.0), n
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -298,7 +359,7 @@ def test_single_step(model, B):
     gr = backward(model, params, tr, R)
     assert tr.h.shape == R.shape
     np.testing.assert_array_equal(gr.dh, R)  # nothing flows back from later steps
-    if model == "lstm":
+    if is_lstm(model):
         np.testing.assert_allclose(gr.dc, R * tr.o * (1 - np.tanh(tr.c) ** 2), rtol=1e-13, atol=0)
         np.testing.assert_allclose(gr.dc0, tr.f[0] * gr.dc[0], rtol=1e-13, atol=0)
     num = numeric_grads(model, params, inp, R)

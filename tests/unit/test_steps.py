@@ -1,6 +1,6 @@
-"""The step functions are what the sequence functions run: a hand-written loop of lstm_step / rnn_step equals
-lstm_forward / rnn_forward, a hand-written BPTT loop of lstm_step_backward / rnn_step_backward (with the parameter
-gradients summed by hand, step by step) equals lstm_backward / rnn_backward in every field, single and batched.
+"""The step functions are what the sequence functions run: a hand-written loop of lstm_step / gru_step / rnn_step
+equals lstm_forward / gru_forward / rnn_forward, a hand-written BPTT loop of the step_backward functions (with the
+parameter gradients summed by hand, step by step) equals the backward function in every field, single and batched.
 Also: the recurrent_scale option against per-sequence runs with rescaled weights, parameters=False, trace.step,
 and what is left of the old buffer tests that still matters (read-only results, pickling, hand-built traces)."""
 
@@ -16,20 +16,23 @@ import numpy as np
 import pytest
 
 from lstm_core import (
-    LSTMParams, LSTMTrace, RNNParams, RNNTrace, init_lstm, init_rnn, lstm_backward, lstm_forward, lstm_step,
+    GRUParams, GRUTrace, LSTMParams, LSTMTrace, RNNParams, RNNTrace, gru_backward, gru_forward, gru_preactivations,
+    gru_step, gru_step_backward, init_gru, init_lstm, init_rnn, lstm_backward, lstm_forward, lstm_step,
     lstm_step_backward, rnn_backward, rnn_forward, rnn_step, rnn_step_backward,
 )
 
 from .conftest import PARAM_NAMES
 
 RTOL, ATOL = 1e-13, 1e-15  # a hand loop rounds like the library's loop, up to the order of a few additions
-RUN = {"lstm": (lstm_forward, lstm_backward, LSTMTrace), "rnn": (rnn_forward, rnn_backward, RNNTrace)}
+RUN = {"lstm": (lstm_forward, lstm_backward, LSTMTrace), "gru": (gru_forward, gru_backward, GRUTrace),
+       "rnn": (rnn_forward, rnn_backward, RNNTrace)}
+INIT = {"lstm": init_lstm, "gru": init_gru, "rnn": init_rnn}
 
 
 def problem(model="lstm", T=9, B=None, D=3, H=4, seed=0):
     """Params (scale 2: gates away from 1/2), x, h0, c0 and a loss gradient dh, all random."""
     rng = np.random.default_rng(seed)
-    p = (init_lstm if model == "lstm" else init_rnn)(D, H, seed=seed, scale=2.0)
+    p = INIT[model](D, H, seed=seed, scale=2.0)
     lead = (T,) if B is None else (T, B)
     state = lead[1:] + (H,)
     return p, rng.normal(size=lead + (D,)), rng.normal(size=state), rng.normal(size=state), rng.normal(size=lead + (H,))
@@ -132,6 +135,86 @@ def test_a_hand_bptt_loop_of_rnn_step_backward_equals_rnn_backward(B, truncate):
         close(getattr(gr.params, name), want, name)
 
 
+@pytest.mark.parametrize("B", [None, 3])
+def test_looping_gru_step_by_hand_equals_gru_forward(B):
+    p, x, h0, _, _ = problem("gru", B=B)
+    tr = gru_forward(p, x, h0)
+    h = h0
+    for t in range(len(x)):
+        step = gru_step(p, x[t], h)
+        for name in ("r", "z", "n", "h", "hn"):
+            close(getattr(step, name), getattr(tr, name)[t], f"{name}[{t}]")
+        h = step.h
+
+
+@pytest.mark.parametrize("B", [None, 3])
+@pytest.mark.parametrize("truncate", [None, 4])
+def test_a_hand_bptt_loop_of_gru_step_backward_equals_gru_backward(B, truncate):
+    """The GRU's parameter gradients by hand: W_ih and b_ih from dz = [dz_r; dz_z; dz_n], W_hh and b_hh from
+    dz_hh = [dz_r; dz_z; r ⊙ dz_n] (b_in and b_hn differ: the reset gate scales b_hn)."""
+    p, x, h0, _, dh = problem("gru", B=B)
+    T, H = len(x), p.hidden_size
+    gr = gru_backward(p, gru_forward(p, x, h0), dh, truncate=truncate)
+
+    steps, h = [], h0
+    for t in range(T):
+        steps.append(gru_step(p, x[t], h))
+        h = steps[-1].h
+    d_w_ih, d_w_hh = np.zeros_like(p.weight_ih), np.zeros_like(p.weight_hh)
+    d_b_ih, d_b_hh = np.zeros_like(p.bias_ih), np.zeros_like(p.bias_hh)
+    dh_next = np.zeros_like(h0)
+    for t in reversed(range(T)):
+        if truncate is not None and (T - 1 - t) % truncate == 0:
+            dh_next = np.zeros_like(h0)
+        s = gru_step_backward(p, steps[t], dh[t], dh_next)
+        h_prev = h0 if t == 0 else steps[t - 1].h
+        d_w_ih += outer_sum(s.dz, x[t])
+        d_w_hh += outer_sum(s.dz_hh, h_prev)
+        d_b_ih += s.dz.reshape(-1, 3 * H).sum(axis=0)
+        d_b_hh += s.dz_hh.reshape(-1, 3 * H).sum(axis=0)
+        close(s.dh, gr.dh[t], f"dh[{t}]")
+        for k, gate in enumerate("rzn"):
+            close(s.dz[..., k * H:(k + 1) * H], getattr(gr, f"dz_{gate}")[t], f"dz_{gate}[{t}]")
+        close(s.dz_hh[..., 2 * H:], steps[t].r * s.dz[..., 2 * H:], f"dz_hh n block[{t}]")
+        close(s.dz @ p.weight_ih, gr.dx[t], f"dx[{t}]")
+        dh_next = s.dh_prev
+    close(dh_next, gr.dh0, "dh0")
+    for name, want in (("weight_ih", d_w_ih), ("weight_hh", d_w_hh), ("bias_ih", d_b_ih), ("bias_hh", d_b_hh)):
+        close(getattr(gr.params, name), want, name)
+    assert not np.allclose(d_b_ih, d_b_hh)
+
+
+def test_gru_step_is_the_equations():
+    """The step against PyTorch's GRU equations written out once more, with its own sigmoid (order r, z, n)."""
+    p, x, h0, _, _ = problem("gru", B=None)
+    H = 4
+    a_x, a_h = p.weight_ih @ x[0] + p.bias_ih, p.weight_hh @ h0 + p.bias_hh
+    r = 1 / (1 + np.exp(-(a_x[:H] + a_h[:H])))
+    z = 1 / (1 + np.exp(-(a_x[H:2 * H] + a_h[H:2 * H])))
+    n = np.tanh(a_x[2 * H:] + r * a_h[2 * H:])
+    s = gru_step(p, x[0], h0)
+    for name, want in zip(("r", "z", "n", "h", "hn"), (r, z, n, (1 - z) * n + z * h0, a_h[2 * H:])):
+        close(getattr(s, name), want, name)
+    # one step back, from the chain rule written out: L = ⟨h_t, g⟩
+    g = np.arange(1.0, H + 1)
+    back = gru_step_backward(p, s, g, np.zeros(H))
+    dz_n = g * (1 - z) * (1 - n**2)
+    close(back.dz, np.concatenate([dz_n * a_h[2 * H:] * r * (1 - r), g * (h0 - n) * z * (1 - z), dz_n]), "dz")
+    close(back.dh_prev, g * z + back.dz_hh @ p.weight_hh, "dh_prev")
+
+
+@pytest.mark.parametrize("B", [None, 3])
+def test_gru_preactivations_are_what_the_gates_squash(B):
+    p, x, h0, _, _ = problem("gru", B=B)
+    tr = gru_forward(p, x, h0)
+    a = gru_preactivations(p, tr)
+    close(1 / (1 + np.exp(-a["r"])), tr.r, "r")
+    close(1 / (1 + np.exp(-a["z"])), tr.z, "z")
+    close(np.tanh(a["n"]), tr.n, "n")
+    with pytest.raises(ValueError, match="GRUTrace"):
+        gru_preactivations(p, lstm_forward(init_lstm(3, 4), x))
+
+
 def test_step_functions_take_one_input_or_a_batch():
     p, x, h0, c0, _ = problem(B=5)
     one = lstm_step(p, x[0, 2], h0[2], c0[2])
@@ -160,14 +243,14 @@ def test_lstm_step_is_the_equations():
         close(getattr(s, name), want, name)
 
 
-@pytest.mark.parametrize("model", ["lstm", "rnn"])
+@pytest.mark.parametrize("model", ["lstm", "gru", "rnn"])
 @pytest.mark.parametrize("B", [None, 3])
 def test_trace_step_is_the_record_the_step_function_returned(model, B):
     p, x, h0, c0, _ = problem(model, B=B)
-    tr = lstm_forward(p, x, h0, c0) if model == "lstm" else rnn_forward(p, x, h0)
+    tr = lstm_forward(p, x, h0, c0) if model == "lstm" else RUN[model][0](p, x, h0)
     h, c = h0, c0
     for t in range(len(x)):
-        want = lstm_step(p, x[t], h, c) if model == "lstm" else rnn_step(p, x[t], h)
+        want = lstm_step(p, x[t], h, c) if model == "lstm" else {"gru": gru_step, "rnn": rnn_step}[model](p, x[t], h)
         got = tr.step(t)
         assert type(got) is type(want)
         for name in want._fields:
@@ -188,7 +271,8 @@ def _code_lines(fn) -> int:
     return sum(1 for n in lines if src[n - 1].strip() and not src[n - 1].strip().startswith("#"))
 
 
-@pytest.mark.parametrize("fn", [lstm_step, lstm_step_backward, rnn_step, rnn_step_backward])
+@pytest.mark.parametrize("fn", [lstm_step, lstm_step_backward, gru_step, gru_step_backward, rnn_step,
+                                rnn_step_backward])
 def test_step_functions_fit_on_a_slide(fn):
     """At most ~30 lines of code each (the docstring and comments not counted), so each reads on one screen."""
     assert _code_lines(fn) <= 30, fn.__name__
@@ -197,7 +281,7 @@ def test_step_functions_fit_on_a_slide(fn):
 # ------------------------------------------------------------------------------------------- recurrent_scale
 
 
-@pytest.mark.parametrize("model", ["lstm", "rnn"])
+@pytest.mark.parametrize("model", ["lstm", "gru", "rnn"])
 def test_recurrent_scale_equals_per_sequence_runs_with_row_scaled_weights(model):
     """Sequence b run with recurrent_scale s_b is sequence b alone with W_hh's rows scaled by s_b; the batch's
     dW_hh is the gradient for the shared, unscaled W_hh: Σ_b diag(s_b) dW_hh(b)."""
@@ -224,7 +308,7 @@ def test_recurrent_scale_equals_per_sequence_runs_with_row_scaled_weights(model)
     close(gr.params.weight_hh, d_w_hh, "weight_hh")
 
 
-@pytest.mark.parametrize("model", ["lstm", "rnn"])
+@pytest.mark.parametrize("model", ["lstm", "gru", "rnn"])
 def test_recurrent_scale_of_the_wrong_shape_is_refused(model):
     p, x, *_ = problem(model, B=3)
     forward, backward, _ = RUN[model]
@@ -239,7 +323,7 @@ def test_recurrent_scale_of_the_wrong_shape_is_refused(model):
     np.testing.assert_array_equal(ones.h, tr.h)
 
 
-@pytest.mark.parametrize("model", ["lstm", "rnn"])
+@pytest.mark.parametrize("model", ["lstm", "gru", "rnn"])
 def test_parameters_false_skips_only_the_parameter_gradients(model):
     p, x, h0, c0, dh = problem(model, B=3)
     forward, backward, _ = RUN[model]
@@ -262,7 +346,7 @@ def snapshot(obj) -> dict:
     return out
 
 
-@pytest.mark.parametrize("model", ["lstm", "rnn"])
+@pytest.mark.parametrize("model", ["lstm", "gru", "rnn"])
 @pytest.mark.parametrize("B", [None, 3])
 def test_a_result_cannot_be_written_through_the_array_it_views(B, model):
     """dz_i … are views of one dz array: neither it (``.base``) nor re-enabling a field's writeable flag may open
@@ -284,7 +368,7 @@ def test_a_result_cannot_be_written_through_the_array_it_views(B, model):
                 a.flags.writeable = True
 
 
-@pytest.mark.parametrize("model", ["lstm", "rnn"])
+@pytest.mark.parametrize("model", ["lstm", "gru", "rnn"])
 @pytest.mark.parametrize("B", [None, 3])
 def test_earlier_results_survive_later_runs(B, model):
     forward, backward, _ = RUN[model]
@@ -301,7 +385,7 @@ def test_earlier_results_survive_later_runs(B, model):
         np.testing.assert_array_equal(v, before_g[name], err_msg=name)
 
 
-@pytest.mark.parametrize("model", ["lstm", "rnn"])
+@pytest.mark.parametrize("model", ["lstm", "gru", "rnn"])
 @pytest.mark.parametrize("B", [None, 3])
 @pytest.mark.parametrize("how", ["hand-built", "pickled", "replaced"])
 def test_backward_of_a_trace_built_by_hand_pickled_or_replaced(B, how, model):
@@ -333,6 +417,8 @@ def test_parameter_gradients_keep_the_params_layout():
     p, x, _, _, dh = problem(B=2)
     g = lstm_backward(p, lstm_forward(p, x), dh)
     assert isinstance(g.params, LSTMParams)
+    q, xq, _, _, dhq = problem("gru", B=2)
+    assert isinstance(gru_backward(q, gru_forward(q, xq), dhq).params, GRUParams)
     r, xr, _, _, dhr = problem("rnn", B=2)
     assert isinstance(rnn_backward(r, rnn_forward(r, xr), dhr).params, RNNParams)
 
