@@ -39,7 +39,12 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .params import LSTMParams, RNNParams
+from .params import GRUParams, LSTMParams, RNNParams
+from .statedict import (
+    MAX_KEYS, ExtraKeysError, LoadedModel, check_names, forget_gate_flag, model_from_state_dict, model_state_dict,
+    numeric_array,
+)
+from .torchfile import Refused, read_torch_zip
 from .validate import MAX_D, MAX_H, MAX_T, as_float_array, check_size, quoted
 
 # Largest file any reader accepts. Streamlit's browser client refuses files over server.maxUploadSize (in
@@ -62,36 +67,45 @@ MAX_NPZ_UNCOMPRESSED_BYTES = 16 * 1024 * 1024
 MAX_WEIGHT_NUMBERS = 4 * MAX_H * (MAX_D + MAX_H + 2)
 
 STATE_DICT_KEYS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
-_FIELDS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")  # LSTMParams / RNNParams field of each key
-_NDIM = {"weight_ih_l0": 2, "weight_hh_l0": 2, "bias_ih_l0": 1, "bias_hh_l0": 1}
-_MODELS = {"lstm": LSTMParams, "rnn": RNNParams}
+FORGET_GATE_KEY = "forget_gate_l0"  # optional: 0 for an LSTM without a forget gate (the 1997 LSTM; not a torch key)
+_FIELDS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")  # LSTMParams / GRUParams / RNNParams field of each key
+_NDIM = {"weight_ih_l0": 2, "weight_hh_l0": 2, "bias_ih_l0": 1, "bias_hh_l0": 1, FORGET_GATE_KEY: None}  # None: any
+_MODELS = {"lstm": LSTMParams, "gru": GRUParams, "rnn": RNNParams}
+_A_MODEL = {"lstm": "an LSTM", "gru": "a GRU", "rnn": "an RNN"}
+_ROWS = {"lstm": "4H, H", "gru": "3H, H", "rnn": "H, H"}
 
-Params = LSTMParams | RNNParams
+Params = LSTMParams | GRUParams | RNNParams
 
 
 # ----------------------------------------------------------------------------------------------- state_dict
 
 
 def params_to_state_dict(params: Params) -> dict[str, np.ndarray]:
-    """The four arrays under PyTorch's key names, as writable float64 copies (``torch.from_numpy`` accepts them)."""
-    if not isinstance(params, (LSTMParams, RNNParams)):
-        raise ValueError(f"params: got {type(params).__name__}, needs LSTMParams or RNNParams")
-    return {key: np.array(getattr(params, field), dtype=np.float64, copy=True) for key, field in zip(STATE_DICT_KEYS, _FIELDS)}
+    """The four arrays under PyTorch's key names, as writable float64 copies (``torch.from_numpy`` accepts them); an
+    LSTM without a forget gate (the 1997 LSTM) adds forget_gate_l0 = 0, which torch's nn.LSTM does not have."""
+    if not isinstance(params, (LSTMParams, GRUParams, RNNParams)):
+        raise ValueError(f"params: got {type(params).__name__}, needs LSTMParams, GRUParams or RNNParams")
+    out = {key: np.array(getattr(params, field), dtype=np.float64, copy=True)
+           for key, field in zip(STATE_DICT_KEYS, _FIELDS)}
+    if not getattr(params, "forget_gate", True):
+        out[FORGET_GATE_KEY] = np.array(0.0)
+    return out
 
 
 def _expected_keys_text() -> str:
     return ", ".join(STATE_DICT_KEYS)
 
 
-def _check_keys(keys, where: str) -> None:
-    """Exactly the four state_dict keys, or a ValueError listing what is missing / extra / expected."""
+def _check_keys(keys, where: str) -> list[str]:
+    """Exactly the four state_dict keys (and optionally forget_gate_l0), or a ValueError listing what is missing /
+    extra / expected. Returns the keys to read."""
     keys = list(keys)
     bad_type = [k for k in keys if not isinstance(k, str)]
     if bad_type:
         raise ValueError(f"{where}: keys must be text, got {type(bad_type[0]).__name__}; "
                          f"expected keys: {_expected_keys_text()}")
     missing = [k for k in STATE_DICT_KEYS if k not in keys]
-    extra = [k for k in keys if k not in STATE_DICT_KEYS]
+    extra = [k for k in keys if k not in STATE_DICT_KEYS and k != FORGET_GATE_KEY]
     if missing or extra:
         parts = []
         if missing:
@@ -102,42 +116,24 @@ def _check_keys(keys, where: str) -> None:
             parts.append("unexpected " + ", ".join(quoted(k, 30) for k in first) + more)
         raise ValueError(
             f"{where}: {'; '.join(parts)}. Expected exactly the keys {_expected_keys_text()} "
-            "(a one-layer torch.nn.LSTM / torch.nn.RNN state_dict)"
+            "(a one-layer torch.nn.LSTM / GRU / RNN state_dict; a whole model's file is read by load_model)"
         )
+    return list(STATE_DICT_KEYS) + ([FORGET_GATE_KEY] if FORGET_GATE_KEY in keys else [])
 
 
 def _numeric_array(value, key: str) -> np.ndarray:
     """``value`` as a finite float64 array of the key's number of dimensions; refuses bool, text, objects, complex."""
-    try:
-        a = np.asarray(value)
-    except Exception as exc:  # ragged nested lists and the like
-        raise ValueError(f"{key}: could not be read as a numeric array ({exc})") from None
-    if a.dtype == bool:
-        raise ValueError(f"{key}: got booleans (dtype bool), needs real numbers")
-    if np.issubdtype(a.dtype, np.complexfloating):
-        raise ValueError(f"{key}: got complex numbers (dtype {a.dtype}), needs real numbers")
-    if not (np.issubdtype(a.dtype, np.floating) or np.issubdtype(a.dtype, np.integer)):
-        raise ValueError(f"{key}: got dtype {a.dtype}, needs real numbers (float or int)")
-    want = _NDIM[key]
-    if a.ndim != want:
-        shape = "(rows, columns)" if want == 2 else "(rows,)"
-        raise ValueError(f"{key}: got shape {a.shape} ({a.ndim}-D), needs a {want}-D array {shape}")
-    with np.errstate(over="ignore"):  # float128 / huge ints beyond float64 become inf, refused just below
-        a = a.astype(np.float64)
-    if not np.all(np.isfinite(a)):
-        bad = int(a.size - np.count_nonzero(np.isfinite(a)))
-        raise ValueError(f"{key}: {bad} value(s) are NaN or infinite (non-finite), needs finite numbers")
-    return a
+    return numeric_array(value, key, _NDIM[key])
 
 
 def _infer_model(w_hh: np.ndarray) -> str:
     rows, H = w_hh.shape
-    if H >= 1 and rows == 4 * H:
-        return "lstm"
-    if H >= 1 and rows == H:
-        return "rnn"
+    for model, per_unit in (("lstm", 4), ("gru", 3), ("rnn", 1)):
+        if H >= 1 and rows == per_unit * H:
+            return model
     raise ValueError(
-        f"weight_hh_l0: got shape {w_hh.shape}, needs (4H, H) for an LSTM or (H, H) for an RNN, with H >= 1"
+        f"weight_hh_l0: got shape {w_hh.shape}, needs (4H, H) for an LSTM, (3H, H) for a GRU or (H, H) for an RNN, "
+        "with H >= 1"
     )
 
 
@@ -147,30 +143,40 @@ def params_from_state_dict(
     expected_input_size: int | None = None,
     expected_hidden_size: int | None = None,
 ) -> Params:
-    """LSTMParams or RNNParams from a mapping with exactly the keys weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0.
+    """LSTMParams, GRUParams or RNNParams from a mapping with exactly the keys weight_ih_l0, weight_hh_l0, bias_ih_l0,
+    bias_hh_l0 (and, for an LSTM without a forget gate, forget_gate_l0 = 0).
 
-    ``model``: 'lstm', 'rnn', or None to infer it from weight_hh_l0's shape ((4H, H) → LSTM, (H, H) → RNN).
+    ``model``: 'lstm', 'gru', 'rnn', or None to infer it from weight_hh_l0's shape ((4H, H) → LSTM, (3H, H) → GRU,
+    (H, H) → RNN).
     ``expected_input_size`` / ``expected_hidden_size``: when given, weights of another D / H are refused.
     Values may be arrays or nested lists of real numbers (int or float, not bool); they are copied to float64.
     """
-    if model is not None and model not in _MODELS:
-        raise ValueError(f"model: got {model!r}, needs 'lstm', 'rnn' or None (infer from weight_hh_l0)")
     if not isinstance(d, Mapping):
         raise ValueError(f"state_dict: got {type(d).__name__}, needs a mapping with keys {_expected_keys_text()}")
-    _check_keys(d.keys(), "state_dict")
-    arrays = {key: _numeric_array(d[key], key) for key in STATE_DICT_KEYS}
+    return _params_from_arrays(d, "state_dict", model, expected_input_size, expected_hidden_size)
+
+
+def _params_from_arrays(d: Mapping, where: str, model, expected_input_size, expected_hidden_size) -> Params:
+    """One layer's params from a file's arrays (any format, read already): the keys, then the arrays, then _build."""
+    _check_model(model)
+    arrays = {key: _numeric_array(d[key], key) for key in _check_keys(d.keys(), where)}
     return _build(arrays, model, expected_input_size, expected_hidden_size)
 
 
+def _check_model(model) -> None:
+    if model is not None and model not in _MODELS:
+        raise ValueError(f"model: got {model!r}, needs 'lstm', 'gru', 'rnn' or None (infer from weight_hh_l0)")
+
+
 def _build(arrays: dict[str, np.ndarray], model, expected_input_size, expected_hidden_size) -> Params:
+    _check_model(model)
     w_ih, w_hh = arrays["weight_ih_l0"], arrays["weight_hh_l0"]
     found = _infer_model(w_hh)
     if model is not None and model != found:
         H = w_hh.shape[1]
         raise ValueError(
-            f"weight_hh_l0 has shape {w_hh.shape}, which is {'an LSTM' if found == 'lstm' else 'an RNN'}'s "
-            f"({'4H, H' if found == 'lstm' else 'H, H'}) with H={H}, but {'an LSTM' if model == 'lstm' else 'an RNN'} "
-            "was asked for"
+            f"weight_hh_l0 has shape {w_hh.shape}, which is {_A_MODEL[found]}'s ({_ROWS[found]}) with H={H}, but "
+            f"{_A_MODEL[model]} was asked for"
         )
     rows, H = w_hh.shape
     # Shape consistency, with the state_dict key names in the messages.
@@ -189,8 +195,14 @@ def _build(arrays: dict[str, np.ndarray], model, expected_input_size, expected_h
         want_h = expected_hidden_size if expected_hidden_size is not None else H
         raise ValueError(f"the weights are for D={D}, H={H} but the app is set to D={want_d}, H={want_h}")
     cls = _MODELS[found]
+    extra = {}
+    if FORGET_GATE_KEY in arrays:
+        if found != "lstm":
+            raise ValueError(f"{FORGET_GATE_KEY}: only an LSTM can be without a forget gate, these are {_A_MODEL[found]}'s "
+                             "weights")
+        extra["forget_gate"] = forget_gate_flag(arrays[FORGET_GATE_KEY], FORGET_GATE_KEY)
     try:
-        return cls(**{field: arrays[key] for key, field in zip(STATE_DICT_KEYS, _FIELDS)})
+        return cls(**{field: arrays[key] for key, field in zip(STATE_DICT_KEYS, _FIELDS)}, **extra)
     except ValueError as exc:  # size limits etc.: speak in state_dict key names
         msg = str(exc)
         for key, field in zip(STATE_DICT_KEYS, _FIELDS):
@@ -250,8 +262,12 @@ def check_magnitude(value, what: str = "", limit: float = MAX_ABS_VALUE) -> None
 
 def to_npz_bytes(params: Params) -> bytes:
     """An uncompressed ``np.savez`` archive of the four state_dict arrays (float64)."""
+    return _npz_bytes(params_to_state_dict(params))
+
+
+def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
     buf = io.BytesIO()
-    np.savez(buf, **params_to_state_dict(params))
+    np.savez(buf, **arrays)
     return buf.getvalue()
 
 
@@ -265,6 +281,15 @@ def from_npz_bytes(
     expected_hidden_size: int | None = None,
 ) -> Params:
     """Weights from the bytes of an .npz archive (``allow_pickle=False``: object arrays are refused, never unpickled)."""
+    arrays = _npz_arrays(data, lambda files: _check_keys(files, ".npz"))
+    return _build({key: _numeric_array(a, key) for key, a in arrays.items()}, model, expected_input_size,
+                  expected_hidden_size)
+
+
+def _npz_arrays(data: bytes, keys_to_read) -> dict[str, np.ndarray]:
+    """The arrays of an .npz archive's bytes: ``keys_to_read(names)`` checks the archive's names (before any
+    member is read) and returns those to read; each is then checked for its compression, its declared size (in
+    total at most MAX_NPZ_UNCOMPRESSED_BYTES) and its .npy header before NumPy reads it (``allow_pickle=False``)."""
     data = _check_bytes(data, ".npz")
     if not data.startswith(b"PK"):
         if data.startswith(b"\x93NUMPY"):
@@ -278,8 +303,7 @@ def from_npz_bytes(
     with archive:
         if not isinstance(archive, np.lib.npyio.NpzFile):  # pragma: no cover - guarded by the PK check
             raise ValueError(".npz: " + _NOT_NPZ)
-        _check_keys(archive.files, ".npz")
-        members = {key: _npz_member(archive.zip, key) for key in STATE_DICT_KEYS}
+        members = {key: _npz_member(archive.zip, key) for key in keys_to_read(archive.files)}
         total = sum(info.file_size for info in members.values())
         if total > MAX_NPZ_UNCOMPRESSED_BYTES:
             raise ValueError(
@@ -288,11 +312,15 @@ def from_npz_bytes(
         for key, info in members.items():
             _check_npy_header(archive.zip, info, key)  # before NumPy allocates what the header asks for
             try:
-                value = archive[key]
+                arrays[key] = archive[key]
             except Exception as exc:  # zlib.error, a bad CRC and other failures of a corrupt member
-                raise ValueError(f".npz: {key} could not be read; {_NOT_NPZ} ({_reason(exc)})") from None
-            arrays[key] = _numeric_array(value, key)
-    return _build(arrays, model, expected_input_size, expected_hidden_size)
+                raise ValueError(f".npz: {_key(key)} could not be read; {_NOT_NPZ} ({_reason(exc)})") from None
+    return arrays
+
+
+def _key(key: str) -> str:
+    """A key as a message shows it: a one-layer state_dict's own names as they are, any other (a user's) quoted."""
+    return key if key in _NDIM else quoted(key, 40)
 
 
 def _reason(exc: Exception) -> str:
@@ -309,8 +337,8 @@ def _npz_member(zf: zipfile.ZipFile, key: str) -> zipfile.ZipInfo:
     except KeyError:
         info = zf.getinfo(key)  # np.load also accepts a member without the .npy suffix
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        raise ValueError(f".npz: {key} is compressed with method {info.compress_type}; numpy.savez writes stored "
-                         "or deflated members only")
+        raise ValueError(f".npz: {_key(key)} is compressed with method {info.compress_type}; numpy.savez writes "
+                         "stored or deflated members only")
     return info
 
 
@@ -326,14 +354,14 @@ def _check_npy_header(zf: zipfile.ZipFile, info: zipfile.ZipInfo, key: str) -> N
             shape, _, dtype = read_header(f)
             header_bytes = f.tell()
     except Exception as exc:
-        raise ValueError(f".npz: {key} is not a .npy array; {_NOT_NPZ} ({_reason(exc)})") from None
+        raise ValueError(f".npz: {_key(key)} is not a .npy array; {_NOT_NPZ} ({_reason(exc)})") from None
     if dtype.hasobject:
-        raise ValueError(f".npz: {key} holds Python objects (a pickled object array); only numeric arrays are "
+        raise ValueError(f".npz: {_key(key)} holds Python objects (a pickled object array); only numeric arrays are "
                          "accepted, and pickled data is never loaded")
     claimed = math.prod(shape) * dtype.itemsize
     held = info.file_size - header_bytes
     if claimed != held:
-        raise ValueError(f".npz: {key}'s header says shape {quoted(shape, 40)[1:-1]} of {dtype.itemsize}-byte "
+        raise ValueError(f".npz: {_key(key)}'s header says shape {quoted(shape, 40)[1:-1]} of {dtype.itemsize}-byte "
                          f"numbers, {claimed:,} bytes, but the file holds {held:,} bytes of data; {_NOT_NPZ}")
 
 
@@ -341,8 +369,8 @@ def _check_npy_header(zf: zipfile.ZipFile, info: zipfile.ZipInfo, key: str) -> N
 
 
 def to_json_bytes(params: Params) -> bytes:
-    """UTF-8 JSON object with exactly the four state_dict keys, values nested lists of floats (shortest round-trip
-    repr, so reading it back gives bit-identical float64)."""
+    """UTF-8 JSON object with exactly the four state_dict keys (and forget_gate_l0 for a 1997 LSTM), values nested
+    lists of floats (shortest round-trip repr, so reading it back gives bit-identical float64)."""
     sd = params_to_state_dict(params)
     text = json.dumps({k: v.tolist() for k, v in sd.items()}, allow_nan=False, separators=(",", ":"))
     return text.encode("utf-8")
@@ -396,39 +424,76 @@ def _describe(v) -> str:
     return type(v).__name__
 
 
-def _json_array(value, key: str) -> np.ndarray:
-    """A nested list of numbers (2-D for weights, 1-D for biases) as float64, or a ValueError naming the key and
-    the offending position."""
-    if not isinstance(value, list):
-        raise ValueError(f"{key}: got {_describe(value)}, needs a {'list of lists' if _NDIM[key] == 2 else 'list'} of numbers")
+def _json_array(value, key: str, ndim: int | None = None) -> np.ndarray:
+    """A nested list of numbers as float64, or a ValueError naming the key and the offending position. ``ndim``: the
+    number of levels, by default the key's own (2 for weights, 1 for biases, 0 for forget_gate_l0's single number)
+    or, for any other key of a whole model's file, as deep as the value is nested."""
+    shown = _key(key)
     depth, probe = 0, value
     while isinstance(probe, list):
         depth += 1
         probe = probe[0] if probe else None
-    if depth != _NDIM[key]:  # a well-formed array of the wrong rank gets the same shape message as .npz
+    if ndim is None:
+        ndim = depth if _NDIM.get(key) is None else _NDIM[key]
+    if ndim == 0:
+        if not _is_number(value):
+            raise ValueError(f"{shown}: got {_describe(value)}, needs a number")
+        return np.array(float(value))
+    if not isinstance(value, list):
+        raise ValueError(f"{shown}: got {_describe(value)}, needs a {'list of lists' if ndim == 2 else 'list'} of numbers")
+    if depth != ndim or ndim > 2:  # a well-formed array of the wrong rank gets the same shape message as .npz
         try:
             a = np.asarray(value)
         except ValueError:
             a = None
         if a is not None and (np.issubdtype(a.dtype, np.floating) or np.issubdtype(a.dtype, np.integer)):
-            _numeric_array(a, key)  # raises: wrong number of dimensions
-    if _NDIM[key] == 1:
+            return numeric_array(a, shown, ndim)  # raises if the rank is wrong
+        if ndim > 2:
+            raise ValueError(f"{shown}: not a rectangular {ndim}-D array of numbers")
+    if ndim == 1:
         for j, v in enumerate(value):
             if not _is_number(v):
-                raise ValueError(f"{key}: element {j} is {_describe(v)}, needs a number")
+                raise ValueError(f"{shown}: element {j} is {_describe(v)}, needs a number")
         return np.array(value, dtype=np.float64).reshape(len(value))
     width = None
     for r, row in enumerate(value):
         if not isinstance(row, list):
-            raise ValueError(f"{key}: row {r} is {_describe(row)}, needs a list of numbers (a 2-D list of lists)")
+            raise ValueError(f"{shown}: row {r} is {_describe(row)}, needs a list of numbers (a 2-D list of lists)")
         if width is None:
             width = len(row)
         elif len(row) != width:
-            raise ValueError(f"{key}: ragged rows: row {r} has {len(row)} numbers, row 0 has {width}")
+            raise ValueError(f"{shown}: ragged rows: row {r} has {len(row)} numbers, row 0 has {width}")
         for j, v in enumerate(row):
             if not _is_number(v):
-                raise ValueError(f"{key}: row {r}, column {j} is {_describe(v)}, needs a number")
+                raise ValueError(f"{shown}: row {r}, column {j} is {_describe(v)}, needs a number")
     return np.array(value, dtype=np.float64).reshape(len(value), width or 0)
+
+
+def _json_object_of(data: bytes, wants: str, max_keys: int, keys_text: str, max_numbers: int,
+                    numbers_text: str, what: str = ".json") -> dict:
+    """The top-level object of a JSON file's bytes (``wants`` says what it should hold). Before parsing, the count of
+    keys (':') and of values (','; one per number but about one per row) must be within ``max_keys`` /
+    ``max_numbers`` (else the message goes on with ``keys_text`` / ``numbers_text``: what the app takes), so
+    json.loads never builds millions of objects."""
+    data = _check_bytes(data, what)
+    text = _decode_text(data, what)
+    keys, separators = text.count(":"), text.count(",")
+    if keys > max_keys:
+        raise ValueError(f"{what}: holds about {keys:,} keys; {keys_text}")
+    if separators > max_numbers:
+        raise ValueError(f"{what}: holds about {separators:,} numbers; {numbers_text}")
+    try:
+        obj = json.loads(text, parse_constant=_parse_constant, parse_float=_parse_number, parse_int=_parse_number,
+                         object_pairs_hook=_json_object)
+    except _Refused as exc:
+        raise ValueError(f"{what}: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{what}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
+    except RecursionError:
+        raise ValueError(f"{what}: not valid here: lists are nested far too deeply") from None
+    if not isinstance(obj, dict):
+        raise ValueError(f"{what}: got {_describe(obj)} at the top level, needs an object with {wants}")
+    return obj
 
 
 def from_json_bytes(
@@ -441,37 +506,126 @@ def from_json_bytes(
 
     Parsed with ``json.loads`` only (no eval). NaN / Infinity tokens and numbers beyond float64 are refused.
     """
-    data = _check_bytes(data, ".json")
-    # Before parsing: the count of keys (':') and of values (','; one per number but about one per row) at most
-    # what the largest network has, so json.loads never builds millions of objects.
-    text = _decode_text(data, ".json")
-    keys, separators = text.count(":"), text.count(",")
-    if keys > 16 * len(STATE_DICT_KEYS):
-        raise ValueError(f".json: holds about {keys:,} keys; needs exactly the keys {_expected_keys_text()}")
-    if separators > MAX_WEIGHT_NUMBERS + 16 * MAX_H:
-        raise ValueError(f".json: holds about {separators:,} numbers; the largest network the app takes (an LSTM "
-                         f"with H = {MAX_H}, D = {MAX_D}) has {MAX_WEIGHT_NUMBERS:,}")
-    try:
-        obj = json.loads(text, parse_constant=_parse_constant, parse_float=_parse_number, parse_int=_parse_number,
-                         object_pairs_hook=_json_object)
-    except _Refused as exc:
-        raise ValueError(f".json: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise ValueError(f".json: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
-    except RecursionError:
-        raise ValueError(".json: not valid here: lists are nested far too deeply") from None
-    if not isinstance(obj, dict):
-        raise ValueError(
-            f".json: got {_describe(obj)} at the top level, needs an object with the keys {_expected_keys_text()}"
-        )
-    _check_keys(obj.keys(), ".json")
-    arrays = {key: _json_array(obj[key], key) for key in STATE_DICT_KEYS}
+    obj = _json_object_of(data, f"the keys {_expected_keys_text()}",
+                          16 * len(STATE_DICT_KEYS), f"needs exactly the keys {_expected_keys_text()}",
+                          MAX_WEIGHT_NUMBERS + 16 * MAX_H, f"the largest network the app takes (an LSTM with "
+                          f"H = {MAX_H}, D = {MAX_D}) has {MAX_WEIGHT_NUMBERS:,}")
+    arrays = {key: _json_array(obj[key], key) for key in _check_keys(obj.keys(), ".json")}
     for key, a in arrays.items():
         arrays[key] = _numeric_array(a, key)  # dtype / ndim / finiteness, one place for every format
     return _build(arrays, model, expected_input_size, expected_hidden_size)
 
 
+# ----------------------------------------------------------------------------------------------- safetensors
+
+
+def to_safetensors_bytes(params: Params) -> bytes:
+    """A .safetensors file of the four state_dict arrays (float64), loadable with ``safetensors.torch.load_file``."""
+    return _safetensors_bytes(params_to_state_dict(params))
+
+
+def _safetensors_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    from safetensors.numpy import save
+
+    return save({k: np.ascontiguousarray(v) for k, v in arrays.items()}, metadata={"format": "pt"})
+
+
+# safetensors dtype -> bytes per number, for those NumPy reads (BF16 and the 8-bit floats it cannot)
+_SAFETENSORS_DTYPES = {"F64": 8, "F32": 4, "F16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U64": 8, "U32": 4,
+                       "U16": 2, "U8": 1, "BOOL": 1}
+MAX_SAFETENSORS_HEADER = 100_000  # a model's header is ~100 bytes per tensor
+
+
+def _safetensors_arrays(data: bytes) -> dict[str, np.ndarray]:
+    """The arrays of a .safetensors file's bytes, in the header's order. The header (8 bytes of length, then JSON)
+    is checked first: its length within the file, every entry's dtype, shape and byte range consistent and inside the
+    file; only then does the ``safetensors`` package (Rust, no pickle) read the arrays."""
+    data = _check_bytes(data, ".safetensors")
+    n = int.from_bytes(data[:8], "little") if len(data) >= 8 else -1
+    if not 2 <= n <= min(len(data) - 8, MAX_SAFETENSORS_HEADER):
+        raise ValueError(f".safetensors: not a safetensors file (its first 8 bytes give a header of {n:,} bytes; the "
+                         f"file has {len(data):,} bytes, a header at most {MAX_SAFETENSORS_HEADER:,})")
+    header = _json_object_of(data[8:8 + n], "an entry per tensor", MAX_KEYS * 8,
+                             f"a model the app reads has at most {MAX_KEYS}", MAX_KEYS * 32,
+                             f"a model the app reads has at most {MAX_KEYS} tensors", what=".safetensors header")
+    entries = {k: v for k, v in header.items() if k != "__metadata__"}
+    check_names(entries, ".safetensors")
+    held = len(data) - 8 - n
+    for key, e in entries.items():
+        if not isinstance(e, dict) or set(e) != {"dtype", "shape", "data_offsets"}:
+            raise ValueError(f".safetensors: the header's entry {quoted(key, 40)} is not {{dtype, shape, data_offsets}}")
+        dtype, shape, offsets = e["dtype"], e["shape"], e["data_offsets"]
+        if dtype not in _SAFETENSORS_DTYPES:
+            raise ValueError(f".safetensors: {quoted(key, 40)} has dtype {quoted(dtype, 12)}, which NumPy cannot read; "
+                             "save it as float32 or float64" if isinstance(dtype, str) else
+                             f".safetensors: {quoted(key, 40)} has no dtype name")
+        if not (isinstance(shape, list) and len(shape) <= 8 and all(_whole(v) for v in shape)
+                and isinstance(offsets, list) and len(offsets) == 2 and all(_whole(v) for v in offsets)
+                and offsets[0] <= offsets[1] <= held
+                and offsets[1] - offsets[0] == math.prod(int(v) for v in shape) * _SAFETENSORS_DTYPES[dtype]):
+            raise ValueError(f".safetensors: {quoted(key, 40)}: its shape and byte range disagree or lie outside the "
+                             f"file's {held:,} bytes of data")
+    try:
+        from safetensors.numpy import load
+
+        arrays = load(data)
+    except Exception as exc:  # the package's own checks (overlapping ranges, …)
+        raise ValueError(f".safetensors: could not be read ({_reason(exc)})") from None
+    return {key: arrays[key] for key in entries}
+
+
+def _whole(v) -> bool:
+    return type(v) is float and v.is_integer() and 0 <= v < 2**53  # json numbers arrive as floats (_parse_number)
+
+
+def from_safetensors_bytes(
+    data: bytes,
+    model: str | None = None,
+    expected_input_size: int | None = None,
+    expected_hidden_size: int | None = None,
+) -> Params:
+    """Weights from the bytes of a .safetensors file holding a one-layer state_dict (its four keys)."""
+    return _params_from_arrays(_safetensors_arrays(data), ".safetensors", model, expected_input_size,
+                               expected_hidden_size)
+
+
+# ------------------------------------------------------------------------------------------------------- .pt
+
+
+def _torch_arrays(data: bytes) -> dict[str, np.ndarray]:
+    """The tensors of a torch.save(state_dict) file, read without torch and without running its pickle
+    (lstm_core/torchfile.py)."""
+    data = _check_bytes(data, ".pt")
+    try:
+        arrays = read_torch_zip(data, MAX_NPZ_UNCOMPRESSED_BYTES)
+    except Refused as exc:
+        raise ValueError(f".pt: {exc}") from None
+    check_names(arrays, ".pt")
+    return arrays
+
+
+def from_pt_bytes(
+    data: bytes,
+    model: str | None = None,
+    expected_input_size: int | None = None,
+    expected_hidden_size: int | None = None,
+) -> Params:
+    """Weights from a ``torch.save(nn_lstm.state_dict())`` file of one layer (its four keys)."""
+    return _params_from_arrays(_torch_arrays(data), ".pt", model, expected_input_size, expected_hidden_size)
+
+
 # ------------------------------------------------------------------------------------------------- dispatch
+
+
+def _extension(filename) -> tuple[str, str]:
+    name = str(filename or "")
+    return name, (name.rsplit(".", 1)[-1].lower() if "." in name else "")
+
+
+def _unsupported(name: str, ext: str, what: str) -> ValueError:
+    return ValueError(f"{name or 'file'}: unsupported file type {('.' + ext) if ext else '(no extension)'}; "
+                      f"upload {what} as .npz (numpy.savez of a state_dict), .json, .safetensors or .pt / .pth "
+                      "(torch.save of a state_dict)")
 
 
 def load_params(
@@ -481,18 +635,75 @@ def load_params(
     expected_input_size: int | None = None,
     expected_hidden_size: int | None = None,
 ) -> Params:
-    """Weights from an uploaded file, by its extension: .npz (numpy.savez) or .json."""
-    name = str(filename or "")
-    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    kwargs = dict(model=model, expected_input_size=expected_input_size, expected_hidden_size=expected_hidden_size)
-    if ext == "npz":
-        return from_npz_bytes(data, **kwargs)
-    if ext == "json":
-        return from_json_bytes(data, **kwargs)
-    raise ValueError(
-        f"{name or 'file'}: unsupported file type {('.' + ext) if ext else '(no extension)'}; "
-        "upload weights as .npz (numpy.savez of a state_dict) or .json"
-    )
+    """One layer's weights from an uploaded file, by its extension: .npz (numpy.savez), .json, .safetensors or
+    .pt / .pth (torch.save of an nn.LSTM / GRU / RNN's state_dict). A whole model's file: load_model."""
+    name, ext = _extension(filename)
+    readers = {"npz": from_npz_bytes, "json": from_json_bytes, "safetensors": from_safetensors_bytes,
+               "pt": from_pt_bytes, "pth": from_pt_bytes}
+    if ext not in readers:
+        raise _unsupported(name, ext, "weights")
+    return readers[ext](data, model=model, expected_input_size=expected_input_size,
+                        expected_hidden_size=expected_hidden_size)
+
+
+# -------------------------------------------------------------------------------------------- whole models
+
+
+def _json_model_arrays(data: bytes) -> dict[str, np.ndarray]:
+    obj = _json_object_of(data, "an array per key (a state_dict)", MAX_KEYS + 16,
+                          f"a model the app reads has at most {MAX_KEYS}",
+                          MAX_WEIGHT_NUMBERS + 16 * MAX_H, f"a model as JSON may have up to {MAX_WEIGHT_NUMBERS:,} "
+                          "(save larger ones as .npz or .safetensors)")
+    check_names(obj, ".json")
+    return {key: _json_array(value, key) for key, value in obj.items()}
+
+
+_MODEL_READERS = {
+    "npz": lambda data: _npz_arrays(data, lambda files: (check_names(files, ".npz"), files)[1]),
+    "json": _json_model_arrays,
+    "safetensors": _safetensors_arrays,
+    "pt": _torch_arrays,
+    "pth": _torch_arrays,
+}
+
+
+def load_model(data: bytes, filename: str, *, ignore_extra: bool = False) -> LoadedModel:
+    """A whole model (``LoadedModel``: kind, layers bottom first, head, prefix, which key became what) from an
+    uploaded state_dict of a torch module, by the file's extension: .npz, .json, .safetensors or .pt / .pth.
+
+    One recurrent module under any prefix ('lstm.', 'encoder.rnn.', none) with 1–4 layers, and at most one Linear
+    reading its hidden states (the head); see lstm_core/statedict.py for what is refused and why. Other keys raise
+    an ExtraKeysError (a ValueError) that lists them, unless ``ignore_extra`` (then they are in ``model.ignored``).
+    Every file is checked on its raw bytes first, as the one-layer readers do.
+    """
+    name, ext = _extension(filename)
+    if ext not in _MODEL_READERS:
+        raise _unsupported(name, ext, "a model")
+    arrays = _MODEL_READERS[ext](data)
+    where = "." + ("pt" if ext == "pth" else ext)
+    try:
+        return model_from_state_dict(arrays, ignore_extra=ignore_extra)
+    except ExtraKeysError as exc:
+        raise ExtraKeysError(f"{where}: {exc}", exc.keys) from None
+    except ValueError as exc:
+        raise ValueError(f"{where}: {exc}") from None
+
+
+SAVE_FORMATS = ("npz", "json", "safetensors")
+
+
+def save_model(model: LoadedModel, fmt: str = "npz") -> bytes:
+    """The bytes of a whole model's state_dict (torch's key names, float64) as .npz, .json or .safetensors: what
+    load_model reads back, bit for bit, and what torch loads with ``module.load_state_dict`` (an LSTM layer without a
+    forget gate adds forget_gate_l<k>, which torch has no place for)."""
+    if fmt not in SAVE_FORMATS:
+        raise ValueError(f"fmt: got {fmt!r}, needs one of {list(SAVE_FORMATS)}")
+    arrays = model_state_dict(model)
+    if fmt == "npz":
+        return _npz_bytes(arrays)
+    if fmt == "safetensors":
+        return _safetensors_bytes(arrays)
+    return json.dumps({k: v.tolist() for k, v in arrays.items()}, allow_nan=False, separators=(",", ":")).encode()
 
 
 # ------------------------------------------------------------------------------------------------------ csv

@@ -216,6 +216,117 @@ def npz_long_member_names(n: int = 40) -> bytes:
     return zip_of(members)
 
 
+# ---- whole models: .pt, .safetensors, and the model readers of .npz / .json --------------------------------------------
+
+def _torchzip():
+    """tests/torchzip.py (torch.save's format without torch), loaded from beside this file so that the benchmark's
+    children (which import this file by path, with another checkout's code first on sys.path) find it too."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("torchzip", Path(__file__).with_name("torchzip.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def pt_system_payload() -> bytes:
+    """A .pt whose data.pkl calls os.system (posix.system) when an ordinary unpickler loads it."""
+    tz = _torchzip()
+    return tz.torch_zip(tz.payload_pickle("posix", "system", "echo pwned"), {})
+
+
+def pt_stride_zero_bomb() -> bytes:
+    """One 8-byte storage viewed with stride 0 as 100,000 × 100,000 float64 (80 GB if NumPy copied it)."""
+    tz = _torchzip()
+    pkl = tz.tensor_pickle([("lstm.weight_ih_l0", "DoubleStorage", "0", 1, 0, (100_000, 100_000), (0, 0))])
+    return tz.torch_zip(pkl, {"0": bytes(8)})
+
+
+def pt_storage_claims_a_billion() -> bytes:
+    tz = _torchzip()
+    pkl = tz.tensor_pickle([("lstm.weight_ih_l0", "DoubleStorage", "0", 10**9, 0, (10**9,), (1,))])
+    return tz.torch_zip(pkl, {"0": bytes(64)})
+
+
+def pt_storage_deflate_bomb(megabytes: int = 400) -> bytes:
+    """A storage of ``megabytes`` MB of zeros (its numel matching), deflated to well under 1 MB."""
+    tz = _torchzip()
+    numel = (megabytes << 20) // 8
+    pkl = tz.tensor_pickle([("lstm.weight_ih_l0", "DoubleStorage", "0", numel, 0, (numel,), (1,))])
+    buf = _io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        zf.writestr("archive/data.pkl", pkl)
+        with zf.open("archive/data/0", "w", force_zip64=True) as member:
+            chunk = bytes(1 << 20)
+            for _ in range(megabytes):
+                member.write(chunk)
+    return buf.getvalue()
+
+
+def pt_pickle_deflate_bomb(megabytes: int = 200) -> bytes:
+    """data.pkl of ``megabytes`` MB (one long run of MARK opcodes), deflated to well under 1 MB."""
+    buf = _io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        with zf.open("archive/data.pkl", "w", force_zip64=True) as member:
+            chunk = b"(" * (1 << 20)
+            for _ in range(megabytes):
+                member.write(chunk)
+    return buf.getvalue()
+
+
+def pt_many_tensors(n: int = 6000) -> bytes:
+    """6,000 one-number tensors on one storage (a pickle of ~0.9 MB, just under the 1 MB a data.pkl may have)."""
+    tz = _torchzip()
+    pkl = tz.tensor_pickle([(f"k{i}", "DoubleStorage", "0", 1, 0, (1,), (1,)) for i in range(n)])
+    return tz.torch_zip(pkl, {"0": bytes(8)})
+
+
+def _safetensors(header: dict, data: bytes) -> bytes:
+    h = json.dumps(header).encode()
+    return len(h).to_bytes(8, "little") + h + data
+
+
+def safetensors_lying_header() -> bytes:
+    """A header claiming 100,000 × 100,000 float64 (80 GB) over 64 bytes of data."""
+    return _safetensors({"lstm.weight_ih_l0": {"dtype": "F64", "shape": [100_000, 100_000],
+                                               "data_offsets": [0, 80_000_000_000]}}, bytes(64))
+
+
+def safetensors_huge_header_length() -> bytes:
+    return (4_999_000).to_bytes(8, "little") + b"{" + b" " * (CAP - 20) + b"}"
+
+
+def safetensors_many_entries(n: int = 1500) -> bytes:
+    return _safetensors({f"k{i}": {"dtype": "U8", "shape": [0], "data_offsets": [0, 0]} for i in range(n)}, b"")
+
+
+def model_npz_many_members(n: int = 20_000) -> bytes:
+    tiny = npy_bytes(np.zeros(1))
+    return zip_of({f"m{i}.npy": tiny for i in range(n)})
+
+
+def model_largest_allowed(fmt: str):
+    """The largest one-layer LSTM lstm_core accepts (H = 256, D = 64: 2.6 MB of float64) as a whole-model file."""
+    rng = np.random.default_rng(0)
+    sd = {"lstm.weight_ih_l0": rng.normal(size=(1024, 64)), "lstm.weight_hh_l0": rng.normal(size=(1024, 256)),
+          "lstm.bias_ih_l0": rng.normal(size=1024), "lstm.bias_hh_l0": rng.normal(size=1024),
+          "fc.weight": rng.normal(size=(10, 256)), "fc.bias": rng.normal(size=10)}
+
+    def build() -> bytes:
+        if fmt == "pt":
+            return _torchzip().save_state_dict(sd)
+        if fmt == "safetensors":
+            from safetensors.numpy import save
+
+            return save(sd)
+        buf = _io.BytesIO()
+        np.savez(buf, **sd)
+        return buf.getvalue()
+
+    return build
+
+
 # ---- the catalogue -------------------------------------------------------------------------------------------------
 
 CASES = {
@@ -243,6 +354,18 @@ CASES = {
     "npz: object array": ("w.npz", npz_object_array, "holds Python objects"),
     "npz: 20k members": ("w.npz", npz_many_members, "and 19,997 more"),
     "npz: 60 KB member names": ("w.npz", npz_long_member_names, "unexpected 'nnnn"),
+    "pt: os.system in data.pkl": ("m.pt", pt_system_payload, "refers to 'posix.system'"),
+    "pt: stride-0 view as 80 GB": ("m.pt", pt_stride_zero_bomb, "add up to more than the size limit"),
+    "pt: storage claims 10^9 numbers": ("m.pt", pt_storage_claims_a_billion, "should hold 1,000,000,000 numbers"),
+    "pt: 400 MB storage bomb": ("m.pt", pt_storage_deflate_bomb, "unpack to more than the size limit"),
+    "pt: 200 MB data.pkl bomb": ("m.pt", pt_pickle_deflate_bomb, "data.pkl is 209,715,200 bytes"),
+    "pt: 6,000 tensors": ("m.pt", pt_many_tensors, "add up to more than the size limit"),
+    "safetensors: header claims 80 GB": ("m.safetensors", safetensors_lying_header, "lie outside the file's 64 bytes"),
+    "safetensors: 5 MB header": ("m.safetensors", safetensors_huge_header_length, "a header of 4,999,000 bytes"),
+    "safetensors: 1500 entries": ("m.safetensors", safetensors_many_entries, "keys; a model the app reads"),
+    "model npz: 20k members": ("m.npz", model_npz_many_members, "holds 20,000 arrays"),
+    "model json: 2.5M numbers": ("m.json", json_many_numbers, "numbers; a model as JSON may have up to"),
+    "model json: 5 MB key": ("m.json", json_long_key, "a key of"),
 }
 
 
@@ -261,12 +384,20 @@ READERS = {  # name -> how the weights page calls lstm_core.io (the page passes 
     "csv core": lambda io, data: _csv(io, data, expected_D=64),
     "w.json": lambda io, data: io.load_params(data, "w.json"),
     "w.npz": lambda io, data: io.load_params(data, "w.npz"),
+    # the whole-model uploader (lstm_core.io.load_model)
+    "m.npz": lambda io, data: io.load_model(data, "m.npz"),
+    "m.json": lambda io, data: io.load_model(data, "m.json"),
+    "m.safetensors": lambda io, data: io.load_model(data, "m.safetensors"),
+    "m.pt": lambda io, data: io.load_model(data, "m.pt"),
 }
 
 ALLOWED = {
     "csv: widest allowed (2000 × 8, 64-char numbers)": ("csv D=8", widest_allowed),
     "csv: core's largest (5000 × 64, 4.9 MB)": ("csv core", core_allowed),
     "json: largest LSTM (H = 256, D = 64)": ("w.json", json_largest_allowed),
+    "model pt: largest LSTM + head (2.6 MB)": ("m.pt", model_largest_allowed("pt")),
+    "model safetensors: largest LSTM + head": ("m.safetensors", model_largest_allowed("safetensors")),
+    "model npz: largest LSTM + head": ("m.npz", model_largest_allowed("npz")),
 }
 
 

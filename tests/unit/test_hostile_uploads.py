@@ -95,14 +95,15 @@ def status_mb(field):  # VmRSS now, VmHWM its high-water mark (ru_maxrss would i
     with open("/proc/self/status") as f:
         return next(int(line.split()[1]) for line in f if line.startswith(field + ":")) / 1024
 read("csv", b"x1,x2\n1,2\n")  # imports and first-call caches before the baseline
+READER_OF = json.loads((Path(sys.argv[2]) / "readers.json").read_text())  # file stem -> tests.hostile reader
 out = {}
-for path in sorted(Path(sys.argv[2]).iterdir()):
-    reader, data = path.suffix.lstrip("."), path.read_bytes()
+for path in sorted(Path(sys.argv[2]).glob("*.bin")):
+    data = path.read_bytes()
     with open("/proc/self/clear_refs", "w") as f:
         f.write("5")  # VmHWM := VmRSS now, so each file's high-water mark is its own
     base = status_mb("VmRSS")
     try:
-        read({"csv": "csv", "json": "w.json", "npz": "w.npz"}[reader], data)
+        read(READER_OF[path.stem], data)
     except ValueError:
         pass
     except MemoryError:
@@ -117,11 +118,11 @@ print(json.dumps(out))
 def test_no_hostile_upload_grows_a_fresh_process_by_200_mb(tmp_path):
     """Resident memory (all allocations, C libraries' too) of one child process that reads every hostile file in
     turn: the high-water mark while reading each file, above the level before it."""
-    names = {}
+    names, readers = {}, {}
     for i, (name, (reader, build, _)) in enumerate(CASES.items()):
-        ext = "csv" if reader == "csv" else reader.rsplit(".", 1)[1]
-        (tmp_path / f"{i:02d}.{ext}").write_bytes(build())
-        names[f"{i:02d}"] = name
+        (tmp_path / f"{i:02d}.bin").write_bytes(build())
+        names[f"{i:02d}"], readers[f"{i:02d}"] = name, reader
+    (tmp_path / "readers.json").write_text(json.dumps(readers))
     out = subprocess.run([sys.executable, "-c", CHILD, str(ROOT), str(tmp_path)], capture_output=True, text=True,
                          timeout=300, env={"OPENBLAS_NUM_THREADS": "1", "PATH": ""})
     assert out.returncode == 0, out.stderr[-2000:]

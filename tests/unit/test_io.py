@@ -108,8 +108,10 @@ def test_model_mismatch_is_refused_in_both_directions():
         from_npz_bytes(to_npz_bytes(LSTM), model="rnn")
     with pytest.raises(ValueError, match=r"\(5, 5\), which is an RNN.*but an LSTM was asked for"):
         from_json_bytes(to_json_bytes(RNN), model="lstm")
-    with pytest.raises(ValueError, match="model: got 'gru'"):
+    with pytest.raises(ValueError, match=r"an LSTM's \(4H, H\) with H=5, but a GRU was asked for"):
         params_from_state_dict(sd_lists(LSTM), model="gru")
+    with pytest.raises(ValueError, match="model: got 'transformer'"):
+        params_from_state_dict(sd_lists(LSTM), model="transformer")
 
 
 def test_expected_sizes_are_enforced():
@@ -386,7 +388,7 @@ def test_bytearray_and_memoryview_are_accepted():
     assert params_equal(from_npz_bytes(memoryview(to_npz_bytes(LSTM))), LSTM)
 
 
-@pytest.mark.parametrize("name", ["weights.pt", "weights.pkl", "weights", "", "weights.npz.exe", "weights.csv"])
+@pytest.mark.parametrize("name", ["weights.pkl", "weights.bin", "weights", "", "weights.npz.exe", "weights.csv"])
 def test_load_params_refuses_other_extensions(name):
     with pytest.raises(ValueError, match=r"unsupported file type.*\.npz.*\.json"):
         load_params(to_npz_bytes(LSTM), name)
