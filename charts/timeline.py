@@ -99,6 +99,14 @@ def _percent(v: float) -> str:
 
 
 # ----------------------------------------------------------------------------------------------------- figures
+def _title(quantity: str, values: np.ndarray) -> str:
+    """A heatmap row's title: the quantity's label, and "≡ 1" for a forget gate that is 1 at every step and unit (the
+    1997 LSTM without a forget gate, whose f is exactly 1: its row is a flat colour, not a gate that opened)."""
+    if quantity == "f" and np.all(values == 1.0):
+        return f"{LABELS[quantity]} ≡ 1 (no forget gate)"
+    return LABELS[quantity]
+
+
 def gate_heatmaps(trace, step: int | None = None, quantities=QUANTITIES) -> go.Figure:
     """One heatmap row per quantity (unit × step), sharing the step axis t = 1 … T.
 
@@ -118,7 +126,7 @@ def gate_heatmaps(trace, step: int | None = None, quantities=QUANTITIES) -> go.F
     height = ROW_PX * n + spacing_px * (n - 1) + 40 + 60
     fig = make_subplots(
         rows=n, cols=1, shared_xaxes=True, vertical_spacing=spacing_px / height,
-        subplot_titles=[LABELS[k] for k in quantities],
+        subplot_titles=[_title(k, arrays[k]) for k in quantities],
     )
     x, y = _steps(T), np.arange(1, H + 1)
     for r, k in enumerate(quantities, start=1):
@@ -189,7 +197,7 @@ def unit_lines(trace, units: list[int], quantities=QUANTITIES, step: int | None 
     height = ROW_PX * n + spacing_px * (n - 1) + legend_px + 40 + 60
     fig = make_subplots(
         rows=n, cols=1, shared_xaxes=True, vertical_spacing=spacing_px / height,
-        subplot_titles=[LABELS[k] for k in quantities],
+        subplot_titles=[_title(k, arrays[k]) for k in quantities],
     )
     x = _steps(T)
     mode = "lines+markers" if T <= 40 else "lines"

@@ -254,10 +254,11 @@ def lstm_preactivations(params: LSTMParams, trace: LSTMTrace) -> dict[str, np.nd
     """The gate pre-activations z_t = W_ih x_t + b_ih + W_hh h_{t−1} + b_hh of every step, split by gate.
 
     Returns {'i', 'f', 'g', 'o'} -> (T, H) or (T, B, H), so that e.g. trace.f == σ(z['f']) (shown in the UI to make
-    every number traceable), recomputed from the trace in one vectorised pass.
+    every number traceable), recomputed from the trace in one vectorised pass. The 1997 LSTM (no forget gate) has no
+    z_f: its result has only 'i', 'g', 'o'.
     """
     if not isinstance(trace, LSTMTrace) or trace.hidden_size != params.hidden_size:
         raise ValueError("trace: needs an LSTMTrace computed with these params")
     z = trace.x @ params.weight_ih.T + trace.h_prev() @ params.weight_hh.T + (params.bias_ih + params.bias_hh)
     H = params.hidden_size
-    return {gate: z[..., gate_rows(H, gate)] for gate in GATES}
+    return {gate: z[..., gate_rows(H, gate)] for gate in GATES if gate != "f" or params.forget_gate}

@@ -98,6 +98,14 @@ def _exploding_rnn(D, H, T, seed):
                      "probe_unit", unit=0)
 
 
+def _no_forget_gate(D, H, T, seed):
+    # The 1997 LSTM: the same random LSTM as preserved_lstm (half PyTorch's scale) with its forget rows removed, f ≡ 1.
+    # c_t = c_{t−1} + i ⊙ g adds up every write: at the defaults its largest |c| is 8–18 after 100 steps (seeds 0–9),
+    # 35–80 after 400, 110–210 after 1000, where 1 − tanh² c is so small that no gradient enters the cell from h.
+    lstm = init_lstm(D, H, seed=seed, scale=0.5, forget_gate=False)
+    return _scenario(lstm, init_rnn(D, H, seed=seed), generate("random", T, D, seed=seed), "probe_unit", unit=0)
+
+
 EXPLODING_LSTM_FORGET_BIAS = 2.0  # f = σ(2) ≈ 0.88
 EXPLODING_LSTM_RADIUS = 2.0  # the spectral radius of every W_hh gate block
 
@@ -185,6 +193,12 @@ PRESETS: dict[str, Preset] = {
                "and tiny inputs, each step back multiplies its gradient by more than one until tanh saturates, so "
                "the gradient at the first step is orders of magnitude larger than at the last.",
                2, 16, 100, "lstm", _exploding_lstm),
+        Preset("no_forget_gate", "No forget gate (1997 LSTM)",
+               "Without a forget gate (f ≡ 1, Hochreiter & Schmidhuber's 1997 LSTM, the original constant error "
+               "carousel) the cell path hands ∂L/∂c back unchanged, so over these 100 steps ‖∂L/∂c_t‖ never falls "
+               "below half its value at the last step, but nothing ever leaves the cell either: c_t = c_{t−1} + i ⊙ g, "
+               "whose largest |c| roughly doubles from step 50 to step 100 and keeps growing until tanh(c) saturates.",
+               2, 16, 100, "lstm", _no_forget_gate),
         Preset("latch", "Hand-built latch (LSTM)",
                "Hand-set weights make the input gate open only for the signal at step 3, the forget gate hold it, "
                "and the output gate reveal it only when the read cue arrives at the last step.",

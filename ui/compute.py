@@ -58,15 +58,23 @@ def _arrays(p) -> tuple:
 
 
 def _inputs(lab, model: str) -> tuple:
-    """The cache key of a model's run: its weights, the input, the loss and its options."""
-    return (*_arrays(lab.lstm if model == "lstm" else lab.rnn), lab.x, lab.loss,
-            tuple(sorted(lab.loss_kwargs.items())))
+    """The cache key of a model's run: its weights, the input, the loss and its options, and (LSTM) whether it has a
+    forget gate (False: the 1997 LSTM, f ≡ 1)."""
+    params = lab.lstm if model == "lstm" else lab.rnn
+    return (*_arrays(params), lab.x, lab.loss, tuple(sorted(lab.loss_kwargs.items())),
+            getattr(params, "forget_gate", True))
+
+
+def _params(model: str, inputs: tuple):
+    """The params a cache key (``_inputs``) describes."""
+    extra = {"forget_gate": inputs[7]} if model == "lstm" else {}
+    return MODELS[model][0](*inputs[:4], **extra)
 
 
 @st.cache_data(**CACHE)
-def _run(model: str, w_ih, w_hh, b_ih, b_hh, x, loss: str, loss_items: tuple) -> Run:
-    params_type, forward, backward = MODELS[model]
-    p = params_type(w_ih, w_hh, b_ih, b_hh)
+def _run(model: str, w_ih, w_hh, b_ih, b_hh, x, loss: str, loss_items: tuple, forget_gate: bool = True) -> Run:
+    _, forward, backward = MODELS[model]
+    p = _params(model, (w_ih, w_hh, b_ih, b_hh, x, loss, loss_items, forget_gate))
     trace = forward(p, x)
     value, dh = losses.make_loss(loss, **dict(loss_items))(trace.h)
     grads = backward(p, trace, dh)
@@ -104,7 +112,7 @@ def traces_csv(lab, model: str = "lstm") -> bytes:
 
 @st.cache_data(**CACHE)
 def _preactivations(*inputs) -> dict:
-    return lstm_preactivations(LSTMParams(*inputs[:4]), _run("lstm", *inputs).trace)
+    return lstm_preactivations(_params("lstm", inputs), _run("lstm", *inputs).trace)
 
 
 def preactivations(lab) -> dict:
@@ -115,7 +123,7 @@ def preactivations(lab) -> dict:
 @st.cache_data(**CACHE)
 def _path_factors(lstm_inputs: tuple, rnn_inputs: tuple):
     lrun, rrun = _run("lstm", *lstm_inputs), _run("rnn", *rnn_inputs)
-    return analysis.carousel_factor(lrun.trace), analysis.rnn_path_factor(RNNParams(*rnn_inputs[:4]), rrun.trace)
+    return analysis.carousel_factor(lrun.trace), analysis.rnn_path_factor(_params("rnn", rnn_inputs), rrun.trace)
 
 
 def path_factors(lab):

@@ -34,7 +34,8 @@ def forward_latex(trace, z: dict, step: int, unit: int) -> str:
     i, f, g, o, c, h = (float(getattr(trace, q)[t, k]) for q in "ifgoch")
     return _aligned([
         rf"i_{{{T}}} &= \sigma(z_i) = \sigma({num(z['i'][t, k])}) = {num(i)}",
-        rf"f_{{{T}}} &= \sigma(z_f) = \sigma({num(z['f'][t, k])}) = {num(f)}",
+        rf"f_{{{T}}} &= \sigma(z_f) = \sigma({num(z['f'][t, k])}) = {num(f)}" if "f" in z else
+        rf"f_{{{T}}} &\equiv 1 \quad \text{{(no forget gate: the 1997 LSTM)}}",
         rf"g_{{{T}}} &= \tanh(z_g) = \tanh({num(z['g'][t, k])}) = {num(g)}",
         rf"o_{{{T}}} &= \sigma(z_o) = \sigma({num(z['o'][t, k])}) = {num(o)}",
         rf"c_{{{T}}} &= f_{{{T}}}\,c_{{{T - 1}}} + i_{{{T}}}\,g_{{{T}}}",

@@ -45,6 +45,7 @@ def content_key(*parts) -> str:
         if hasattr(part, "weight_hh"):
             for a in param_arrays(part).values():
                 h.update(np.ascontiguousarray(a).tobytes())
+            h.update(repr(getattr(part, "forget_gate", True)).encode())  # the 1997 LSTM: the same arrays, f ≡ 1
         elif isinstance(part, np.ndarray):
             h.update(str(part.shape).encode())
             h.update(np.ascontiguousarray(part).tobytes())

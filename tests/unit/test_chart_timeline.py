@@ -192,3 +192,12 @@ def test_saturation_bars_percentages_and_text():
 def test_saturation_bars_bad_input(sat):
     with pytest.raises(ValueError, match="saturation"):
         saturation_bars(sat)
+
+
+def test_a_forget_gate_that_is_1_everywhere_is_titled_so():
+    """The 1997 LSTM's f row is a flat 1, titled "≡ 1 (no forget gate)"; an ordinary LSTM's is not."""
+    x = np.random.default_rng(0).normal(size=(12, 2))
+    titles = lambda p: [a.text for a in gate_heatmaps(lstm_forward(p, x)).layout.annotations]  # noqa: E731
+    without = titles(init_lstm(2, 3, forget_gate=False))
+    assert "forget gate f_t ≡ 1 (no forget gate)" in without
+    assert not any("≡ 1" in t for t in titles(init_lstm(2, 3)))

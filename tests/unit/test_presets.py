@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
-from lstm_core import LSTMParams, RNNParams, lstm_backward, lstm_forward, rnn_backward, rnn_forward
+from lstm_core import LSTMParams, RNNParams, init_lstm, lstm_backward, lstm_forward, rnn_backward, rnn_forward
 from lstm_core.losses import LOSSES, make_loss
 from lstm_core.analysis import carousel_factor
 from lstm_core.presets import PRESETS, Preset, Scenario, get_preset, latch_write_step
 
-REQUIRED = {"default", "vanishing_rnn", "preserved_lstm", "forgetful_lstm", "exploding_rnn", "exploding_lstm", "latch"}
+REQUIRED = {"default", "vanishing_rnn", "preserved_lstm", "forgetful_lstm", "exploding_rnn", "exploding_lstm", "latch",
+            "no_forget_gate"}
 SEEDS = [0, 1, 2, 3, 4]
 
 
@@ -121,6 +124,31 @@ def test_exploding_lstm(seed):
     lt, _, lstm, _ = run(sc)
     assert np.max(np.abs(lt.h[:10])) < 1e-3, "tiny inputs: the state starts near 0"
     assert lstm[0] / lstm[-1] > 1e4, "orders of magnitude larger at the first step"
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_no_forget_gate_keeps_the_gradient_and_lets_c_grow(seed):
+    """Every claim of the 1997 LSTM preset's sentence, at its default sizes, for seeds 0–9."""
+    preset = PRESETS["no_forget_gate"]
+    sc = preset.build(seed=seed)
+    assert sc.lstm.forget_gate is False and not sc.lstm.gate_block("bias_ih", "f").any()
+    lt, _, dc, _ = run(sc)
+    assert np.all(lt.f == 1.0) and np.all(carousel_factor(lt) == 1.0)  # f ≡ 1: the cell path hands dc back unchanged
+    assert "100 steps" in preset.explanation and preset.T == 100
+    assert np.min(dc) >= 0.5 * dc[-1], "‖∂L/∂c_t‖ never falls below half its value at the last step"
+    biggest = np.max(np.abs(lt.c), axis=1)  # the largest |c| after each step
+    assert 1.8 <= biggest[99] / biggest[49] <= 2.5, "roughly doubles from step 50 to step 100"
+    np.testing.assert_allclose(lt.c, lt.c_prev() + lt.i * lt.g, rtol=1e-15, atol=0)  # c_t = c_{t−1} + i ⊙ g
+    # "keeps growing until tanh(c) saturates": 1000 steps of the same model, where nothing enters the cell any more
+    long = PRESETS["no_forget_gate"].build(T=1000, seed=seed)
+    lt_long, _, _, _ = run(long)
+    far = np.max(np.abs(lt_long.c), axis=1)
+    assert far[-1] > 5 * biggest[99] and far[-1] > 100
+    assert 1 - np.tanh(far[-1]) ** 2 < 1e-80
+    # the same LSTM with its forget gate (σ(z_f) ≈ ½) keeps |c| below 1 and loses the gradient
+    with_gate = replace(sc, lstm=init_lstm(2, 16, seed=seed, scale=0.5))
+    lt_gate, _, dc_gate, _ = run(with_gate)
+    assert np.max(np.abs(lt_gate.c)) < 1 and dc_gate[0] / dc_gate[-1] < 1e-10
 
 
 @pytest.mark.parametrize("D, H, T", [(2, 4, 30), (2, 1, 2), (5, 7, 200), (2, 3, 2000)])
