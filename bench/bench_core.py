@@ -15,8 +15,9 @@ For each size (T, B, D, H) it prints the median wall time (after a warm-up; runs
     fused       torch.nn.LSTM(D, H).double() forward + backward(dh) (no per-step gates or cell gradients)
 
 and the ratios ours / loop and ours / fused against the targets (B=1: ≤ 0.5× loop and fused; B>1: ≤ 1.0× both).
-All of them compute dL/dx and every parameter gradient. The tanh RNN is timed the same way (rnn_forward +
-rnn_backward vs a torch loop and torch.nn.RNN). Last, one training-lab iteration (lstm_core.train.train_step with
+All of them compute dL/dx and every parameter gradient. The GRU (gru_forward + gru_backward vs a torch loop with
+retain_grad on every h_t and torch.nn.GRU) and the tanh RNN (rnn_forward + rnn_backward vs a torch loop and
+torch.nn.RNN) are timed the same way; the targets are the LSTM's. Last, one training-lab iteration (lstm_core.train.train_step with
 the default TrainConfig: T = 51, B = 32, D = 9, H = 16), ours against old (target ≤ 2× old). torch is optional:
 without it only ours (and old) are timed.
 """
@@ -75,7 +76,7 @@ def time_interleaved(fns: dict, repeats: int, budget: float, clock) -> dict:
 def problem(core, kind, T, B, D, H):
     """Seeded params, x and dh of one size (the same numbers for every copy of the core)."""
     rng = np.random.default_rng(0)
-    p = (core.init_lstm if kind == "lstm" else core.init_rnn)(D, H, seed=1)
+    p = getattr(core, f"init_{kind}")(D, H, seed=1)
     x = rng.normal(size=(T, D) if B == 1 else (T, B, D))
     dh = rng.normal(size=(T, H) if B == 1 else (T, B, H))
     return p, x, dh
@@ -84,8 +85,7 @@ def problem(core, kind, T, B, D, H):
 def ours(core, kind, T, B, D, H):
     """forward + backward of ``core`` (ours, or the --compare copy) at one size."""
     p, x, dh = problem(core, kind, T, B, D, H)
-    forward, backward = ((core.lstm_forward, core.lstm_backward) if kind == "lstm"
-                         else (core.rnn_forward, core.rnn_backward))
+    forward, backward = getattr(core, f"{kind}_forward"), getattr(core, f"{kind}_backward")
 
     def run():
         return backward(p, forward(p, x), dh)
@@ -147,6 +147,34 @@ def torch_loop_lstm(p, x, dh):
     return run
 
 
+def torch_loop_gru(p, x, dh):
+    """The GRU's equations (torch.nn.GRU's) step by step, with retain_grad() on every h_t; W_ih x_t + b_ih of all
+    steps in one matmul before the loop, as in ours."""
+    (w_ih, w_hh, b_ih, b_hh), xt, dht = _torch_inputs(p, x, dh)
+    T, B, _ = xt.shape
+    H = p.hidden_size
+
+    def run():
+        for t_ in (w_ih, w_hh, b_ih, b_hh, xt):
+            t_.grad = None
+        xproj = xt @ w_ih.T + b_ih  # (T, B, 3H)
+        h = torch.zeros(B, H, dtype=torch.float64)
+        hs, gates = [], []
+        for t in range(T):
+            a_h = h @ w_hh.T + b_hh
+            r = torch.sigmoid(xproj[t, :, :H] + a_h[:, :H])
+            z = torch.sigmoid(xproj[t, :, H:2 * H] + a_h[:, H:2 * H])
+            n = torch.tanh(xproj[t, :, 2 * H:] + r * a_h[:, 2 * H:])
+            h = (1 - z) * n + z * h
+            h.retain_grad()
+            hs.append(h)
+            gates.append((r, z, n))
+        torch.stack(hs).backward(dht)
+        return [h_.grad for h_ in hs], gates
+
+    return run
+
+
 def torch_loop_rnn(p, x, dh):
     (w_ih, w_hh, b_ih, b_hh), xt, dht = _torch_inputs(p, x, dh)
     T, B, _ = xt.shape
@@ -170,7 +198,7 @@ def torch_loop_rnn(p, x, dh):
 
 def torch_fused(kind, p, x, dh):
     D, H = p.input_size, p.hidden_size
-    module = (torch.nn.LSTM if kind == "lstm" else torch.nn.RNN)(D, H).double()
+    module = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[kind](D, H).double()
     with torch.no_grad():
         for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
             getattr(module, n + "_l0").copy_(torch.from_numpy(np.array(getattr(p, n))))
@@ -258,28 +286,29 @@ def main(argv=None) -> int:
     print(header)
     print("-" * len(header))
     missed = []
-    for kind in ("lstm", "rnn"):
+    for kind in ("lstm", "gru", "rnn"):
         for T, B, D, H in sizes:
             fns = {"ours": ours(lstm_core, kind, T, B, D, H)}
-            if old is not None:
+            if old is not None and hasattr(old, f"{kind}_forward"):  # an older core may have no GRU
                 fns["old"] = ours(old, kind, T, B, D, H)
             if use_torch:
                 p, x, dh = problem(lstm_core, kind, T, B, D, H)
-                fns["loop"] = (torch_loop_lstm if kind == "lstm" else torch_loop_rnn)(p, x, dh)
+                fns["loop"] = {"lstm": torch_loop_lstm, "gru": torch_loop_gru, "rnn": torch_loop_rnn}[kind](p, x, dh)
                 fns["fused"] = torch_fused(kind, p, x, dh)
             res = {name: v[pick] for name, v in time_interleaved(fns, args.repeats, args.budget, clock).items()}
             line = f"{kind:5} {T:5d} {B:3d} {D:3d} {H:4d} | {fmt_ms(res['ours'])}"
             if old is not None:
-                line += f" {fmt_ms(res['old'])} {res['ours'] / res['old']:8.2f}"
+                line += (f" {fmt_ms(res['old'])} {res['ours'] / res['old']:8.2f}" if "old" in res
+                         else f" {'—':>9} {'—':>8}")
             if use_torch:
                 r_loop, r_fused = res["ours"] / res["loop"], res["ours"] / res["fused"]
                 line += f" | {fmt_ms(res['loop'])} {fmt_ms(res['fused'])} | {r_loop:9.3f} {r_fused:10.3f}"
-                if kind == "lstm":
+                if kind in ("lstm", "gru"):
                     target = TARGET[B == 1]
                     ok = r_loop <= target and r_fused <= target
                     line += f" {'≤' + str(target):>6}{' ' if ok else '!'}"
                     if not ok:
-                        missed.append(f"lstm {(T, B, D, H)}: ours/loop {r_loop:.3f}, ours/fused {r_fused:.3f} > {target}")
+                        missed.append(f"{kind} {(T, B, D, H)}: ours/loop {r_loop:.3f}, ours/fused {r_fused:.3f} > {target}")
             print(line, flush=True)
 
     run, size = training_iteration(lstm_core)
@@ -297,7 +326,7 @@ def main(argv=None) -> int:
     print(line)
     if use_torch or old is not None:
         print()
-        print("targets (LSTM): " + ("all met" if not missed else "MISSED: " + "; ".join(missed)))
+        print("targets (LSTM, GRU): " + ("all met" if not missed else "MISSED: " + "; ".join(missed)))
     return 0
 
 
