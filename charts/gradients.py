@@ -21,12 +21,11 @@ GAP_NOTE = "gaps = 0 (underflow) or overflow: not drawable on a log axis"
 
 
 def model_of(name: str) -> str | None:
-    """'lstm' / 'rnn' from a curve's (or a half-life key's) name, by the words LSTM / RNN in it."""
+    """'lstm' / 'gru' / 'rnn' from a curve's (or a half-life key's) name, by the words LSTM / GRU / RNN in it."""
     up = name.upper()
-    if "LSTM" in up:
-        return "lstm"
-    if "RNN" in up:
-        return "rnn"
+    for model in ("LSTM", "GRU", "RNN"):
+        if model in up:
+            return model.lower()
     return None
 
 
@@ -269,4 +268,37 @@ def path_factors(carousel: np.ndarray, rnn_factor: np.ndarray, *, title: str | N
                      showexponent="all", **log_ticks(lo, hi, rnn, np.array([floor if H > 8 else np.nan])))
     layout(fig, title=title, height=460 + 22 * len(notes))
     fig.update_layout(margin_b=60 + 22 * len(notes))
+    return fig
+
+
+def layer_heatmap(norms, *, title: str | None = None, quantity: str = "‖∂L/∂h_t‖") -> go.Figure:
+    """Depth and time on one picture: a stack's gradient norm per layer and step (lstm_core.analysis.stack_grad_norms
+    of one sequence, (L, T)), coloured by log10 of the norm, layer 1 (the bottom, reading x) at the bottom.
+
+    Each cell is exactly the given norm (hover); the colour is log10 of it, and a norm of 0 (underflow) or an
+    overflow is left blank and noted in the x-axis title. The colour range spans the drawable values.
+    """
+    try:
+        a = np.asarray(norms, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError("norms: could not be read as numbers, needs an (L, T) array of norms") from None
+    if a.ndim != 2 or a.size == 0:
+        raise ValueError(f"norms: got shape {a.shape}, needs (L, T): one norm per layer and step")
+    if np.any(a < 0):
+        raise ValueError("norms: needs norms >= 0")
+    L, T = a.shape
+    ok = np.isfinite(a) & (a > 0)
+    with np.errstate(divide="ignore"):
+        logs = np.where(ok, np.log10(np.where(ok, a, 1.0)), np.nan)
+    shown = [[float(v) if k else None for v, k in zip(row, keep)] for row, keep in zip(logs, ok)]
+    exact = [[float(v) if k else None for v, k in zip(row, keep)] for row, keep in zip(a, ok)]
+    fig = go.Figure(go.Heatmap(
+        z=shown, x=np.arange(1, T + 1), y=np.arange(1, L + 1), customdata=exact, colorscale="Viridis",
+        colorbar=dict(title=dict(text="log₁₀", side="right"), thickness=14), name="norms", hoverongaps=False,
+        hovertemplate=f"layer %{{y}}, t = %{{x}}<br>{quantity} = %{{customdata:.3e}}<extra></extra>",
+    ))
+    notes = [] if ok.all() else ["blank = 0 (underflow) or overflow"]
+    x_title(fig, notes)
+    fig.update_yaxes(title_text="layer (1 = reads x)", dtick=1, range=[0.5, L + 0.5])
+    layout(fig, title=title or f"{quantity} per layer and step (colour: log₁₀)", height=160 + 70 * L + 22 * len(notes))
     return fig

@@ -20,8 +20,12 @@ COLORS = {
     "o": "#CC79A7",  # output gate: purple
     "c": "#D55E00",  # cell state: vermillion
     "h": "#56B4E9",  # hidden state: sky blue
+    "r": "#0072B2",  # GRU reset gate: blue (as i: it lets h in)
+    "z": "#009E73",  # GRU update gate: green (as f: it keeps h)
+    "n": "#E69F00",  # GRU candidate: orange (as g)
     "lstm": "#D55E00",
     "rnn": "#0072B2",
+    "gru": "#009E73",
 }
 
 LABELS = {
@@ -32,6 +36,9 @@ LABELS = {
     "o": "output gate o_t",
     "c": "cell state c_t",
     "h": "hidden state h_t",
+    "r": "reset gate r_t",
+    "z": "update gate z_t",
+    "n": "candidate n_t",
 }
 
 def html_symbol(symbol: str) -> str:

@@ -1,4 +1,5 @@
-"""What the LSTM did at every step: gate and state heatmaps (unit × step), per-unit lines, gate saturation.
+"""What the LSTM (or the GRU) did at every step: gate and state heatmaps (unit × step), per-unit lines, gate
+saturation.
 
 Pure functions from a trace (or plain arrays) to a plotly Figure; no Streamlit. Steps are stored 0-based in the core
 and shown 1-based here: the x axis is "step t" with t = 1 … T, and a 0-based ``step`` argument is drawn at t = step+1.
@@ -18,13 +19,15 @@ from plotly.subplots import make_subplots
 from .style import COLORS, DIVERGING, FONT_SIZE, LABELS, SEQUENTIAL, layout, mark_step
 
 QUANTITIES = ("i", "f", "g", "o", "c", "h")
+GRU_QUANTITIES = ("r", "z", "n", "h")  # a GRUTrace's: reset gate, update gate, candidate, hidden state
 MAX_UNITS = 8  # lines per quantity in unit_lines: more are unreadable
 ROW_PX = 130  # height of one heatmap / line row
 COLUMN_MARK_MAX_T = 200  # up to this T the selected step is a column outline (cells stay visible), beyond a line
 UNIT_DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "8px,3px,2px,3px,2px,3px", "2px,6px")
 
 # Fixed colour ranges per quantity: sigmoid gates in [0, 1], tanh outputs in [−1, 1]; c is symmetric from its data.
-_RANGES = {"i": (0.0, 1.0), "f": (0.0, 1.0), "o": (0.0, 1.0), "g": (-1.0, 1.0), "h": (-1.0, 1.0)}
+_RANGES = {"i": (0.0, 1.0), "f": (0.0, 1.0), "o": (0.0, 1.0), "g": (-1.0, 1.0), "h": (-1.0, 1.0),
+           "r": (0.0, 1.0), "z": (0.0, 1.0), "n": (-1.0, 1.0)}
 
 
 # ----------------------------------------------------------------------------------------------------- validation
@@ -43,10 +46,11 @@ def _check_quantities(quantities) -> tuple[str, ...]:
     if isinstance(quantities, str):
         quantities = tuple(quantities)  # "ifo" -> ('i', 'f', 'o')
     q = tuple(quantities)
-    bad = [k for k in q if k not in QUANTITIES]
+    bad = [k for k in q if k not in QUANTITIES + GRU_QUANTITIES]
     if not q or bad or len(set(q)) != len(q):
         raise ValueError(
-            f"quantities: got {quantities!r}, needs distinct names from {QUANTITIES} (at least one)"
+            f"quantities: got {quantities!r}, needs distinct names from {QUANTITIES} (an LSTM's) or "
+            f"{GRU_QUANTITIES} (a GRU's), at least one"
         )
     return q
 
@@ -57,7 +61,8 @@ def _per_step(trace, quantities: tuple[str, ...]) -> dict[str, np.ndarray]:
     shape = None
     for k in quantities:
         if not hasattr(trace, k):
-            raise ValueError(f"trace: {type(trace).__name__} has no '{k}', needs an LSTMTrace (or ask only for 'h')")
+            raise ValueError(f"trace: {type(trace).__name__} has no '{k}', needs an LSTMTrace for {QUANTITIES}, a "
+                             f"GRUTrace for {GRU_QUANTITIES} (or ask only for 'h')")
         a = np.asarray(getattr(trace, k), dtype=np.float64)
         if a.ndim != 2 or a.shape[0] < 1 or a.shape[1] < 1:
             raise ValueError(

@@ -1,4 +1,5 @@
-"""Numbers that explain a trace: gradient norms per step, the forget-gate carousel, exact state Jacobians.
+"""Numbers that explain a trace: gradient norms per step (and per layer of a stack), the forget-gate carousel and the
+GRU's update-gate path, exact state Jacobians.
 
 Steps are 0-based throughout: t = 0 … T−1, and "the end" is step T−1 (the last state h_{T−1}, c_{T−1}).
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .gru import GRUGrads, GRUTrace
 from .lstm import LSTMGrads, LSTMTrace
 from .params import GATES, LSTMParams, RNNParams
 from .rnn import RNNGrads, RNNTrace
@@ -48,14 +50,24 @@ def unit_norms(a: np.ndarray) -> np.ndarray:
 def grad_norms(grads) -> dict[str, np.ndarray]:
     """Per-step L2 norms over the unit axis of the total gradients.
 
-    LSTMGrads -> {'dh': ‖dL/dh_t‖, 'dc': ‖dL/dc_t‖}; RNNGrads -> {'dh': ‖dL/dh_t‖}.
+    LSTMGrads -> {'dh': ‖dL/dh_t‖, 'dc': ‖dL/dc_t‖}; GRUGrads, RNNGrads -> {'dh': ‖dL/dh_t‖}.
     Each is (T,) for a single sequence or (T, B) for a batch.
     """
     if isinstance(grads, LSTMGrads):
         return {"dh": unit_norms(grads.dh), "dc": unit_norms(grads.dc)}
-    if isinstance(grads, RNNGrads):
+    if isinstance(grads, (GRUGrads, RNNGrads)):
         return {"dh": unit_norms(grads.dh)}
-    raise ValueError(f"grads: got {type(grads).__name__}, needs LSTMGrads or RNNGrads")
+    raise ValueError(f"grads: got {type(grads).__name__}, needs LSTMGrads, GRUGrads or RNNGrads")
+
+
+def stack_grad_norms(grads) -> np.ndarray:
+    """‖∂L/∂h⁽ᵏ⁾_t‖ of every layer k (bottom first) and step t of a stack (stack_backward's grads): (L, T), or
+    (L, T, B) for a batch. Depth and time on one array: the total gradient of each layer's hidden state, including
+    what reaches it from the layers above (through their inputs) and from later steps."""
+    if not isinstance(grads, (tuple, list)) or not grads or not all(
+            isinstance(g, (LSTMGrads, GRUGrads, RNNGrads)) for g in grads):
+        raise ValueError("grads: needs the per-layer grads of stack_backward (a non-empty tuple)")
+    return np.stack([unit_norms(g.dh) for g in grads])
 
 
 def state_grad_norms(trace, grads) -> np.ndarray:
@@ -68,7 +80,8 @@ def state_grad_norms(trace, grads) -> np.ndarray:
     For a loss that reads only the last step, ∂L/∂state_t = (∂state_{T−1}/∂state_t)ᵀ ∂L/∂state_{T−1}, so
     ‖∂L/∂state_t‖ / ‖∂L/∂state_{T−1}‖ <= jacobian_norms(...)[t]: the Jacobian norm is an upper bound.
     """
-    if isinstance(grads, RNNGrads) and isinstance(trace, RNNTrace):
+    if isinstance(grads, RNNGrads) and isinstance(trace, RNNTrace) or \
+            isinstance(grads, GRUGrads) and isinstance(trace, GRUTrace):
         return unit_norms(grads.dh)
     if not (isinstance(grads, LSTMGrads) and isinstance(trace, LSTMTrace)):
         raise ValueError(f"trace, grads: got ({type(trace).__name__}, {type(grads).__name__}), needs (LSTMTrace, "
@@ -91,11 +104,29 @@ def carousel_factor(trace: LSTMTrace) -> np.ndarray:
     """
     if not isinstance(trace, LSTMTrace):
         raise ValueError(f"trace: got {type(trace).__name__}, needs an LSTMTrace")
-    f = trace.f
-    out = np.ones_like(f)
-    if f.shape[0] > 1:
+    return _products_to_the_end(trace.f)
+
+
+def update_gate_factor(trace: GRUTrace) -> np.ndarray:
+    """The GRU's direct path from step t to the end: factor[t] = ∏_{s=t+1}^{T−1} z_s (0-based), per unit.
+
+    h_s = (1 − z_s) ⊙ n_s + z_s ⊙ h_{s−1}, so ∂h_s/∂h_{s−1} has z_s on its diagonal besides what passes through the
+    gates and the candidate: dh_{s−1} receives z_s ⊙ dh_s (gru_step_backward), and along that path alone dh_{T−1}
+    reaches dh_t multiplied by this product, the GRU's counterpart of the LSTM's ∏ f (carousel_factor).
+    factor[T−1] = 1. trace: GRUTrace, z (T, H) or (T, B, H); returns the same shape.
+    """
+    if not isinstance(trace, GRUTrace):
+        raise ValueError(f"trace: got {type(trace).__name__}, needs a GRUTrace")
+    return _products_to_the_end(trace.z)
+
+
+def _products_to_the_end(gate: np.ndarray) -> np.ndarray:
+    """out[t] = gate[t+1] ⊙ … ⊙ gate[T−1], out[T−1] = 1: a reverse cumulative product (exact to rounding; a product
+    too small for float64 underflows quietly to 0)."""
+    out = np.ones_like(gate)
+    if gate.shape[0] > 1:
         with np.errstate(under="ignore"):
-            out[:-1] = np.cumprod(f[:0:-1], axis=0)[::-1]  # f_{T−1}, f_{T−1}f_{T−2}, … reversed
+            out[:-1] = np.cumprod(gate[:0:-1], axis=0)[::-1]  # g_{T−1}, g_{T−1}g_{T−2}, … reversed
     return out
 
 

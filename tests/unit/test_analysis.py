@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 
 from lstm_core import (
-    LSTMTrace, RNNParams, init_lstm, init_rnn, lstm_backward, lstm_forward, rnn_backward, rnn_forward,
+    GRUParams, LSTMTrace, RNNParams, gru_backward, gru_forward, init_gru, init_lstm, init_rnn, lstm_backward,
+    lstm_forward, rnn_backward, rnn_forward, stack_backward, stack_forward,
 )
 from lstm_core.analysis import (
     _lstm_step_jacobian, carousel_factor, first_last_ratio, gate_saturation, grad_norms, jacobian_norms,
-    memory_half_life, rnn_path_factor, steps_to_fall,
+    memory_half_life, rnn_path_factor, stack_grad_norms, state_grad_norms, steps_to_fall, update_gate_factor,
 )
 
 EPS = 1e-6
@@ -254,3 +255,40 @@ def test_the_jacobian_norm_bounds_the_state_gradient(preset, seed):
     np.testing.assert_array_equal(state_grad_norms(rt, rg), grad_norms(rg)["dh"])
     with pytest.raises(ValueError, match="trace, grads"):
         state_grad_norms(tr, rg)
+
+
+# ---- the GRU and stacks (issue 15) ---------------------------------------------------------------------------------
+
+
+def test_update_gate_factor_is_the_direct_paths_gain_of_a_gru():
+    """∏ z from step t to the end, against the product written out, and against the BPTT recursion: with W_hh = 0
+    the gradient reaches h_t only along the direct path, so dh_t = (∏ z) ⊙ dh_{T−1} exactly as the factor says."""
+    p = init_gru(2, 3, seed=4, scale=2.0)
+    p = GRUParams(p.weight_ih, np.zeros_like(p.weight_hh), p.bias_ih, p.bias_hh)
+    tr = gru_forward(p, np.random.default_rng(0).normal(size=(7, 2)))
+    factor = update_gate_factor(tr)
+    for t in range(7):
+        np.testing.assert_allclose(factor[t], np.prod(tr.z[t + 1:], axis=0), rtol=1e-14)
+    dh = np.zeros((7, 3))
+    dh[-1] = [1.0, -2.0, 0.5]
+    gr = gru_backward(p, tr, dh)
+    np.testing.assert_allclose(gr.dh, factor * dh[-1], rtol=1e-13)
+    with pytest.raises(ValueError, match="needs a GRUTrace"):
+        update_gate_factor(lstm_forward(init_lstm(2, 3), np.zeros((4, 2))))
+
+
+def test_grad_norms_of_a_gru_and_of_a_stack():
+    p = init_gru(2, 3, seed=1)
+    tr = gru_forward(p, np.random.default_rng(1).normal(size=(6, 2)))
+    gr = gru_backward(p, tr, np.ones((6, 3)))
+    np.testing.assert_allclose(grad_norms(gr)["dh"], np.linalg.norm(gr.dh, axis=-1), rtol=1e-14)
+    np.testing.assert_array_equal(state_grad_norms(tr, gr), grad_norms(gr)["dh"])
+    layers = (init_lstm(2, 4, seed=0), init_lstm(4, 4, seed=1), init_lstm(4, 4, seed=2))
+    x = np.random.default_rng(2).normal(size=(5, 3, 2))
+    grads = stack_backward(layers, stack_forward(layers, x), np.ones((5, 3, 4)))
+    norms = stack_grad_norms(grads)
+    assert norms.shape == (3, 5, 3)
+    for k in range(3):
+        np.testing.assert_allclose(norms[k], np.linalg.norm(grads[k].dh, axis=-1), rtol=1e-14)
+    with pytest.raises(ValueError, match="per-layer grads of stack_backward"):
+        stack_grad_norms(())

@@ -7,9 +7,12 @@ import time
 import numpy as np
 import pytest
 
-from charts.gradients import GAP_NOTE, gradient_flow, log_ticks, path_factors
+from charts.gradients import GAP_NOTE, gradient_flow, layer_heatmap, log_ticks, path_factors
 from charts.style import COLORS
-from lstm_core import init_lstm, init_rnn, lstm_backward, lstm_forward, rnn_backward, rnn_forward
+from lstm_core import (
+    init_lstm, init_rnn, lstm_backward, lstm_forward, rnn_backward, rnn_forward, stack_backward, stack_forward,
+)
+from lstm_core.analysis import stack_grad_norms
 from tests.unit.conftest import bad_numbers, trace_named
 
 LC, LH, RH = "LSTM ‖dL/dc_t‖", "LSTM ‖dL/dh_t‖", "RNN ‖dL/dh_t‖"
@@ -199,3 +202,31 @@ def test_path_factors_single_step_and_large():
     assert not bad_numbers(fig)
     band = trace_named(fig, "LSTM ∏ f: min–max over units")
     assert np.all(np.asarray(band.y) > 0)  # zeros drawn at the axis floor, never log(0)
+
+
+def test_a_gru_curve_gets_the_gru_colour():
+    fig = gradient_flow({"LSTM ‖dL/dc_t‖": np.ones(5), "GRU ‖dL/dh_t‖": np.ones(5), "RNN ‖dL/dh_t‖": np.ones(5)})
+    assert trace_named(fig, "GRU ‖dL/dh_t‖").line.color == COLORS["gru"]
+    assert len({t.line.color for t in fig.data}) == 3
+
+
+def test_layer_heatmap_shows_depth_and_time():
+    layers = (init_lstm(2, 3, seed=0), init_lstm(3, 3, seed=1))
+    x = np.random.default_rng(0).normal(size=(6, 2))
+    dh = np.zeros((6, 3))
+    dh[-1] = 1.0
+    norms = stack_grad_norms(stack_backward(layers, stack_forward(layers, x), dh))
+    fig = layer_heatmap(norms)
+    hm = fig.data[0]
+    assert list(hm.y) == [1, 2] and list(hm.x) == list(range(1, 7))
+    np.testing.assert_allclose(np.asarray(hm.customdata, dtype=float), norms, rtol=0)  # hover: the exact norms
+    np.testing.assert_allclose(np.asarray(hm.z, dtype=float), np.log10(norms), rtol=1e-15)
+    assert not bad_numbers(fig)
+    gaps = norms.copy()
+    gaps[0, 0], gaps[1, 2] = 0.0, np.inf
+    fig = layer_heatmap(gaps)
+    assert fig.data[0].z[0][0] is None and fig.data[0].z[1][2] is None
+    assert "blank = 0 (underflow) or overflow" in fig.layout.xaxis.title.text
+    for bad, pattern in ((np.ones(3), r"needs \(L, T\)"), (-np.ones((2, 3)), ">= 0")):
+        with pytest.raises(ValueError, match=pattern):
+            layer_heatmap(bad)

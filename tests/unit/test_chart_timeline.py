@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from charts.style import COLORS, DIVERGING, SEQUENTIAL
-from charts.timeline import QUANTITIES, gate_heatmaps, saturation_bars, unit_lines
-from lstm_core import init_lstm, init_rnn, lstm_forward, rnn_forward
+from charts.timeline import GRU_QUANTITIES, QUANTITIES, gate_heatmaps, saturation_bars, unit_lines
+from lstm_core import gru_forward, init_gru, init_lstm, init_rnn, lstm_forward, rnn_forward
 
 from .conftest import bad_numbers, colorscale_of, step_shapes_x, trace_named
 
@@ -95,10 +95,12 @@ def test_gate_heatmaps_bad_step(trace, step):
         gate_heatmaps(trace, step=step)
 
 
-@pytest.mark.parametrize("quantities", [(), ("z",), ("f", "f"), ("x",)])
+@pytest.mark.parametrize("quantities", [(), ("q",), ("f", "f"), ("x",)])
 def test_gate_heatmaps_bad_quantities(trace, quantities):
     with pytest.raises(ValueError, match="quantities"):
         gate_heatmaps(trace, quantities=quantities)
+    with pytest.raises(ValueError, match="LSTMTrace has no 'z', needs an LSTMTrace for .*a GRUTrace for"):
+        gate_heatmaps(trace, quantities=("z",))  # a GRU's gate asked of an LSTM
 
 
 def test_gate_heatmaps_rejects_batched_trace():
@@ -201,3 +203,17 @@ def test_a_forget_gate_that_is_1_everywhere_is_titled_so():
     without = titles(init_lstm(2, 3, forget_gate=False))
     assert "forget gate f_t ≡ 1 (no forget gate)" in without
     assert not any("≡ 1" in t for t in titles(init_lstm(2, 3)))
+
+
+def test_a_gru_trace_draws_its_own_gates():
+    tr = gru_forward(init_gru(2, 3, seed=1), np.random.default_rng(1).normal(size=(9, 2)))
+    fig = gate_heatmaps(tr, step=4, quantities=GRU_QUANTITIES)
+    assert [t.name for t in fig.data] == ["r", "z", "n", "h"]
+    for t in fig.data:
+        np.testing.assert_array_equal(np.asarray(t.z), getattr(tr, t.name).T)
+    assert (fig.data[1].zmin, fig.data[1].zmax, fig.data[2].zmin) == (0.0, 1.0, -1.0)
+    assert [a.text for a in fig.layout.annotations] == ["reset gate r_t", "update gate z_t", "candidate n_t",
+                                                        "hidden state h_t"]
+    lines = unit_lines(tr, [0, 2], ("z", "n"))
+    assert {t.line.color for t in lines.data} == {COLORS["z"], COLORS["n"]}
+    assert not bad_numbers(fig)

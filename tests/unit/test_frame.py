@@ -9,9 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lstm_core import init_lstm, init_rnn, lstm_backward, lstm_forward, rnn_backward, rnn_forward
+from lstm_core import (
+    gru_backward, gru_forward, init_gru, init_lstm, init_rnn, lstm_backward, lstm_forward, rnn_backward, rnn_forward,
+)
 from lstm_core.frame import (
     COLUMNS,
+    GRU_GRAD_QUANTITIES,
+    GRU_QUANTITIES,
     LSTM_GRAD_QUANTITIES,
     LSTM_QUANTITIES,
     RNN_GRAD_QUANTITIES,
@@ -108,7 +112,7 @@ def test_keys_are_unique():
 def test_wrong_arguments_are_refused():
     ltr, lgr = lstm_case()
     rtr, rgr = rnn_case()
-    with pytest.raises(ValueError, match="needs an LSTMTrace or RNNTrace"):
+    with pytest.raises(ValueError, match="needs an LSTMTrace, GRUTrace or RNNTrace"):
         to_frame(np.zeros((3, 4)))
     with pytest.raises(ValueError, match="grads: got RNNGrads, needs LSTMGrads"):
         to_frame(ltr, rgr)
@@ -135,3 +139,18 @@ def test_large_trace_builds_fast():
     elapsed = time.perf_counter() - t0
     assert len(df) == 2000 * (8 + 12 * 64 + 8)
     assert elapsed < 0.5, f"to_frame took {elapsed:.3f}s for T=2000, H=64"
+
+
+@pytest.mark.parametrize("B", [None, 2])
+def test_a_gru_trace_pivots_back(B):
+    p = init_gru(2, 3, seed=5)
+    x = np.random.default_rng(5).normal(size=(4, 2) if B is None else (4, B, 2))
+    tr = gru_forward(p, x)
+    gr = gru_backward(p, tr, np.ones(tr.h.shape))
+    df = to_frame(tr, gr)
+    assert list(df["quantity"].cat.categories) == list(GRU_QUANTITIES + GRU_GRAD_QUANTITIES)
+    for q, a in (("z", tr.z), ("n", tr.n), ("dz_r", gr.dz_r), ("dL/dh", gr.dh)):
+        got = df[df.quantity == q].pivot_table(index=["step", "batch"], columns="unit", values="value").to_numpy()
+        np.testing.assert_array_equal(got, a.reshape(-1, 3))
+    with pytest.raises(ValueError, match="grads: got LSTMGrads, needs GRUGrads"):
+        to_frame(tr, lstm_case()[1])
