@@ -79,8 +79,31 @@ def _check_params(obj, rows_per_unit: int) -> None:
         object.__setattr__(obj, f_, frozen_copy(arr))
 
 
+class _Sizes:
+    """What every params class reads off its arrays (W_hh is (rows, H), W_ih is (rows, D))."""
+
+    @property
+    def hidden_size(self) -> int:
+        return self.weight_hh.shape[1]
+
+    @property
+    def input_size(self) -> int:
+        return self.weight_ih.shape[1]
+
+
+class _Gated(_Sizes):
+    """What the gated params classes add: their arrays' row blocks by gate."""
+
+    def gate_block(self, name: str, gate: str) -> np.ndarray:
+        """The (H, ·) or (H,) block of array ``name`` ('weight_ih', …) that belongs to ``gate`` (an LSTM's 'i', 'f',
+        'g', 'o'; a GRU's 'r', 'z', 'n')."""
+        if gate not in gates_of(self):
+            raise ValueError(f"gate: got {gate!r}, needs one of {list(gates_of(self))}")
+        return getattr(self, name)[gate_rows(self.hidden_size, gate)]
+
+
 @dataclass(frozen=True, eq=False)
-class LSTMParams:
+class LSTMParams(_Gated):
     """LSTM weights in PyTorch layout; row blocks of every array are the gates i, f, g, o (in that order).
 
     ``forget_gate=False`` is the 1997 LSTM (Hochreiter & Schmidhuber), which has no forget gate: lstm_step uses
@@ -109,21 +132,9 @@ class LSTMParams:
                         "forget_gate=False (the 1997 LSTM has no forget gate, f ≡ 1): they must be 0"
                     )
 
-    @property
-    def hidden_size(self) -> int:
-        return self.weight_hh.shape[1]
-
-    @property
-    def input_size(self) -> int:
-        return self.weight_ih.shape[1]
-
-    def gate_block(self, name: str, gate: str) -> np.ndarray:
-        """The (H, ·) or (H,) block of array ``name`` ('weight_ih', …) that belongs to ``gate`` ('i','f','g','o')."""
-        return getattr(self, name)[gate_rows(self.hidden_size, gate)]
-
 
 @dataclass(frozen=True, eq=False)
-class RNNParams:
+class RNNParams(_Sizes):
     """Elman RNN (tanh) weights in PyTorch layout."""
 
     weight_ih: np.ndarray  # (H, D)
@@ -134,17 +145,9 @@ class RNNParams:
     def __post_init__(self) -> None:
         _check_params(self, 1)
 
-    @property
-    def hidden_size(self) -> int:
-        return self.weight_hh.shape[1]
-
-    @property
-    def input_size(self) -> int:
-        return self.weight_ih.shape[1]
-
 
 @dataclass(frozen=True, eq=False)
-class GRUParams:
+class GRUParams(_Gated):
     """GRU weights in PyTorch layout (``torch.nn.GRU``); row blocks of every array are r, z, n (in that order):
     reset gate, update gate, candidate."""
 
@@ -155,18 +158,6 @@ class GRUParams:
 
     def __post_init__(self) -> None:
         _check_params(self, 3)
-
-    @property
-    def hidden_size(self) -> int:
-        return self.weight_hh.shape[1]
-
-    @property
-    def input_size(self) -> int:
-        return self.weight_ih.shape[1]
-
-    def gate_block(self, name: str, gate: str) -> np.ndarray:
-        """The (H, ·) or (H,) block of array ``name`` ('weight_ih', …) that belongs to ``gate`` ('r', 'z', 'n')."""
-        return getattr(self, name)[gate_rows(self.hidden_size, gate)]
 
 
 Params = LSTMParams | GRUParams | RNNParams
@@ -208,8 +199,17 @@ def gradients_like(params: Params, weight_ih, weight_hh, bias_ih, bias_hh) -> Pa
     return grads
 
 
-def _uniform(rng: np.random.Generator, shape, bound: float) -> np.ndarray:
-    return rng.uniform(-bound, bound, size=shape)
+def _uniform_arrays(input_size: int, hidden_size: int, rows_per_unit: int, seed: int, scale: float) -> dict:
+    """PyTorch's default initialisation of every array, U(−k, k) with k = scale/√H, drawn from one seeded generator in
+    the order weight_ih (R, D), weight_hh (R, H), bias_ih (R,), bias_hh (R,), R = rows_per_unit · H."""
+    check_size("input size D", input_size, MAX_D)
+    check_size("hidden size H", hidden_size, MAX_H)
+    _check_finite_scalar("scale", scale)
+    rng = np.random.default_rng(seed)
+    k = scale / np.sqrt(hidden_size)
+    R = rows_per_unit * hidden_size
+    shapes = dict(weight_ih=(R, input_size), weight_hh=(R, hidden_size), bias_ih=(R,), bias_hh=(R,))
+    return {name: rng.uniform(-k, k, size=shape) for name, shape in shapes.items()}
 
 
 def init_lstm(
@@ -229,18 +229,7 @@ def init_lstm(
     ``spectral_radius``: when given, each gate block of W_hh is rescaled to it (see ``with_spectral_radius``).
     ``forget_gate=False``: the 1997 LSTM (f ≡ 1): the same numbers as with a forget gate, its rows set to 0.
     """
-    check_size("input size D", input_size, MAX_D)
-    check_size("hidden size H", hidden_size, MAX_H)
-    _check_finite_scalar("scale", scale)
-    rng = np.random.default_rng(seed)
-    k = scale / np.sqrt(hidden_size)
-    H4 = 4 * hidden_size
-    arrays = dict(
-        weight_ih=_uniform(rng, (H4, input_size), k),
-        weight_hh=_uniform(rng, (H4, hidden_size), k),
-        bias_ih=_uniform(rng, (H4,), k),
-        bias_hh=_uniform(rng, (H4,), k),
-    )
+    arrays = _uniform_arrays(input_size, hidden_size, 4, seed, scale)
     if not forget_gate:
         if forget_bias is not None:
             raise ValueError("forget_bias: an LSTM without a forget gate (forget_gate=False) has no forget bias")
@@ -263,20 +252,8 @@ def init_rnn(
     spectral_radius: float | None = None,
 ) -> RNNParams:
     """Seeded tanh-RNN weights from PyTorch's default distribution U(−k, k), k = scale/√H."""
-    check_size("input size D", input_size, MAX_D)
-    check_size("hidden size H", hidden_size, MAX_H)
-    _check_finite_scalar("scale", scale)
-    rng = np.random.default_rng(seed)
-    k = scale / np.sqrt(hidden_size)
-    p = RNNParams(
-        weight_ih=_uniform(rng, (hidden_size, input_size), k),
-        weight_hh=_uniform(rng, (hidden_size, hidden_size), k),
-        bias_ih=_uniform(rng, (hidden_size,), k),
-        bias_hh=_uniform(rng, (hidden_size,), k),
-    )
-    if spectral_radius is not None:
-        p = with_spectral_radius(p, spectral_radius)
-    return p
+    p = RNNParams(**_uniform_arrays(input_size, hidden_size, 1, seed, scale))
+    return p if spectral_radius is None else with_spectral_radius(p, spectral_radius)
 
 
 def init_gru(
@@ -291,21 +268,8 @@ def init_gru(
 
     ``spectral_radius``: when given, each gate block of W_hh (r, z, n) is rescaled to it (see with_spectral_radius).
     """
-    check_size("input size D", input_size, MAX_D)
-    check_size("hidden size H", hidden_size, MAX_H)
-    _check_finite_scalar("scale", scale)
-    rng = np.random.default_rng(seed)
-    k = scale / np.sqrt(hidden_size)
-    H3 = 3 * hidden_size
-    p = GRUParams(
-        weight_ih=_uniform(rng, (H3, input_size), k),
-        weight_hh=_uniform(rng, (H3, hidden_size), k),
-        bias_ih=_uniform(rng, (H3,), k),
-        bias_hh=_uniform(rng, (H3,), k),
-    )
-    if spectral_radius is not None:
-        p = with_spectral_radius(p, spectral_radius)
-    return p
+    p = GRUParams(**_uniform_arrays(input_size, hidden_size, 3, seed, scale))
+    return p if spectral_radius is None else with_spectral_radius(p, spectral_radius)
 
 
 def _check_finite_scalar(name: str, value: float) -> None:
