@@ -31,8 +31,10 @@ resource.setrlimit(resource.RLIMIT_AS, (6 << 30, 6 << 30))
 spec = importlib.util.spec_from_file_location("hostile", sys.argv[2] + "/tests/hostile.py")  # this checkout's payloads
 hostile = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(hostile)
-CASES, read = hostile.CASES, hostile.read
-reader, build = CASES[sys.argv[3]][:2] if sys.argv[3] in CASES else hostile.ALLOWED[sys.argv[3]]
+CASES = {**hostile.CASES, **getattr(hostile, "MODEL_CASES", {})}
+ALLOWED = {**hostile.ALLOWED, **getattr(hostile, "MODEL_ALLOWED", {})}
+read = hostile.read
+reader, build = CASES[sys.argv[3]][:2] if sys.argv[3] in CASES else ALLOWED[sys.argv[3]]
 data = build()
 import lstm_core.io  # imported before measuring
 def status_kb(field):  # VmRSS now, VmHWM its high-water mark (ru_maxrss would include the parent's, kept across exec)
@@ -62,12 +64,12 @@ def main(argv=None) -> int:
     ap.add_argument("--only", default="", help="run only the cases whose name contains this text")
     a = ap.parse_args(argv)
     sys.path.insert(0, str(ROOT))
-    from tests.hostile import ALLOWED, CASES
+    from tests.hostile import ALLOWED, CASES, MODEL_ALLOWED, MODEL_CASES
 
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1"}
     print(f"lstm_core from {a.code.resolve()}; timeout {a.timeout:g} s")
     print(f"{'case':40s} {'bytes':>10s} {'CPU s':>7s} {'wall s':>7s} {'peak MB':>8s}  outcome")
-    for name in [*CASES, *ALLOWED]:
+    for name in [*CASES, *MODEL_CASES, *ALLOWED, *MODEL_ALLOWED]:
         if a.only not in name:
             continue
         try:

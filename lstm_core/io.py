@@ -176,7 +176,7 @@ def _build(arrays: dict[str, np.ndarray], model, expected_input_size, expected_h
         H = w_hh.shape[1]
         raise ValueError(
             f"weight_hh_l0 has shape {w_hh.shape}, which is {_A_MODEL[found]}'s ({_ROWS[found]}) with H={H}, but "
-            f"{_A_MODEL[model]} was asked for"
+            f"{_A_MODEL[model]} was asked for, whose weight_hh_l0 is ({_ROWS[model]})"
         )
     rows, H = w_hh.shape
     # Shape consistency, with the state_dict key names in the messages.

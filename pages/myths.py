@@ -22,9 +22,10 @@ H, D = lab.lstm.hidden_size, lab.lstm.input_size
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _measured(name: str, w_ih, w_hh, b_ih, b_hh, x, seed: int):
-    """One myth's numbers for these weights / input / seed (cached by content: the timing is measured once)."""
-    p = LSTMParams(w_ih, w_hh, b_ih, b_hh)
+def _measured(name: str, w_ih, w_hh, b_ih, b_hh, x, seed: int, forget_gate: bool = True):
+    """One myth's numbers for these weights / input / seed (cached by content: the timing is measured once);
+    forget_gate False: the 1997 LSTM (f ≡ 1)."""
+    p = LSTMParams(w_ih, w_hh, b_ih, b_hh, forget_gate)
     return {
         "history": lambda: myths.same_input_different_history(p, seed=seed),
         "output": lambda: myths.output_formula(p, x),
@@ -54,7 +55,7 @@ def measured(name: str, of: state.Lab | None = None):
     """The lab-dependent measurement ``name`` of ``of`` (default: this run's lab), cached by content."""
     of = lab if of is None else of
     p = of.lstm
-    return _measured(name, p.weight_ih, p.weight_hh, p.bias_ih, p.bias_hh, of.x, int(of.cfg["seed"]))
+    return _measured(name, p.weight_ih, p.weight_hh, p.bias_ih, p.bias_hh, of.x, int(of.cfg["seed"]), p.forget_gate)
 
 
 def _and(items) -> str:

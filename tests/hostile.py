@@ -2,10 +2,10 @@
 crash the class server. Shared by tests/unit/test_hostile_uploads.py (each must be refused quickly and without a
 memory spike) and bench/bench_uploads.py (prints CPU seconds and peak memory of each).
 
-``CASES`` maps a name to (reader, builder, reason): ``reader`` names one of ``READERS`` (how the weights page hands an
+``CASES`` (and ``MODEL_CASES``, for the whole-model reader) maps a name to (reader, builder, reason): ``reader`` names one of ``READERS`` (how the weights page hands an
 upload to lstm_core.io, for a model of that size); ``builder()`` returns the bytes (all ≤ 5,000,000 bytes, the app's upload
-cap, so none is refused just for its size); ``reason`` is a piece of the refusal's message. ``ALLOWED`` are the worst files the readers must still accept: the
-biggest and slowest within the limits.
+cap, so none is refused just for its size); ``reason`` is a piece of the refusal's message. ``ALLOWED`` (``MODEL_ALLOWED``) are the worst files the readers must still accept:
+the biggest and slowest within the limits.
 """
 
 from __future__ import annotations
@@ -354,6 +354,11 @@ CASES = {
     "npz: object array": ("w.npz", npz_object_array, "holds Python objects"),
     "npz: 20k members": ("w.npz", npz_many_members, "and 19,997 more"),
     "npz: 60 KB member names": ("w.npz", npz_long_member_names, "unexpected 'nnnn"),
+}
+
+# The whole-model reader (lstm_core.io.load_model: .pt, .safetensors and whole-module .npz / .json), which the
+# weights page does not offer yet: refused the same way, in tests/unit/test_hostile_uploads.py and the benchmark.
+MODEL_CASES = {
     "pt: os.system in data.pkl": ("m.pt", pt_system_payload, "refers to 'posix.system'"),
     "pt: stride-0 view as 80 GB": ("m.pt", pt_stride_zero_bomb, "add up to more than the size limit"),
     "pt: storage claims 10^9 numbers": ("m.pt", pt_storage_claims_a_billion, "should hold 1,000,000,000 numbers"),
@@ -395,6 +400,9 @@ ALLOWED = {
     "csv: widest allowed (2000 × 8, 64-char numbers)": ("csv D=8", widest_allowed),
     "csv: core's largest (5000 × 64, 4.9 MB)": ("csv core", core_allowed),
     "json: largest LSTM (H = 256, D = 64)": ("w.json", json_largest_allowed),
+}
+
+MODEL_ALLOWED = {
     "model pt: largest LSTM + head (2.6 MB)": ("m.pt", model_largest_allowed("pt")),
     "model safetensors: largest LSTM + head": ("m.safetensors", model_largest_allowed("safetensors")),
     "model npz: largest LSTM + head": ("m.npz", model_largest_allowed("npz")),

@@ -89,7 +89,7 @@ def test_cell_shows_the_step_functions_own_source_and_the_lines_of_the_chosen_qu
     assert forward.rstrip("\n") in shown_code(at)
     assert "c = f * c_prev + i * g  # cell state" in shown_code(at)  # c by default
     at.pills(key="cell_code_forward").set_value("f").run()
-    excerpt = "f = sigmoid(z[..., 1 * H:2 * H])  # forget gate"
+    excerpt = "f = sigmoid(z[..., 1 * H:2 * H]) if params.forget_gate else np.ones_like(i)  # forget gate (1997 LSTM: f ≡ 1)"
     assert excerpt in shown_code(at)
     line = int(re.search(r"line (\d+) of `lstm_step`", " ".join(m.value for m in at.markdown)).group(1))
     assert forward.splitlines()[line - 1].strip() == excerpt, "the named line is the line shown"
@@ -98,7 +98,7 @@ def test_cell_shows_the_step_functions_own_source_and_the_lines_of_the_chosen_qu
     assert forward.rstrip("\n") not in shown_code(at)
     assert inspect.getsource(lstm_step_backward).rstrip("\n") in shown_code(at)
     at.pills(key="cell_code_backward").set_value("dz_f").run()
-    assert "dz_f = dc * step.c_prev * f * (1 - f)" in shown_code(at)
+    assert "dz_f = dc * step.c_prev * f * (1 - f)  # exactly 0 when f ≡ 1 (no forget gate)" in shown_code(at)
 
 
 def test_gradient_flow_shows_one_step_back_of_each_model():

@@ -18,8 +18,12 @@ from pathlib import Path
 import pytest
 
 from lstm_core import io
-from tests.hostile import ALLOWED, APP_D, APP_H, APP_T, CAP, CASES, read
+from tests.hostile import ALLOWED, APP_D, APP_H, APP_T, CAP, MODEL_ALLOWED, MODEL_CASES, read
+from tests.hostile import CASES as PAGE_CASES
 from ui.state import LIMITS
+
+CASES = PAGE_CASES | MODEL_CASES  # the weights page's readers and the whole-model reader
+ALL_ALLOWED = ALLOWED | MODEL_ALLOWED
 
 ROOT = Path(__file__).resolve().parents[2]
 CPU_LIMIT_S = 2.0  # the bound per upload
@@ -76,9 +80,9 @@ def test_hostile_upload_is_refused_fast_and_small(name):
     assert longest_run(message) <= 60, f"{name}: the message repeats the file: {message[:200]}"
 
 
-@pytest.mark.parametrize("name", list(ALLOWED))
+@pytest.mark.parametrize("name", list(ALL_ALLOWED))
 def test_the_worst_allowed_file_is_read_within_the_same_bounds(name):
-    reader, build = ALLOWED[name]
+    reader, build = ALL_ALLOWED[name]
     outcome, cpu, peak = measure(reader, build())
     assert outcome is None, outcome
     assert cpu <= CPU_LIMIT_S, f"{name}: {cpu:.2f} s of CPU"
