@@ -20,7 +20,9 @@ logging.getLogger("streamlit").setLevel(logging.ERROR)
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-PAGES = ["pages/cell.py", "pages/gates.py", "pages/gradients.py", "pages/weights.py"]
+from ui import routes  # noqa: E402
+
+PAGES = [routes.by_path(path).file for path in ("cell", "gates", "gradients", "weights")]  # the four core pages
 SETTINGS = {"defaults": ({}, 0.150), "T=1000, H=64": ({"T": 1000, "H": 64}, 0.500)}
 
 
@@ -46,12 +48,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=7)
     args = ap.parse_args()
-    print(f"{'page':<22}{'setting':<16}{'first (s)':>10}{'rerun median (ms)':>20}{'target (ms)':>13}  ok")
+    print(f"{'page':<26}{'setting':<16}{'first (s)':>10}{'rerun median (ms)':>20}{'target (ms)':>13}  ok")
     for label, (query, target) in SETTINGS.items():
         for page in PAGES:
             first, med = time_page(page, query, args.repeats)
             ok = "yes" if med <= target else "NO"
-            print(f"{page:<22}{label:<16}{first:>10.2f}{med * 1000:>20.0f}{target * 1000:>13.0f}  {ok}")
+            print(f"{page:<26}{label:<16}{first:>10.2f}{med * 1000:>20.0f}{target * 1000:>13.0f}  {ok}")
 
 
 if __name__ == "__main__":
