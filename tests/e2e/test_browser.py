@@ -25,6 +25,7 @@ from lstm_core.params import LSTMParams
 from lstm_core.presets import PRESETS
 from tests.e2e.browser import PAGE_HEADINGS, new_app
 from tests.helpers import DEFAULT, default_run
+from ui import routes
 from ui.equations import forward_latex
 
 
@@ -275,6 +276,17 @@ def test_a_class_arriving_at_once_on_a_fresh_server(browser, fresh_server):
 def test_deep_link_on_a_running_server(app):
     app.open("/gates", DEEP)
     check_deep_link_view(app)
+
+
+def test_the_default_pages_own_path_opens_it_with_the_links_settings(app):
+    """/cell (the default page's route path, typed or shared) opens the cell walkthrough at "/" with the link's
+    settings, not Streamlit's "Page not found"."""
+    app.goto(f"/{routes.DEFAULT.path}", {"T": 33, "seed": 4})
+    app.ready("/")
+    app.page.wait_for_url(re.compile(r"/\?"))
+    app.page.locator(".st-key-cell_diagram g.textpoint text", has_text="step t = 1 of 33").wait_for()
+    assert app.path() == "/" and app.query()["T"] == "33" and app.query()["seed"] == "4"
+    app.assert_healthy()
 
 
 def test_out_of_range_link_values_get_a_visible_note(app):
