@@ -209,7 +209,7 @@ def test_shipped_files_are_small_and_documented(shipped):
     assert SHIPPED.stat().st_size <= 5_000_000
     meta = json.loads(SHIPPED.with_suffix(".json").read_text())
     assert meta["vocab"] == CODE_VOCAB
-    for key in ("settings", "corpus", "heldout", "heldout_check", "best_units", "command", "core", "train_seconds"):
+    for key in ("settings", "corpus", "heldout", "heldout_check", "best_units", "command", "train_seconds"):
         assert key in meta, key
     assert meta["command"].startswith("python -m lstm_core.train --task chars")
     assert meta["heldout"]["bits_per_char"] <= 2.2  # the target, on the whole held-out set
