@@ -11,7 +11,7 @@ from lstm_core import io
 from lstm_core.presets import PRESETS
 from ui import compute
 
-from .conftest import PAGES, figure, lab_of, open_app
+from tests.helpers import PAGES, figure, lab_of, open_app
 
 QUERY = {"preset": "no_forget_gate"}
 
@@ -27,23 +27,23 @@ def test_every_page_runs_the_1997_lstm(page):
 
 
 def test_the_cell_page_writes_f_as_1_not_as_a_sigmoid():
-    at = open_app("pages/cell.py", query=QUERY)
+    at = open_app("cell", query=QUERY)
     shown = " ".join(e.value for e in at.latex)
     assert r"\equiv 1 \quad \text{(no forget gate: the 1997 LSTM)}" in shown
     assert r"\sigma(z_f) = \sigma(" not in shown
 
 
 def test_the_gates_page_titles_the_f_row():
-    at = open_app("pages/gates.py", query=QUERY)
+    at = open_app("gates", query=QUERY)
     titles = [a["text"] for a in figure(at, "gate_heatmaps")["layout"]["annotations"]]
     assert any("≡ 1 (no forget gate)" in t for t in titles), titles
-    at = open_app("pages/gates.py")
+    at = open_app("gates")
     titles = [a["text"] for a in figure(at, "gate_heatmaps")["layout"]["annotations"]]
     assert not any("≡ 1" in t for t in titles)
 
 
 def test_the_forget_bias_knob_is_refused_with_a_message():
-    at = open_app("pages/gradients.py", query=QUERY)
+    at = open_app("gradients", query=QUERY)
     at.session_state["fb_on"] = True
     at.run()
     assert not at.exception
@@ -52,7 +52,7 @@ def test_the_forget_bias_knob_is_refused_with_a_message():
 
 
 def test_downloaded_weights_load_back_as_the_1997_lstm():
-    at = open_app("pages/weights.py", query=QUERY)
+    at = open_app("weights", query=QUERY)
     assert not at.exception
     lstm = lab_of(at).lstm
     back = io.load_params(io.to_npz_bytes(lstm), "w.npz")

@@ -13,7 +13,7 @@ from lstm_core import (
     init_lstm, init_rnn, lstm_backward, lstm_forward, rnn_backward, rnn_forward, stack_backward, stack_forward,
 )
 from lstm_core.analysis import stack_grad_norms
-from tests.unit.conftest import bad_numbers, trace_named
+from tests.helpers import as_float, bad_numbers, trace_named
 
 LC, LH, RH = "LSTM ‖dL/dc_t‖", "LSTM ‖dL/dh_t‖", "RNN ‖dL/dh_t‖"
 
@@ -28,11 +28,6 @@ def norms_from_core(T: int = 30, H: int = 6, seed: int = 0) -> dict[str, np.ndar
     gl = lstm_backward(pl, lstm_forward(pl, x), dh)
     gr = rnn_backward(pr, rnn_forward(pr, x), dh)
     return {LC: np.linalg.norm(gl.dc, axis=1), LH: np.linalg.norm(gl.dh, axis=1), RH: np.linalg.norm(gr.dh, axis=1)}
-
-
-def as_float(y) -> np.ndarray:
-    """Plot data as floats, None (a gap) as NaN — for comparison only; the figure itself holds None."""
-    return np.array([np.nan if v is None else v for v in y], dtype=np.float64)
 
 
 def carousel_of(f: np.ndarray) -> np.ndarray:

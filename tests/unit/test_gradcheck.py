@@ -13,7 +13,7 @@ import pytest
 
 from lstm_core import lstm_forward
 
-from .conftest import EPS, analytic_grads, backward, forward, is_lstm, make_problem, numeric_grads, rel_error
+from tests.helpers import EPS, analytic_grads, backward, forward, is_lstm, make_problem, numeric_grads, rel_error
 
 TOL = 1e-6
 MODELS = ("lstm", "lstm1997", "gru", "rnn")

@@ -18,9 +18,8 @@ from pathlib import Path
 import pytest
 
 from lstm_core import io
-from tests.hostile import ALLOWED, APP_D, APP_H, APP_T, CAP, MODEL_ALLOWED, MODEL_CASES, read
+from tests.hostile import ALLOWED, CAP, MODEL_ALLOWED, MODEL_CASES, read
 from tests.hostile import CASES as PAGE_CASES
-from ui.state import LIMITS
 
 CASES = PAGE_CASES | MODEL_CASES  # the weights page's readers and the whole-model reader
 ALL_ALLOWED = ALLOWED | MODEL_ALLOWED
@@ -57,11 +56,10 @@ def longest_run(text: str) -> int:
     return max((len(m.group(0)) for m in re.finditer(r"(.)\1*", text, flags=re.S)), default=0)
 
 
-def test_the_payloads_fit_under_the_upload_cap_and_the_limits_agree():
-    """Every payload is a file the app would receive (so none is refused only for its size), and the sizes the
-    payloads assume are the app's."""
+def test_the_payloads_fit_under_the_upload_cap():
+    """Every payload is a file the app would receive (so none is refused only for its size); that the sizes the
+    payloads assume are the app's is checked with the app (tests/app/test_hostile.py)."""
     assert io.MAX_UPLOAD_BYTES == CAP
-    assert (LIMITS["T"][1], LIMITS["D"][1], LIMITS["H"][1]) == (APP_T, APP_D, APP_H)
     for name, (_, build, _) in CASES.items():
         assert 0 < len(build()) <= CAP, name
 

@@ -20,7 +20,7 @@ from lstm_core import (
 from lstm_core.statedict import ExtraKeysError, LoadedModel, model_from_state_dict, model_state_dict, single_layer
 from tests.torchzip import _global, payload_pickle, save_state_dict, tensor_pickle, torch_zip
 
-from .conftest import load_reference
+from tests.helpers import load_reference
 
 REF = load_reference()
 MODELS_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "models"

@@ -16,7 +16,7 @@ from lstm_core import (
     KINDS, gru_forward, lstm_backward, lstm_forward, rnn_forward, scaled, sigmoid,
 )
 
-from .conftest import (
+from tests.helpers import (
     PARAM_NAMES, analytic_grads, backward, forward, init_params, is_lstm, make_problem, numeric_grads,
 )
 

@@ -12,7 +12,7 @@ from lstm_core import (
     stack_backward, stack_forward,
 )
 
-from .conftest import case_arrays, load_reference
+from tests.helpers import case_arrays, load_reference
 
 CASES = load_reference()["cases"]
 PARAM_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from lstm_core import init_gru, init_lstm, init_rnn, stack_backward, stack_forward, stack_kind
 
-from .conftest import RUNS, centered_diff, init_params, is_lstm, rel_error
+from tests.helpers import RUNS, centered_diff, init_params, is_lstm, rel_error
 
 MODELS = ("lstm", "lstm1997", "gru", "rnn")
 
