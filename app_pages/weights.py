@@ -198,7 +198,7 @@ for col, m in ((d1, "lstm"), (d2, "rnn")):
     with col:
         st.markdown(f"**{NETWORK_NAMES[m]}** ({'4H' if m == 'lstm' else 'H'} = {p.weight_hh.shape[0]} rows, D = {D}, H = {H})")
         stem = f"lstm_gate_lab_{m}_D{D}_H{H}"
-        e1, e2 = st.columns(2)
+        e1, e2, e3 = st.columns(3)
         e1.download_button("⬇ .npz", data=partial(io.to_npz_bytes, p), file_name=f"{stem}.npz",
                            mime="application/zip",
                            key=f"wp_npz_{m}", on_click="ignore", width="stretch",
@@ -207,13 +207,37 @@ for col, m in ((d1, "lstm"), (d2, "rnn")):
                            mime="application/json",
                            key=f"wp_json_{m}", on_click="ignore", width="stretch",
                            help="One JSON object: the four arrays as nested lists of numbers.")
-        st.file_uploader(f"Load {NETWORK_NAMES[m]} weights (.npz or .json, D = {D}, H = {H})", type=["npz", "json"],
+        e3.download_button("⬇ .safetensors", data=partial(io.to_safetensors_bytes, p),
+                           file_name=f"{stem}.safetensors", mime="application/octet-stream",
+                           key=f"wp_safetensors_{m}", on_click="ignore", width="stretch",
+                           help="safetensors file (no pickle): safetensors.torch.load_file(file) gives the four "
+                                "tensors.")
+        st.file_uploader(f"Load {NETWORK_NAMES[m]} weights (.npz, .json, .safetensors or .pt; D = {D}, H = {H})",
+                         type=uploads.MODEL_TYPES,
                          key=uploads.weights_key(m), on_change=uploads.on_weights_upload, args=(m,),
                          max_upload_size=io.MAX_UPLOAD_MB,
-                         help=f"{uploads.LIMIT_TEXT} The sizes must match the sidebar's D and H; change them there "
-                              "first if needed.")
+                         help=f"{uploads.LIMIT_TEXT} One layer's four arrays under torch's names. The sizes must "
+                              "match the sidebar's D and H; change them there first if needed. A whole model's file "
+                              "(with a prefix such as lstm., more layers or a head) goes in the uploader below.")
         uploads.show_error(uploads.WEIGHTS_ERROR, uploads.weights_key(m))
         widgets.flashed(uploads.flash_section(m))
+
+st.markdown("#### Load a whole PyTorch model")
+st.caption("A state_dict saved from a whole torch module (torch.save(model.state_dict(), 'model.pt'), or as .npz, "
+           ".json or .safetensors): one nn.LSTM, nn.GRU or nn.RNN under any prefix (lstm., encoder.rnn., none) with "
+           "1–4 layers, and at most one Linear reading its hidden states (the head). A .pt file is read without torch "
+           "and without running any code in it. One layer of an LSTM or tanh RNN goes into the lab (its head, if any, "
+           "becomes the loss); a GRU or a stack is read and listed here, and the lab stays as it is.")
+st.checkbox("Load without keys that are not the model's", key=uploads.MODEL_IGNORE_EXTRA,
+            help="Off: a file holding other keys (an embedding, a second Linear…) is refused with the list of them. "
+                 "On: the model is loaded and the keys left out are named.")
+st.file_uploader("A whole model's state_dict (.pt, .pth, .safetensors, .npz or .json)", type=uploads.MODEL_TYPES,
+                 key=uploads.MODEL_KEY, on_change=uploads.on_model_upload, max_upload_size=io.MAX_UPLOAD_MB,
+                 help=f"{uploads.LIMIT_TEXT} Sizes up to the core's limits; the lab itself shows D ≤ "
+                      f"{state.LIMITS[state.D][1]} and H ≤ {state.LIMITS[state.H][1]}.")
+uploads.show_error(uploads.MODEL_ERROR, uploads.MODEL_KEY)
+widgets.flashed(uploads.MODEL_SECTION)
+uploads.loaded_model_section(lab)
 
 st.divider()
 widgets.csv_download(lab, "lstm", key="weights_csv")

@@ -234,12 +234,13 @@ def _decode_text(data: bytes, what: str) -> str:
 
 
 def check_magnitude(value, what: str = "", limit: float = MAX_ABS_VALUE) -> None:
-    """Refuse numbers larger than ``limit`` in size, naming where: ``value`` is LSTMParams / RNNParams (messages use
-    the state_dict key names) or an input sequence x (T, D) (messages name the row t and the column x1…xD).
-    ``what`` prefixes the message (e.g. ".csv")."""
+    """Refuse numbers larger than ``limit`` in size, naming where: ``value`` is LSTMParams / GRUParams / RNNParams or
+    a whole LoadedModel (messages use the state_dict key names, a model's as in its file) or an input sequence
+    x (T, D) (messages name the row t and the column x1…xD). ``what`` prefixes the message (e.g. ".csv")."""
     prefix = f"{what}: " if what else ""
-    if isinstance(value, (LSTMParams, RNNParams)):
-        for key, a in params_to_state_dict(value).items():
+    if isinstance(value, (LSTMParams, GRUParams, RNNParams, LoadedModel)):
+        arrays = model_state_dict(value) if isinstance(value, LoadedModel) else params_to_state_dict(value)
+        for key, a in arrays.items():
             big = np.abs(a) > limit
             if big.any():
                 raise ValueError(

@@ -6,6 +6,8 @@ h is (T, H) for one sequence or (T, B, H) for a batch; a batched loss is the sum
 
     last_step_mse:  L = ½‖h_T − target‖²     ∂L/∂h_T = h_T − target
     probe_unit:     L = h_T[k]               ∂L/∂h_T = e_k   (k 0-based here, as in the core; the app shows unit k + 1)
+    head_cross_entropy:  y = W h_T + b (a loaded model's Linear head),  L = −log softmax(y)[k],
+                    ∂L/∂h_T = Wᵀ (softmax(y) − e_k)                  (the model's own output against class k)
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Callable
 
 import numpy as np
 
+from .readout import log_softmax
 from .validate import as_float_array
 
 LossFn = Callable[..., tuple[float, np.ndarray]]
@@ -66,6 +69,53 @@ def probe_unit(h, unit: int = 0) -> tuple[float, np.ndarray]:
     return float(np.sum(h[-1, ..., k])), dh
 
 
+def _check_head(weight, bias, H: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    w = as_float_array(weight, "weight", ndim=2)  # (O, H)
+    b = as_float_array(bias, "bias", ndim=1)  # (O,)
+    if b.shape != (w.shape[0],) or (H is not None and w.shape[1] != H):
+        raise ValueError(f"weight, bias: got shapes {w.shape} and {b.shape}, need (O, H) and (O,) with "
+                         f"H = {H if H is not None else 'the hidden size'}")
+    return w, b
+
+
+def head_logits(h, weight, bias) -> np.ndarray:
+    """The head's output y = W h_T + b at the last step: (O,), or (B, O) for a batch. h: (T, H) | (T, B, H)."""
+    h = _check_h(h)
+    w, b = _check_head(weight, bias, h.shape[-1])
+    return h[-1] @ w.T + b
+
+
+def head_probabilities(h, weight, bias) -> np.ndarray:
+    """softmax(W h_T + b): the head's class probabilities at the last step, (O,) | (B, O)."""
+    return np.exp(log_softmax(head_logits(h, weight, bias)))
+
+
+def head_cross_entropy(h, weight, bias, label: int = 0) -> tuple[float, np.ndarray]:
+    """L = −log softmax(W h_T + b)[k] (summed over the batch), k = ``label``: the cross-entropy of a Linear head's
+    logits at the last step against class k, as torch's CrossEntropyLoss on ``head(h[-1])``.
+
+    ∂L/∂y = softmax(y) − e_k,  ∂L/∂h_T = Wᵀ (softmax(y) − e_k); zero at every other step.
+    h: (T, H) or (T, B, H); weight (O, H), bias (O,); label in [0, O−1].
+    """
+    h = _check_h(h)
+    w, _ = _check_head(weight, bias, h.shape[-1])
+    k = _check_label(label, w.shape[0])
+    log_p = log_softmax(head_logits(h, weight, bias))  # (O,) | (B, O)
+    dy = np.exp(log_p)
+    dy[..., k] -= 1.0
+    dh = np.zeros_like(h)
+    dh[-1] = dy @ w  # (H,) | (B, H)
+    return -float(np.sum(log_p[..., k])), dh
+
+
+def _check_label(label, O: int | None = None) -> int:
+    if isinstance(label, bool) or not isinstance(label, numbers.Integral) or label < 0:
+        raise ValueError(f"label: got {label!r}, needs a whole number >= 0 (a class of the head)")
+    if O is not None and label >= O:
+        raise ValueError(f"label: got {label}, needs a class in [0, {O - 1}] (the head has O = {O} outputs)")
+    return int(label)
+
+
 @dataclass(frozen=True)
 class Loss:
     """A named loss: ``fn(h, **kwargs) -> (value, dL/dh)``; ``description`` is one line for the UI."""
@@ -86,9 +136,14 @@ LOSSES: dict[str, Loss] = {
         "L = h_T[k]: one unit k of the last hidden state (a probe)",
         probe_unit,
     ),
+    "head_cross_entropy": Loss(
+        "head_cross_entropy",
+        "L = −log softmax(W h_T + b)[k]: cross-entropy of a loaded head's logits at the last step against class k",
+        head_cross_entropy,
+    ),
 }
 
-_OPTIONS = {"last_step_mse": ("target",), "probe_unit": ("unit",)}
+_OPTIONS = {"last_step_mse": ("target",), "probe_unit": ("unit",), "head_cross_entropy": ("weight", "bias", "label")}
 
 
 def _get(name: str, kwargs: dict) -> Loss:
@@ -99,6 +154,9 @@ def _get(name: str, kwargs: dict) -> Loss:
         raise ValueError(f"{bad[0]}: not an option of loss {name!r}, which takes {list(_OPTIONS[name])}")
     if "unit" in kwargs:
         _check_unit(kwargs["unit"])
+    if name == "head_cross_entropy":
+        w, _ = _check_head(kwargs.get("weight"), kwargs.get("bias"))
+        _check_label(kwargs.get("label", 0), w.shape[0])
     if kwargs.get("target") is not None:
         as_float_array(kwargs["target"], "target", ndim=(1, 2))
     return LOSSES[name]
@@ -126,6 +184,10 @@ def describe_loss(name: str, **kwargs) -> str:
     if name == "probe_unit":
         k = _check_unit(kwargs.get("unit", 0)) + 1
         return f"L = h_T[{k}]: unit {k} of the last hidden state (a probe; units count from 1)"
+    if name == "head_cross_entropy":
+        O, k = np.shape(kwargs["weight"])[0], _check_label(kwargs.get("label", 0)) + 1
+        return (f"L = −log softmax(W h_T + b)[{k}]: cross-entropy of the loaded head's {O} logits at the last step "
+                f"against class {k} (classes count from 1)")
     if kwargs.get("target") is None:
         return "L = ½‖h_T‖²: squared distance of the last hidden state from the target 0"
     return loss.description

@@ -45,6 +45,8 @@ def content_key(*parts) -> str:
         elif isinstance(part, np.ndarray):
             h.update(str(part.shape).encode())
             h.update(np.ascontiguousarray(part).tobytes())
+        elif isinstance(part, (tuple, list)):  # e.g. a loss's options, which may hold arrays (a loaded head)
+            h.update(content_key(*part).encode())
         else:
             h.update(repr(part).encode())
         h.update(b"|")

@@ -52,6 +52,7 @@ LAB = "_lab"  # the Lab on screen (always a valid one)
 LAB_SETTINGS = "_lab_settings"  # the settings LAB was resolved for
 FLASH = "_flash"  # [(section, kind, text)] left by a callback for where its section is drawn
 MIRRORS = "_mirrors"  # {mirror name: (generation, the value it was drawn with)}
+HEAD_LOSS = "_head_loss"  # a loaded model's Linear head as the lab's loss (set_head_loss)
 
 DEFAULT_PRESET = "default"
 PRESET_INPUT = "preset"  # input choice meaning "the preset's own input sequence"
@@ -375,6 +376,7 @@ def resolve() -> tuple[Lab, list[str], str | None]:
                 lab = replace(lab, lstm=edits.lstm or lab.lstm, rnn=edits.rnn or lab.rnn, edited_weights=True)
             if edits.x is not None:
                 lab = replace(lab, x=edits.x, edited_inputs=True, cfg={**lab.cfg, T: edits.x.shape[0]})
+            lab = _with_head_loss(lab, edits)
     ss[LAB] = lab
     ss[LAB_SETTINGS] = cfg
     return lab, conflicts, error
@@ -432,6 +434,43 @@ def discard_edits(kinds) -> None:
     ss = st.session_state
     for kind in kinds:
         ss[EDITS] = ss[EDITS].without_weights() if kind == "weights" else ss[EDITS].without_inputs()
+    if "weights" in kinds:
+        clear_head_loss()  # the head came with the loaded weights
+
+
+# ---- a loaded head as the lab's loss -------------------------------------------------------------------------------
+
+
+def set_head_loss(weight: np.ndarray, bias: np.ndarray, label: int = 0, model: str = "lstm") -> None:
+    """The lab's loss becomes the cross-entropy of this Linear head's logits (weight (O, H), bias (O,)) at the last
+    step against class ``label`` (0-based), for as long as the weights stored with it (set_weights of ``model``,
+    just before) are the lab's: discarding them or a settings change that rebuilds them ends it."""
+    st.session_state[HEAD_LOSS] = {"weight": weight, "bias": bias, "label": int(label), "model": model,
+                                   "weights_base": st.session_state[EDITS].weights_base}
+
+
+def set_head_label(label: int) -> None:
+    """The class the head's loss is measured against (0-based)."""
+    if HEAD_LOSS in st.session_state:
+        st.session_state[HEAD_LOSS] = {**st.session_state[HEAD_LOSS], "label": int(label)}
+
+
+def clear_head_loss() -> None:
+    st.session_state.pop(HEAD_LOSS, None)
+
+
+def head_loss() -> dict | None:
+    """The loaded head the lab's loss reads ({'weight', 'bias', 'label', 'model'}), or None (the preset's loss)."""
+    return st.session_state.get(HEAD_LOSS)
+
+
+def _with_head_loss(lab: Lab, edits: Edits) -> Lab:
+    head = head_loss()
+    if head is None or not edits.has_weights or head["weights_base"] != edits.weights_base \
+            or head["weight"].shape[1] != lab.lstm.hidden_size:
+        return lab
+    return replace(lab, loss="head_cross_entropy",
+                   loss_kwargs={"weight": head["weight"], "bias": head["bias"], "label": head["label"]})
 
 
 def undo_settings(kinds) -> None:

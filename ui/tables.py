@@ -17,9 +17,9 @@ import pandas as pd
 import streamlit as st
 
 from charts.weights import weight_heatmap
-from lstm_core import io
-from lstm_core.params import GATE_NAMES, LSTMParams, block_symbol, with_block
-from ui import figures, state, widgets
+from lstm_core import io, losses
+from lstm_core.params import GATE_NAMES, GRU_GATE_NAMES, KIND_NAMES, LSTMParams, block_symbol, gates_of, with_block
+from ui import compute, figures, state, widgets
 from ui.messages import inert
 
 MATRICES = {  # weight array -> (label, what a column is)
@@ -209,3 +209,73 @@ def apply_weights(model: str, params, edited_by_gate: dict, changed: int) -> str
     state.set_weights(**{model: new})
     state.flash(WEIGHTS, f"Applied your edits to the {NETWORK_NAMES[model]}'s weights ({changed} cell(s)).")
     return None
+
+
+# ---- a loaded model: which key became what ---------------------------------------------------------------------------
+
+ARRAY_ROLES = {  # a layer's array -> what it is
+    "weight_ih": "input weights (reading x_t)", "weight_hh": "recurrent weights (reading h_t−1)",
+    "bias_ih": "input bias", "bias_hh": "recurrent bias",
+}
+
+
+def became(model, target: str) -> tuple[str, str]:
+    """(what a file key became, its blocks) for a LoadedModel's mapping target ('layers[0].weight_ih', 'head.weight',
+    'layers[0].forget_gate'), e.g. ('layer 1 · input weights (reading x_t)', 'W_ii, W_if, W_ig, W_io')."""
+    if target.startswith("head."):
+        if target == "head.weight":
+            return "head · Linear weight W (reads the top layer's h_t)", f"W ({model.output_size} × {model.hidden_size})"
+        return "head · Linear bias b", f"b ({model.output_size},)"
+    where, role = target.split(".", 1)
+    k = int(where[len("layers["):-1])
+    if role == "forget_gate":
+        return f"layer {k + 1} · no forget gate (f ≡ 1, the 1997 LSTM)", "—"
+    params = model.layers[k]
+    gates = gates_of(params)
+    blocks = ", ".join(block_symbol(role, g) for g in gates) if gates else block_symbol(role)
+    reads = "x_t" if k == 0 else f"h_t of layer {k}"
+    what = ARRAY_ROLES[role].replace("x_t", reads) if role == "weight_ih" else ARRAY_ROLES[role]
+    return f"layer {k + 1} · {what}", blocks
+
+
+def model_keys_frame(model) -> pd.DataFrame:
+    """One row per key of a loaded model's file: the key, its shape, what it became, its gate blocks."""
+    arrays = {}
+    for k, params in enumerate(model.layers):
+        for role in ARRAY_ROLES:
+            arrays[f"layers[{k}].{role}"] = getattr(params, role)
+    if model.head is not None:
+        arrays["head.weight"], arrays["head.bias"] = model.head
+    rows = []
+    for key, target in model.mapping:
+        what, blocks = became(model, target)
+        shape = arrays[target].shape if target in arrays else ()
+        rows.append({"key in the file": key, "shape": " × ".join(map(str, shape)) or "scalar", "became": what,
+                     "blocks (gate order)": blocks})
+    return pd.DataFrame(rows)
+
+
+def model_summary(model) -> str:
+    """One line: '2-layer GRU (D = 3, H = 4, gates r, z, n) with a Linear head of 2 outputs'."""
+    gates = gates_of(model.layers[0])
+    names = {**GATE_NAMES, **GRU_GATE_NAMES}
+    kind = KIND_NAMES[model.kind] if getattr(model.layers[0], "forget_gate", True) else "1997 LSTM (no forget gate)"
+    text = f"{model.num_layers}-layer {kind} (D = {model.input_size}, H = {model.hidden_size}"
+    if gates:
+        text += ", gates " + ", ".join(f"{g} ({names[g]})" for g in gates)
+    text += ")"
+    return text + (f" with a Linear head of {model.output_size} outputs" if model.head is not None else ", no head")
+
+
+def head_frame(lab) -> tuple[pd.DataFrame, float, str]:
+    """The lab's head loss, live: (one row per class: logit and softmax probability of the head's network at the last
+    step, the chosen class marked; the loss value L; the network's name)."""
+    head = lab.loss_kwargs
+    model = (state.head_loss() or {}).get("model", "lstm")
+    run = compute.lstm_run(lab) if model == "lstm" else compute.rnn_run(lab)
+    logits = losses.head_logits(run.trace.h, head["weight"], head["bias"])
+    probs = losses.head_probabilities(run.trace.h, head["weight"], head["bias"])
+    value, _ = losses.head_cross_entropy(run.trace.h, head["weight"], head["bias"], head["label"])
+    frame = pd.DataFrame({"class": np.arange(1, logits.size + 1), "logit y_k": logits, "softmax p_k": probs,
+                          "the loss's class": ["◀" if k == head["label"] else "" for k in range(logits.size)]})
+    return frame, value, NETWORK_NAMES[model]

@@ -2,20 +2,37 @@
 beyond the app's limits from the raw bytes, before parsing) and store what it read through ui.state, and the
 messages, which repeat the file's name and lstm_core's reason and so go through ``messages.inert``.
 
-Callbacks run before the script, so they may change the sidebar's keys (an inputs file of another length moves T).
+Callbacks run before the script, so they may change the sidebar's keys (an inputs file of another length moves T, a
+whole model of other sizes moves D and H).
+
+A whole model (``on_model_upload``: io.load_model, .npz / .json / .safetensors / .pt) goes into the lab when the lab
+can show it: one layer of an LSTM (also the 1997 LSTM) or a tanh RNN within the sidebar's size limits. Its Linear
+head, if any, becomes the lab's loss (ui.state.set_head_loss). Anything else (a GRU, more layers) is read, listed
+and offered for download, and the lab is left as it was (``lab_fit`` says why).
 """
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from lstm_core import io
-from ui import state
+from lstm_core.losses import describe_loss
+from lstm_core.params import KIND_NAMES
+from lstm_core.statedict import ExtraKeysError, LoadedModel
+from ui import state, tables
+from ui.figures import content_key
 from ui.messages import file_name, inert
-from ui.tables import INPUTS, NETWORK_NAMES
+from ui.tables import INPUTS, NETWORK_NAMES, model_summary
 
 INPUTS_KEY, INPUTS_ERROR = "wp_inputs_file", "_wp_inputs_upload_error"
 WEIGHTS_ERROR = "_wp_weights_upload_error"
+MODEL_KEY, MODEL_ERROR = "wp_model_file", "_wp_model_upload_error"
+MODEL_IGNORE_EXTRA = "wp_model_ignore_extra"  # the checkbox: load a file's model without its other keys
+LOADED = "_wp_loaded_model"  # (file name, LoadedModel, whether it went into the lab) of the last model read
+MODEL_SECTION = "upload model"  # where the whole-model uploader's messages show
+MODEL_TYPES = ["npz", "json", "safetensors", "pt", "pth"]
 # What the uploaders' help says; the widget gets the same number (max_upload_size) and prints "Limit 5MB per file".
 LIMIT_TEXT = f"Up to {io.MAX_UPLOAD_MB} MB ({io.MAX_UPLOAD_BYTES:,} bytes)."
 
@@ -66,14 +83,85 @@ def on_weights_upload(model: str) -> None:
         return
     ss.pop(WEIGHTS_ERROR, None)
     state.set_weights(**{model: params})
-    state.flash(flash_section(model), f"Loaded {file_name(uploaded.name)} into the {NETWORK_NAMES[model]}. Every "
-                                      "page now uses these weights.")
+    text = f"Loaded {file_name(uploaded.name)} into the {NETWORK_NAMES[model]}. Every page now uses these weights."
+    head = state.head_loss()
+    if head is not None and head["model"] == model:  # the head came with the weights this file replaces
+        state.clear_head_loss()
+        text += " The loaded head's loss went with the weights it came with: the loss is the preset's again."
+    state.flash(flash_section(model), text)
+
+
+def lab_fit(model: LoadedModel) -> str | None:
+    """Why the lab cannot show ``model`` (None: it can, as its LSTM or tanh RNN)."""
+    if model.kind not in NETWORK_NAMES:
+        return (f"the lab's pages show an LSTM and a tanh RNN side by side, and a {KIND_NAMES[model.kind]} is "
+                "neither, so it is not put into the lab")
+    if model.num_layers > 1:
+        return (f"the lab's pages show one layer, and this model has {model.num_layers}; a stack is not put into the "
+                "lab (loading only its first layer would show a different network)")
+    for key, size in ((state.D, model.input_size), (state.H, model.hidden_size)):
+        lo, hi = state.LIMITS[key]
+        if not lo <= size <= hi:
+            return f"its {key} = {size} is beyond the sidebar's {key} range {lo}–{hi}, so it is not put into the lab"
+    return None
+
+
+def on_model_upload() -> None:
+    """A whole model's state_dict (io.load_model). One layer of an LSTM or tanh RNN goes into the lab (the sidebar's
+    D and H move to its sizes; a head becomes the loss); anything else is kept for the page to show."""
+    ss = st.session_state
+    uploaded = ss.get(MODEL_KEY)
+    if uploaded is None:
+        return
+    try:
+        model = io.load_model(uploaded.getvalue(), uploaded.name, ignore_extra=bool(ss.get(MODEL_IGNORE_EXTRA)))
+        io.check_magnitude(model)
+    except ValueError as exc:
+        message = file_error(uploaded.name, exc, "weights")
+        if isinstance(exc, ExtraKeysError):
+            message += " Tick *Load without keys that are not the model's* above the uploader to load it without them."
+        ss[MODEL_ERROR] = (uploaded.file_id, message)
+        return
+    ss.pop(MODEL_ERROR, None)
+    name, why_not = file_name(uploaded.name), lab_fit(model)
+    ss[LOADED] = (uploaded.name, model, why_not is None)
+    ignored = f" Left out as you asked: {inert(', '.join(model.ignored), 200)}." if model.ignored else ""
+    if why_not is not None:
+        state.flash(MODEL_SECTION, f"Read {name}: {model_summary(model)}. The lab is unchanged: {why_not}. Below: "
+                                   f"which key became what, and the model to download.{ignored}", "info")
+        return
+    moved = {k: v for k, v in ((state.D, model.input_size), (state.H, model.hidden_size)) if state.setting(k) != v}
+    dropped = bool(moved) and state.edits().has_weights
+    if moved:
+        state.apply_settings(moved)
+        state.discard_edits(["weights"])  # edits made for the old sizes cannot stay beside the new ones
+    state.set_weights(**{model.kind: model.layers[0]})
+    text = f"Loaded {name}: {model_summary(model)}. The lab's {NETWORK_NAMES[model.kind]} now has its weights"
+    text += (" (the sidebar's " + " and ".join(f"{k} moved to {v}" for k, v in moved.items()) + " to fit it)."
+             if moved else ".")
+    if dropped:
+        text += " Your earlier weight edits, made for the old sizes, were dropped."
+    if model.head is not None:
+        state.set_head_loss(*model.head, label=0, model=model.kind)
+        text += (" Its head now gives the lab's loss: the cross-entropy of its logits at the last step against "
+                 "class 1 (choose the class below).")
+    else:
+        state.clear_head_loss()
+    state.flash(MODEL_SECTION, text + ignored)
+
+
+def on_head_label(key: str) -> None:
+    """The head-loss class box (1-based) -> the lab's loss."""
+    state.set_head_label(int(st.session_state[key]) - 1)
+
+
+HEAD_LABEL_KEY = "wp_head_label"
 
 
 def file_error(name: str, exc: ValueError, kept: str) -> str:
     """The message of a refused upload: the file's name, lstm_core.io's reason (without its '.ext: ' prefix)."""
     reason = str(exc)
-    for prefix in (".csv: ", ".npz: ", ".json: "):
+    for prefix in (".csv: ", ".npz: ", ".json: ", ".safetensors: ", ".pt: "):
         reason = reason.removeprefix(prefix)
     return f"Could not load {file_name(name)}: {inert(reason.rstrip('.'))}. The previous {kept} are kept."
 
@@ -84,3 +172,57 @@ def show_error(error_key: str, uploader_key: str) -> None:
     uploaded = st.session_state.get(uploader_key)
     if stored and uploaded is not None and uploaded.file_id == stored[0]:
         st.error(stored[1], icon=":material/error:")
+
+
+def loaded_model_section(lab) -> None:
+    """The last whole model read: its summary, whether the lab shows it (checked live: a reset or another upload may
+    have replaced it), which key became what, its downloads, and the head's loss when the lab uses it."""
+    loaded = st.session_state.get(LOADED)
+    if loaded is None:
+        return
+    name, model, went_in = loaded
+    in_lab = went_in and getattr(state.edits(), model.kind, None) is model.layers[0]
+    st.markdown(f"**{file_name(name)}**: {model_summary(model)}.")
+    if in_lab:
+        st.caption(f"The lab's {NETWORK_NAMES[model.kind]} runs this model on every page.")
+    elif went_in:
+        st.caption(f"The lab's {NETWORK_NAMES[model.kind]} no longer runs this model (its weights were reset or "
+                   "replaced since); upload the file again to load it.")
+    else:
+        st.caption(f"Not in the lab: {lab_fit(model)}.")
+    for note in model.notes:
+        st.caption(f"Note: {inert(note)}.")
+    st.dataframe(tables.model_keys_frame(model), hide_index=True, width="stretch", key="wp_model_keys")
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    cols = st.columns(len(io.SAVE_FORMATS))
+    for col, fmt in zip(cols, io.SAVE_FORMATS):
+        col.download_button(f"⬇ This model as .{fmt}", data=partial(io.save_model, model, fmt),
+                            file_name=f"{stem}.{fmt}", key=f"wp_model_{fmt}", on_click="ignore", width="stretch",
+                            help="The same keys and values as the file read (float64): torch loads it with "
+                                 "module.load_state_dict.")
+    if lab.loss == "head_cross_entropy":
+        head_section(lab)
+
+
+def head_section(lab) -> None:
+    """The head as the lab's loss: the class it is measured against, the logits and probabilities, L, a way back."""
+    head = lab.loss_kwargs
+    O = head["weight"].shape[0]
+    st.markdown("**The head as the loss**")
+    st.caption(describe_loss(lab.loss, **head) + ". It is now the lab's loss: every gradient the pages show, for "
+               "both networks, is of this L (each network's h_T through the same head).")
+    frame, value, network = tables.head_frame(lab)
+    c1, c2 = st.columns([1, 2])
+    with c1:
+        key = f"{HEAD_LABEL_KEY}_{content_key(head['weight'], head['bias'])[:8]}"
+        st.number_input(f"Class k (1–{O})", 1, O, head["label"] + 1, key=key, on_change=on_head_label, args=(key,),
+                        help="The class the cross-entropy is measured against.")
+        st.metric(f"L for the {network} on the lab's input", f"{value:.4g}",
+                  help="−log softmax(W h_T + b)[k], computed live.")
+        st.button("Use the preset's loss again", key="wp_head_off", on_click=state.clear_head_loss,
+                  help="The head stays listed above; the loss goes back to the preset's.")
+    with c2:
+        st.dataframe(frame, hide_index=True, width="stretch", key="wp_head_table",
+                     column_config={"logit y_k": st.column_config.NumberColumn(format="%.4g"),
+                                    "softmax p_k": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0,
+                                                                                   format="%.3f")})

@@ -565,7 +565,7 @@ def test_upload_cap_in_config_matches_the_core_and_the_uploaders(at):
     assert 1 <= cap_mb <= 5, "a few MB"
     assert io.MAX_UPLOAD_MB == cap_mb and io.MAX_UPLOAD_BYTES == cap_mb * 1_000_000
     uploaders = list(at.file_uploader)
-    assert len(uploaders) == 3
+    assert len(uploaders) == 4  # inputs, LSTM, RNN, a whole model
     for u in uploaders:
         assert u.proto.max_upload_size_mb == cap_mb
         assert f"Up to {cap_mb} MB ({cap_mb * 1_000_000:,} bytes)" in u.proto.help

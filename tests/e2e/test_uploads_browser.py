@@ -6,6 +6,8 @@ download). Screenshots: artifacts/e2e/uploads-*.png.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from playwright.sync_api import expect
 
@@ -94,3 +96,38 @@ def test_a_weight_typed_as_1e_minus_3_is_stored_exactly(app, tmp_path):
     assert np.array_equal(stored.weight_ih, want), "every other weight unchanged to the last bit"
     assert np.array_equal(stored.weight_hh, p.weight_hh) and np.array_equal(stored.bias_ih, p.bias_ih)
     assert stored.input_size == DEFAULT["D"] and stored.hidden_size == DEFAULT["H"]
+
+
+MODELS = Path(__file__).resolve().parents[1] / "fixtures" / "models"
+
+
+def test_whole_models_saved_by_torch_load_through_the_real_file_input(app):
+    """lstm_fc.safetensors and gru2.pt (written by torch: tests/fixtures/make_reference.py) through the page's
+    whole-model file input: the LSTM + head goes into the lab (the sidebar's D and H move to 3 and 5, the loss
+    becomes the head's), the 2-layer GRU is listed key by key and the lab stays as it was."""
+    app.open("/weights")
+    uploader = app.page.locator(".st-key-wp_model_file input[type=file]")
+    app.rerun(lambda: uploader.set_input_files(str(MODELS / "lstm_fc.safetensors")))
+    loaded = app.page.locator("[data-testid=stAlert]", has_text="Loaded lstm_fc.safetensors")
+    loaded.wait_for()
+    assert "1-layer LSTM (D = 3, H = 5" in shown(loaded) and "Its head now gives the lab's loss" in shown(loaded)
+    for key in ("lstm.weight_ih_l0", "fc.weight"):  # the keys table (its grid keeps an accessible copy of the cells)
+        expect(app.page.get_by_text(key, exact=True).first).to_be_attached()
+    expect(app.page.locator("[data-testid=stMetric]")).to_have_count(1)
+    metric = app.page.locator("[data-testid=stMetricValue]").inner_text()
+    assert np.isfinite(float(metric)), metric
+    assert "D=3" in app.page.url and "H=5" in app.page.url, app.page.url
+    loaded.scroll_into_view_if_needed()
+    app.screenshot("uploads-whole-model-lstm-head")
+    app.page.locator("[data-testid=stMetric]").scroll_into_view_if_needed()
+    app.screenshot("uploads-whole-model-lstm-head-loss")
+
+    app.rerun(lambda: uploader.set_input_files(str(MODELS / "gru2.pt")))
+    read = app.page.locator("[data-testid=stAlert]", has_text="Read gru2.pt")
+    read.wait_for()
+    assert "2-layer GRU (D = 3, H = 4" in shown(read) and "The lab is unchanged" in shown(read), shown(read)
+    assert "D=3" in app.page.url and "H=5" in app.page.url  # the lab kept the LSTM loaded before
+    expect(app.page.get_by_text("weight_hh_l1", exact=True).first).to_be_attached()
+    read.scroll_into_view_if_needed()
+    app.screenshot("uploads-whole-model-gru-stack")
+    app.assert_healthy()

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
-from lstm_core.losses import LOSSES, Loss, describe_loss, last_step_mse, make_loss, probe_unit
+from lstm_core.losses import (
+    LOSSES, Loss, describe_loss, head_cross_entropy, head_logits, head_probabilities, last_step_mse, make_loss,
+    probe_unit,
+)
+from lstm_core.lstm import lstm_backward, lstm_forward
+from lstm_core.params import init_lstm
+from lstm_core.readout import softmax_cross_entropy
 
-from tests.helpers import centered_diff
+from tests.helpers import centered_diff, rel_error
 
 
 def numeric_grad(fn, h):
@@ -46,6 +54,51 @@ def test_probe_unit_value_and_gradient(shape):
     assert dh.sum() == np.prod(shape[1:-1], dtype=int)  # one 1 per sequence, at the last step
 
 
+def head(O: int = 4, H: int = 3, seed: int = 3):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(O, H)), rng.normal(size=O)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("label", [0, 3])
+def test_head_cross_entropy_value_and_gradient(shape, label):
+    """−log softmax(W h_T + b)[k], summed over the batch: the value of readout.softmax_cross_entropy (a mean) × B, and
+    ∂L/∂h against centered differences, zero before the last step."""
+    w, b = head()
+    h = np.random.default_rng(4).normal(size=shape)
+    value, dh = head_cross_entropy(h, w, b, label=label)
+    logits = h[-1] @ w.T + b
+    expected, _ = softmax_cross_entropy(logits, np.full(logits.shape[:-1], label))
+    assert value == pytest.approx(expected * max(np.prod(shape[1:-1], dtype=int), 1), rel=1e-12)
+    assert value == pytest.approx(-np.sum(np.log(head_probabilities(h, w, b)[..., label])), rel=1e-12)
+    assert np.all(dh[:-1] == 0)
+    num = numeric_grad(lambda a: head_cross_entropy(a, w, b, label=label), h)
+    assert rel_error(num, dh) < 1e-8
+
+
+def test_head_cross_entropy_through_an_lstm_matches_centered_differences_on_every_weight():
+    """The head's loss drives BPTT: lstm_backward's parameter gradients under it against centered differences."""
+    p = init_lstm(2, 3, seed=5)
+    x = np.random.default_rng(6).normal(size=(7, 2))
+    w, b = head()
+    loss = make_loss("head_cross_entropy", weight=w, bias=b, label=2)
+    grads = lstm_backward(p, lstm_forward(p, x), loss(lstm_forward(p, x).h)[1])
+    for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+        def f(a, name=name):
+            return loss(lstm_forward(dataclasses.replace(p, **{name: a}), x).h)[0]
+
+        assert rel_error(centered_diff(f, getattr(p, name)), getattr(grads.params, name)) < 1e-6, name
+
+
+def test_head_logits_and_probabilities():
+    w, b = head()
+    h = np.random.default_rng(7).normal(size=(5, 2, 3))
+    np.testing.assert_allclose(head_logits(h, w, b), h[-1] @ w.T + b, rtol=1e-15)
+    p = head_probabilities(h, w, b)
+    np.testing.assert_allclose(p.sum(axis=-1), 1.0, rtol=1e-15)
+    assert np.all(np.isfinite(head_probabilities(np.full((2, 3), 1e3), w * 1e3, b)))  # no overflow
+
+
 def test_make_loss_binds_options():
     h = np.random.default_rng(2).normal(size=(4, 3))
     fn = make_loss("probe_unit", unit=1)
@@ -57,7 +110,7 @@ def test_make_loss_binds_options():
 
 
 def test_registry_entries_are_losses():
-    assert set(LOSSES) == {"last_step_mse", "probe_unit"}
+    assert set(LOSSES) == {"last_step_mse", "probe_unit", "head_cross_entropy"}
     for name, loss in LOSSES.items():
         assert isinstance(loss, Loss) and loss.name == name and loss.description.startswith("L = ")
 
@@ -68,6 +121,9 @@ def test_describe_loss_names_the_unit():
     assert "h_T[1]" in describe_loss("probe_unit") and "unit 0" not in describe_loss("probe_unit")
     assert describe_loss("last_step_mse", target=[1.0, 2.0]) == LOSSES["last_step_mse"].description
     assert "target 0" in describe_loss("last_step_mse")
+    w, b = head(O=5)
+    text = describe_loss("head_cross_entropy", weight=w, bias=b, label=1)
+    assert "[2]" in text and "class 2 " in text and "5 logits" in text
 
 
 @pytest.mark.parametrize(
@@ -85,6 +141,10 @@ def test_describe_loss_names_the_unit():
         (lambda: last_step_mse(np.zeros((3, 2, 4)), target=np.zeros((3, 4))), "target"),
         (lambda: last_step_mse(np.zeros(3)), "h"),
         (lambda: last_step_mse(np.full((3, 2), np.nan)), "h"),
+        (lambda: head_cross_entropy(np.zeros((3, 3)), *head(O=4), label=4), "label"),
+        (lambda: head_cross_entropy(np.zeros((3, 2)), *head(O=4), label=0), "weight"),
+        (lambda: make_loss("head_cross_entropy", weight=np.zeros((2, 3)), bias=np.zeros(3)), "weight"),
+        (lambda: make_loss("head_cross_entropy", weight=np.zeros((2, 3)), bias=np.zeros(2), label=-1), "label"),
     ],
 )
 def test_bad_arguments_name_themselves(call, word):
