@@ -1,4 +1,4 @@
-"""Training lab: train an LSTM and/or a tanh RNN on a long-gap task, live, and hand the trained network over; below,
+"""Training lab: train an LSTM, a GRU and/or a tanh RNN on a long-gap task, live, and hand the trained network over; below,
 the bracket counter (ui/counting.py) and a character model on the user's own text (ui/owntext.py).
 
 Controls on the left (page-local keys tr_*), Train / Stop, live loss and accuracy curves and the per-step gradient
@@ -21,8 +21,8 @@ training = bool(ss.pop(tr.GO, False))
 
 st.caption(
     "Train a network to remember the first symbol of a sequence across a gap of distracting, noisy steps (or to add "
-    "two marked numbers). The LSTM's forget gate lets the cue — and its gradient — cross the gap; watch the strip "
-    "below to see how far back the tanh RNN's gradient reaches."
+    "two marked numbers). The LSTM's forget gate lets the cue — and its gradient — cross the gap; the GRU keeps h "
+    "where its update gate z is near 1; watch the strips below to see how far back each network's gradient reaches."
 )
 
 left, right = st.columns([1.25, 2.4], gap="medium")
@@ -34,7 +34,9 @@ with left:
     ss.setdefault("tr_model", "both")  # default here, not in the widget: tr.keep_model sets it too
     choice = st.segmented_control("Model", list(tr.MODEL_CHOICES), format_func=tr.MODEL_CHOICES.get,
                                   key="tr_model", disabled=training, on_change=tr.keep_model,
-                                  help="Both: the LSTM and the RNN side by side, on the same batches.") or "both"
+                                  help="Several: side by side, on the same batches, sharing the time budget. The "
+                                       "GRU starts from PyTorch's initialisation (it has no forget bias to set).") \
+        or "both"
     ss.setdefault("tr_gap", tr.GAP_DEFAULT)  # defaults here, not in the widgets: lesson steps set them too
     ss.setdefault("tr_fb", tr.FB_DEFAULT)
     gap = st.slider("Gap (distractor steps)", *tr.GAP_LIMITS, key="tr_gap", disabled=training,
@@ -60,7 +62,7 @@ with left:
                            disabled=training or not clip_on, label_visibility="collapsed")
     c1, c2 = st.columns(2)
     budget = c1.slider("Time budget (s)", 1, 60, 20, key="tr_budget", disabled=training,
-                       help="Wall-clock seconds per press of Train (both models share it, taking turns).")
+                       help="Wall-clock seconds per press of Train (the chosen models share it, taking turns).")
     noise = c2.slider("Noise σ", 0.0, 2.0, 0.5, step=0.1, key="tr_noise", disabled=training or task != "remember-first",
                       help="remember-first: Gaussian noise on every channel at every distractor step.")
     solved = st.toggle("Stop a model once solved", True, key="tr_solved", disabled=training,
@@ -112,8 +114,8 @@ with right:
     strips_slot = st.empty()
     st.caption(
         "The strip: one row per report (y = training iteration), one column per step t; colour = log₁₀ of the "
-        "gradient norm at that step on that report's last training batch (LSTM: cell state ∂L/∂c_t, RNN: hidden "
-        "state ∂L/∂h_t). The loss reads the last step (right edge); bright far to the left means the gradient "
+        "gradient norm at that step on that report's last training batch (LSTM: cell state ∂L/∂c_t; GRU and RNN: "
+        "hidden state ∂L/∂h_t). The loss reads the last step (right edge); bright far to the left means the gradient "
         "reaches the cue at t = 1. Blank cells: the gradient underflowed to 0."
     )
 
@@ -138,7 +140,9 @@ with right:
                          icon=":material/model_training:")
     tr.show(runs, curves_slot, strips_slot, x=x_axis)
 
-    trained = [m for m, run in runs.items() if run.iteration > 0]
+    trained = [m for m, run in runs.items() if run.iteration > 0 and m in tr.HANDED_KINDS]
+    if "gru" in runs and runs["gru"].iteration > 0:
+        st.caption("The trained GRU stays on this page: the other pages show an LSTM and a tanh RNN.")
     if trained:
         st.subheader("Look inside the trained network")
         options = [(m,) for m in trained] + ([tuple(trained)] if len(trained) > 1 else [])

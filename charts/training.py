@@ -1,4 +1,4 @@
-"""Training lab figures: loss and test-accuracy curves of one or two models, and the per-step gradient strip.
+"""Training lab figures: loss and test-accuracy curves of one to three models, and the per-step gradient strip.
 
 Pure functions from plain rows / arrays (``lstm_core.train.Progress.row()``, ``Progress.step_norms``) to plotly
 Figures; no Streamlit. Every drawn value is exactly the given number, except what a log scale cannot show:
@@ -17,7 +17,7 @@ from plotly.subplots import make_subplots
 from .gradients import drawable, log_ticks
 from .style import COLORS, FONT_SIZE, SEQUENTIAL, layout
 
-MODEL_LABELS = {"lstm": "LSTM", "rnn": "RNN"}
+MODEL_LABELS = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN"}
 X_TITLES = {"iteration": "training iteration", "seconds": "compute seconds"}
 CHANCE_COLOR = "#888888"
 STRIP_MAX_ROWS = 400  # more reports than this: the strip shows evenly spaced rows (always the first and the last)

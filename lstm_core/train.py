@@ -1,4 +1,4 @@
-"""Training an LSTM or a tanh RNN with a linear readout on a long-gap task, step by step, in NumPy.
+"""Training an LSTM, a GRU or a tanh RNN with a linear readout on a long-gap task, step by step, in NumPy.
 
 One iteration (``train_step``) on a batch x (T, B, D):
 
@@ -44,15 +44,16 @@ from typing import Callable, Iterator
 import numpy as np
 
 from .analysis import unit_norms
-from .lstm import LSTMParams, lstm_backward, lstm_forward
+from .lstm import LSTMParams
 from .optim import OPTIMIZERS, AdamState, Clipped, SGDState, clip_by_global_norm, make_optimizer
-from .params import RNNParams, init_lstm, init_rnn, param_arrays
+from .gru import GRUParams
+from .params import RNNParams, init_gru, init_lstm, init_rnn, kind_of, param_arrays
 from .readout import Readout, init_readout, mse, readout_backward, readout_forward, softmax_cross_entropy
-from .rnn import rnn_backward, rnn_forward
+from .stack import RUNS
 from .tasks import DISTRACTORS, TASKS, Task, TaskBatch
 from .validate import MAX_B, MAX_H, MAX_T, check_number, check_size
 
-TRAINABLE_MODELS = ("lstm", "rnn")  # TrainConfig.model
+TRAINABLE_MODELS = ("lstm", "gru", "rnn")  # TrainConfig.model
 READOUT_PREFIX = "readout."
 MAX_EVAL_BYTES = 200 * 10**6  # one test evaluation (a forward pass over the whole test set) stays within this
 
@@ -77,7 +78,7 @@ class TrainConfig:
 
     task: str = "remember-first"  # "remember-first" | "adding"
     gap: int = 50  # distractor steps between the information and the readout; T = gap + 1
-    model: str = "lstm"  # "lstm" | "rnn"
+    model: str = "lstm"  # "lstm" | "gru" | "rnn"
     hidden: int = 16  # H
     batch: int = 32  # B, sequences per training iteration
     steps: int = 5000  # maximum number of training iterations
@@ -147,7 +148,7 @@ class TrainState:
     """Model, readout and optimiser state after ``iteration`` training iterations under ``config``."""
 
     config: TrainConfig
-    params: LSTMParams | RNNParams
+    params: LSTMParams | GRUParams | RNNParams
     readout: Readout
     opt_state: AdamState | SGDState
     iteration: int = 0
@@ -164,7 +165,7 @@ def _arrays(params, readout: Readout) -> dict[str, np.ndarray]:
     return out
 
 
-def _split(arrays: dict[str, np.ndarray], model_type) -> tuple[LSTMParams | RNNParams, Readout]:
+def _split(arrays: dict[str, np.ndarray], model_type) -> tuple[LSTMParams | GRUParams | RNNParams, Readout]:
     rec = {k: v for k, v in arrays.items() if not k.startswith(READOUT_PREFIX)}
     return model_type(**rec), Readout(weight=arrays[READOUT_PREFIX + "weight"], bias=arrays[READOUT_PREFIX + "bias"])
 
@@ -175,6 +176,8 @@ def init_state(config: TrainConfig) -> TrainState:
     D, H = task.input_size, config.hidden
     if config.model == "lstm":
         params = init_lstm(D, H, seed=config.seed, forget_bias=config.forget_bias)
+    elif config.model == "gru":
+        params = init_gru(D, H, seed=config.seed)  # PyTorch's init: the GRU has no forget bias to set
     else:
         params = init_rnn(D, H, seed=config.seed)
     readout = init_readout(H, task.output_size, seed=(config.seed, 3))
@@ -206,7 +209,7 @@ class StepMetrics:
     accuracy: float | None  # classification: fraction of the batch right; regression: None
     grad_norm_before: float  # global gradient norm from backward
     grad_norm_after: float  # after clipping (what the optimiser was given)
-    step_norms: np.ndarray  # (T,) batch mean of ‖dL/dc_t‖ (LSTM) or ‖dL/dh_t‖ (RNN)
+    step_norms: np.ndarray  # (T,) batch mean of ‖dL/dc_t‖ (LSTM) or ‖dL/dh_t‖ (GRU, RNN)
 
     @property
     def clipped(self) -> bool:
@@ -214,7 +217,7 @@ class StepMetrics:
 
 
 def _forward(params, x):
-    return lstm_forward(params, x) if isinstance(params, LSTMParams) else rnn_forward(params, x)
+    return RUNS[kind_of(params)][0](params, x)  # lstm_forward, gru_forward or rnn_forward
 
 
 def _loss(batch: TaskBatch, y: np.ndarray) -> tuple[float, np.ndarray]:
@@ -238,12 +241,8 @@ def gradients(params, readout: Readout, batch: TaskBatch, *, truncate: int | Non
     y = readout_forward(readout, trace.h, batch.steps)  # (S, B, K)
     loss, dy = _loss(batch, y)
     d_readout, dh = readout_backward(readout, trace.h, batch.steps, dy)  # dh: W_yᵀ dy at the loss steps
-    if isinstance(params, LSTMParams):
-        g = lstm_backward(params, trace, dh, truncate=truncate)
-        carried = g.dc  # (T, B, H) dL/dc_t
-    else:
-        g = rnn_backward(params, trace, dh, truncate=truncate)
-        carried = g.dh  # (T, B, H) dL/dh_t
+    g = RUNS[kind_of(params)][1](params, trace, dh, truncate=truncate)
+    carried = g.dc if isinstance(params, LSTMParams) else g.dh  # (T, B, H) dL/dc_t (LSTM) or dL/dh_t
     step_norms = unit_norms(carried).mean(axis=1)  # (T,): finite even where the squares would overflow
     step_norms.flags.writeable = False
     return loss, y, _arrays(g.params, d_readout), step_norms
@@ -301,7 +300,7 @@ class Progress:
     losses: np.ndarray  # (n,) training loss of each iteration of the window
     grad_norms_before: np.ndarray  # (n,) global gradient norm of each iteration, from backward
     grad_norms_after: np.ndarray  # (n,) after clipping
-    step_norms: np.ndarray  # (T,) per-step ‖dL/dc_t‖ (LSTM) / ‖dL/dh_t‖ (RNN) of the window's last iteration
+    step_norms: np.ndarray  # (T,) per-step ‖dL/dc_t‖ (LSTM) / ‖dL/dh_t‖ (GRU, RNN) of the window's last iteration
     state: TrainState
     done: bool = False
     reason: str = ""  # when done: "steps" | "time" | "target"
@@ -485,7 +484,7 @@ def _task_arguments(args: list[str]) -> list[str]:
 def build_parser() -> argparse.ArgumentParser:
     d = TrainConfig()
     p = _Parser(prog="python -m lstm_core.train",
-                description="Train an LSTM or a tanh RNN (NumPy) on a long-gap task and report test accuracy.")
+                description="Train an LSTM, a GRU or a tanh RNN (NumPy) on a long-gap task and report test accuracy.")
     p.add_argument("--task", choices=TASKS, default=d.task,
                    help="a long-gap task; '--task chars' trains the character model instead (its own options: "
                         "python -m lstm_core.train --task chars --help)")

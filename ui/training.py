@@ -33,8 +33,12 @@ HANDED = "tr_handed"  # {model: params} handed over to the shared state
 
 GAP_LIMITS, GAP_DEFAULT = (1, 200), 20  # the Gap slider (distractor steps)
 FB_LIMITS, FB_STEP, FB_DEFAULT = (-5.0, 10.0), 0.5, 4.0  # the LSTM's initial forget-bias slider
-MODEL_LABELS = {"lstm": "LSTM", "rnn": "RNN"}  # how the training lab names the models it trains
-MODEL_CHOICES = {"both": "LSTM and RNN", "lstm": "LSTM", "rnn": "RNN"}
+MODEL_LABELS = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN"}  # how the training lab names the models it trains
+# The Model control's choices (also a lesson's tr_model value) and the models each one trains, side by side.
+MODEL_CHOICES = {"both": "LSTM and RNN", "all": "LSTM, GRU and RNN", "lstm": "LSTM", "gru": "GRU", "rnn": "RNN"}
+MODEL_SETS = {"both": ("lstm", "rnn"), "all": ("lstm", "gru", "rnn"), "lstm": ("lstm",), "gru": ("gru",),
+              "rnn": ("rnn",)}
+HANDED_KINDS = ("lstm", "rnn")  # the models the other pages show (state.Lab): a trained GRU stays on this page
 DRAW_EVERY = 0.5  # seconds of wall time between live redraws (the last report is always drawn)
 STOP_ACCURACY, STOP_MSE = 0.99, 0.01  # "stop when solved" targets
 FIELD_LABELS = {  # TrainConfig field -> the control's label, for error messages
@@ -90,9 +94,8 @@ class ModelRun:
 
 
 def make_configs(choice: str, **fields) -> dict[str, TrainConfig]:
-    """The TrainConfig of each chosen model (``choice``: "both" | "lstm" | "rnn"); raises ValueError naming the field."""
-    models = list(MODEL_LABELS) if choice == "both" else [choice]
-    return {m: TrainConfig(model=m, **fields) for m in models}
+    """The TrainConfig of each chosen model (``choice``: a MODEL_CHOICES key); raises ValueError naming the field."""
+    return {m: TrainConfig(model=m, **fields) for m in MODEL_SETS[choice]}
 
 
 def field_error(exc: ValueError) -> str:
@@ -280,6 +283,9 @@ def hand_over_problem(models: tuple[str, ...]) -> str | None:
     missing = [m for m in models if m not in runs or runs[m].iteration == 0]
     if missing:
         return f"Nothing trained yet for {', '.join(MODEL_LABELS[m] for m in missing)}."
+    if any(m not in HANDED_KINDS for m in models):
+        return ("The other pages show an LSTM and a tanh RNN; a trained GRU stays here with its curves and "
+                "gradient strip.")
     cfg = runs[models[0]].config
     task = cfg.make_task()
     D, H, T = task.input_size, cfg.hidden, task.T

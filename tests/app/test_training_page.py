@@ -54,7 +54,7 @@ def test_page_loads_with_a_prompt_and_no_charts():
 
 CONTROLS = {  # key -> (kind, values: min / middle / max or every option)
     "tr_task": ("selectbox", ["remember-first", "adding"]),
-    "tr_model": ("segmented_control", ["both", "lstm", "rnn"]),
+    "tr_model": ("segmented_control", ["both", "all", "lstm", "gru", "rnn"]),
     "tr_optimizer": ("selectbox", ["adam", "sgd"]),
     "tr_distractors": ("selectbox", ["separate", "same", "noise"]),
     "tr_gap": ("slider", [1, 100, 200]),
@@ -231,6 +231,28 @@ def test_hand_over_sets_the_shared_state_without_a_conflict_and_the_cell_page_lo
     at.button(key="tr_handover_lstm_rnn").click().run()  # both at once
     assert not at.exception and CONFLICT not in texts(at.warning)
     np.testing.assert_array_equal(at.session_state["_lab"].rnn.weight_hh, runs["rnn"].state.params.weight_hh)
+
+
+def test_gru_lstm_and_rnn_train_side_by_side_and_the_gru_stays_on_the_page():
+    """Model "LSTM, GRU and RNN": three runs on the same batches, the GRU's curves and its ‖∂L/∂h_t‖ strip are its
+    own numbers; it is not offered for the hand-over (the other pages show an LSTM and a tanh RNN)."""
+    at = small(open_app(PAGE), budget=3, model="all")
+    assert "GRU starts fresh" in texts(at.caption)
+    at.button(key="tr_train").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    runs = at.session_state[tr.RESULTS]
+    assert set(runs) == {"lstm", "gru", "rnn"} and runs["gru"].iteration > 0
+    assert type(runs["gru"].state.params).__name__ == "GRUParams" and runs["gru"].config.model == "gru"
+    rows = runs["gru"].rows
+    by = {t["name"]: t for t in figure(at, "tr_curves")["data"]}
+    np.testing.assert_array_equal(decode(by["GRU train loss"]["y"]), [r["train_loss"] for r in rows])
+    np.testing.assert_array_equal(decode(by["GRU test accuracy"]["y"]), [r["accuracy"] for r in rows])
+    strip = figure(at, "tr_strip_gru")
+    np.testing.assert_allclose(decode(strip["data"][0]["z"]), np.log10(np.array(runs["gru"].step_norms)), rtol=1e-12)
+    assert "GRU ‖∂L/∂h_t‖" in strip["layout"]["title"]["text"]
+    keys = {b.key for b in at.button if b.key and b.key.startswith("tr_handover_")}
+    assert keys == {"tr_handover_lstm", "tr_handover_rnn", "tr_handover_lstm_rnn"}
+    assert "The trained GRU stays on this page" in texts(at.caption)
 
 
 def test_hand_over_is_refused_when_the_sidebar_cannot_hold_the_network():

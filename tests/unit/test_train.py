@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 
 from lstm_core import forget_bias_of, lstm_backward, lstm_forward
+from lstm_core.gru import GRUParams, gru_backward, gru_forward
+from lstm_core.params import init_gru, param_arrays
 from lstm_core.readout import (
     Readout, init_readout, loss_steps, mse, readout_backward, readout_forward, softmax_cross_entropy,
 )
@@ -108,7 +110,7 @@ def test_readout_errors_name_the_argument(call, arg):
 # ---- gradients through the recurrent core --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("model, task", [("lstm", "remember-first"), ("rnn", "remember-first"), ("lstm", "adding"),
-                                         ("rnn", "adding")])
+                                         ("rnn", "adding"), ("gru", "remember-first"), ("gru", "adding")])
 def test_training_gradients_match_centered_differences(model, task):
     """The whole chain: forward, readout, loss, dh = W_yᵀ dy, BPTT; checked on a few entries of every array."""
     cfg = TrainConfig(task=task, gap=4, model=model, hidden=3, batch=5, forget_bias=1.0)
@@ -144,7 +146,7 @@ def test_step_norms_are_the_batch_mean_of_the_carried_gradient():
     np.testing.assert_allclose(norms, expected, rtol=1e-12)
 
 
-@pytest.mark.parametrize("model", ["lstm", "rnn"])
+@pytest.mark.parametrize("model", ["lstm", "gru", "rnn"])
 def test_truncated_bptt_cuts_the_carried_gradient(model):
     cfg = TrainConfig(gap=9, hidden=4, batch=3, model=model, truncate=3)
     state = init_state(cfg)
@@ -161,6 +163,25 @@ def test_truncated_bptt_cuts_the_carried_gradient(model):
 
 
 # ---- one training step ---------------------------------------------------------------------------------------------
+
+def test_the_gru_trains_from_pytorchs_initialisation_and_carries_its_gradient_in_h():
+    """TrainConfig(model="gru"): init_gru's weights for the seed (no forget bias to set), step norms ‖dL/dh_t‖."""
+    cfg = TrainConfig(model="gru", gap=6, hidden=4, batch=3)
+    state = init_state(cfg)
+    assert isinstance(state.params, GRUParams)
+    for name, a in param_arrays(init_gru(8, 4, seed=0)).items():
+        np.testing.assert_array_equal(getattr(state.params, name), a)
+    batch = train_batch(cfg, 0)
+    _, _, _, norms = gradients(state.params, state.readout, batch)
+    trace = gru_forward(state.params, batch.x)
+    y = readout_forward(state.readout, trace.h, batch.steps)
+    _, dh = readout_backward(state.readout, trace.h, batch.steps, softmax_cross_entropy(y, batch.target)[1])
+    carried = gru_backward(state.params, trace, dh).dh  # (T, B, H)
+    np.testing.assert_allclose(norms, np.linalg.norm(carried, axis=-1).mean(axis=1), rtol=1e-12)
+    after, m = train_step(state, batch)
+    assert after.iteration == 1 and isinstance(after.params, GRUParams) and m.loss > 0
+    assert run(cfg.replace(steps=3, eval_every=1)).summary()["forget_bias"] is None
+
 
 def test_init_state_sets_the_forget_bias_and_is_seeded():
     s = init_state(TrainConfig(forget_bias=4.0))
