@@ -32,7 +32,7 @@ with left:
                         help="remember-first: name the cue shown at step 1 (classification). adding: sum the two "
                              "marked values (regression).")
     ss.setdefault("tr_model", "both")  # default here, not in the widget: tr.keep_model sets it too
-    choice = st.segmented_control("Model", list(tr.MODEL_CHOICES), format_func=tr.MODEL_CHOICES.get,
+    choice = st.selectbox("Model", list(tr.MODEL_CHOICES), format_func=tr.MODEL_CHOICES.get,
                                   key="tr_model", disabled=training, on_change=tr.keep_model,
                                   help="Several: side by side, on the same batches, sharing the time budget. The "
                                        "GRU starts from PyTorch's initialisation (it has no forget bias to set).") \

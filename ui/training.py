@@ -130,7 +130,7 @@ def plan_text(configs: dict[str, TrainConfig]) -> str:
 
 
 def keep_model() -> None:
-    """A click on the model already chosen would deselect it (segmented control): keep it chosen."""
+    """The Model box's on_change: remember the choice, and should the box ever be cleared (None), keep the last."""
     ss = st.session_state
     if ss.get("tr_model") is None:
         ss["tr_model"] = ss.get("_tr_model_last", "both")

@@ -87,7 +87,7 @@ def test_numeric_page_controls_are_typed_like_their_widgets(rules):
     ("tr_gap=many", "is not a number"),
     ("tr_fb=1.25", "is not on the control's steps of 0.5"),
     ("tr_fb=-6", "is outside -5–10"),
-    ("tr_model=gru", "valid values are both, lstm, rnn"),
+    ("tr_model=lstm1997", "valid values are both, all, lstm, gru, rnn"),
 ])
 def test_a_bad_numeric_control_names_the_field(control, phrase, rules):
     text = TRAINING_STEP.replace("tr_gap=50, tr_model=lstm, tr_fb=1", control)

@@ -137,7 +137,7 @@ def test_a_step_shows_the_page_settings_its_text_names(lesson_id, n, widgets):
     at = open_app(None, {"lesson": lesson_id, "step": n})
     assert_on_step(at, lesson_id, n)
     for key, value in widgets.items():
-        widget = next(w for kind in ("slider", "select_slider", "segmented_control") for w in at.get(kind)
+        widget = next(w for kind in ("slider", "select_slider", "segmented_control", "selectbox") for w in at.get(kind)
                       if getattr(w, "key", None) == key)
         assert widget.value == value, key
 

@@ -19,7 +19,7 @@ CONFLICT = "rebuilds your"  # app.py's edit-protection question
 
 def small(at, *, budget: int = 2, model: str = "both"):
     """Tiny, fast settings (no run)."""
-    at.segmented_control(key="tr_model").set_value(model)
+    at.selectbox(key="tr_model").set_value(model)
     at.slider(key="tr_gap").set_value(5)
     at.slider(key="tr_hidden").set_value(8)
     at.number_input(key="tr_test_size").set_value(64)
@@ -54,7 +54,7 @@ def test_page_loads_with_a_prompt_and_no_charts():
 
 CONTROLS = {  # key -> (kind, values: min / middle / max or every option)
     "tr_task": ("selectbox", ["remember-first", "adding"]),
-    "tr_model": ("segmented_control", ["both", "all", "lstm", "gru", "rnn"]),
+    "tr_model": ("selectbox", ["both", "all", "lstm", "gru", "rnn"]),
     "tr_optimizer": ("selectbox", ["adam", "sgd"]),
     "tr_distractors": ("selectbox", ["separate", "same", "noise"]),
     "tr_gap": ("slider", [1, 100, 200]),
