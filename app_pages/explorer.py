@@ -64,28 +64,34 @@ if view == "phase":
                              key="ex_phase_n", help="Cells per axis. 41×41 is 1,681 configurations per map.") \
         or RESOLUTIONS[0]
     widgets.flashed(ex.FLASH)
-    cols = st.columns(2)
-    for col, model in zip(cols, ("lstm", "rnn")):
+    cols = st.columns(len(ex.PHASE_MODELS))
+    for col, model in zip(cols, ex.PHASE_MODELS):
         key = f"ex_phase_{model}"
-        current = (fb, rho) if model == "lstm" else (None, rho)
+        # the green ✕ marks the lab's knobs: b_f and ρ on the LSTM's map, ρ on the RNN's; the GRU is not in the lab
+        current = {"lstm": (fb, rho), "rnn": (None, rho)}.get(model, (None, None))
+        clicks = dict(selection_mode="points", on_select=partial(ex.load_cell, model, key, n, T_map, H, D, seed)) \
+            if model in ex.LOADABLE else {}
         with col, st.spinner(f"Running {n * n:,} {model.upper()} configurations…"):
             widgets.chart(
                 ex.phase_figure(model, n, T_map, H, D, seed, None if current == (None, None) else current),
-                key=key, filename=f"phase_{model}_T{T_map}_H{H}_seed{seed}", selection_mode="points",
-                on_select=partial(ex.load_cell, model, key, n, T_map, H, D, seed),
+                key=key, filename=f"phase_{model}_T{T_map}_H{H}_seed{seed}", **clicks,
             )
     st.caption(
         f"Colour: log₁₀(gradient at step 1 ÷ gradient at step T) in decades (powers of ten): ‖∂L/∂c‖ for the LSTM, "
-        f"‖∂L/∂h‖ for the RNN. **Vanishing** (blue) below {_signed(explore.VANISHING_BELOW)}: less than a tenth "
+        f"‖∂L/∂h‖ for the GRU and the RNN. **Vanishing** (blue) below {_signed(explore.VANISHING_BELOW)}: less than a tenth "
         f"arrives. **Preserved** from {_signed(explore.VANISHING_BELOW)} to +{explore.EXPLODING_ABOVE:g}: within a "
         f"factor of ten. **Exploding** (red) above +{explore.EXPLODING_ABOVE:g}. **Click a cell** to load its b_f "
-        "and ρ (RNN map: ρ only) into the shared knobs (green ✕: the current setting).",
+        "and ρ (RNN map: ρ only) into the shared knobs (green ✕: the current setting). The GRU has no forget gate: "
+        "its map's rows are the update-gate bias b_z (z near 1 keeps h); the lab's pages show an LSTM and a tanh "
+        "RNN, so its cells are not loaded.",
         help="Decade: " + TERMS["decade"] + " Spectral radius: " + TERMS["spectral radius"])
     with st.expander("How each cell is computed"):
         st.markdown(
-            f"Fresh weights (H = {H}, D = {D}, seed {seed}) with every bias 0 except b_f; the spectral radius ρ "
-            "rescales each W_hh gate block (LSTM) or W_hh (RNN); x_t ~ N(0, 1) (RNN: N(0, s²), s the input "
-            f"scale); h₀ = c₀ = 0; loss L = uᵀh_T with u = (1, …, 1)/√H. The other pages apply the knobs to the "
+            f"Fresh weights (H = {H}, D = {D}, seed {seed}) with every bias 0 except b_f (GRU: b_z); the spectral "
+            "radius ρ rescales each W_hh gate block (LSTM, GRU) or W_hh (RNN); x_t ~ N(0, 1) (RNN: N(0, s²), s the "
+            f"input scale); h₀ = c₀ = 0; loss L = uᵀh_T with u = (1, …, 1)/√H. The GRU's update gate z plays the "
+            "forget gate's part: h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}, so along the direct path the gradient is "
+            "multiplied by z at every step (∏ z, the counterpart of the LSTM's ∏ f); b_z sets where z starts. The other pages apply the knobs to the "
             "preset's own weights, input and loss, so their numbers differ from the map's."
         )
 

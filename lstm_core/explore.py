@@ -1,16 +1,22 @@
 """Experiments over many configurations at once: how far back does the gradient reach?
 
-    length_sweep(model, lengths, …)            ‖dL/dc_1‖ (LSTM) or ‖dL/dh_1‖ (RNN) for each sequence length T,
-                                               and the fitted decay rate per step
-    phase_grid(first_axis, spectral_radii, …)     log10(‖dL/dc_1‖ / ‖dL/dc_T‖) over a grid of configurations,
-                                               cells as the batch of the core's forward/backward
+    length_sweep(model, lengths, …)            ‖dL/dc_1‖ (LSTM) or ‖dL/dh_1‖ (GRU, RNN) for each sequence length
+                                               T, and the fitted decay rate per step
+    phase_grid(first_axis, spectral_radii, …)     log10(‖dL/dc_1‖ / ‖dL/dc_T‖) (GRU, RNN: of dL/dh) over a grid of
+                                               configurations, cells as the batch of the core's forward/backward
+
+The models: the LSTM, the GRU and the tanh RNN. The GRU has no forget gate; its update gate z plays the part
+(h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}: z near 1 keeps h, and the gradient's direct path back is ∏ z,
+analysis.update_gate_factor, as the LSTM's is ∏ f), so where the LSTM's experiments set the forget-gate bias b_f,
+the GRU's set the update-gate bias b_z.
 
 Steps are 1-based in these docstrings ("step 1" is the first step, index 0 of every array; "step T" is the
 last). Both functions run the same experiment, defined once here:
 
-    weights  ``explore_params``: init_lstm / init_rnn(input_size, hidden_size, seed=seed) with both biases
-             multiplied by ``bias_scale``, then (LSTM) ``with_forget_bias(forget_bias)`` and
-             ``with_spectral_radius(spectral_radius)`` when given (each gate block of W_hh for the LSTM; W_hh for
+    weights  ``explore_params``: init_lstm / init_gru / init_rnn(input_size, hidden_size, seed=seed) with both
+             biases multiplied by ``bias_scale``, then the gate bias when given (the LSTM's total forget bias b_f,
+             the GRU's total update bias b_z: all in bias_ih, bias_hh's rows 0) and
+             ``with_spectral_radius(spectral_radius)`` (each gate block of W_hh for the LSTM and the GRU; W_hh for
              the RNN). bias_scale=0 with small inputs is the linear regime.
     input    ``explore_input``: x = sequences.random_normal(T, input_size, seed=seed + 1, scale=input_scale), i.e.
              x_t ~ N(0, input_scale²) i.i.d. The input of length T is the first T steps of any longer one.
@@ -22,10 +28,10 @@ last). Both functions run the same experiment, defined once here:
 How the grid is batched (the public forward/backward functions, no private helpers): the cells are the batch, in
 chunks, and differ in two ways. (1) The radius: cell b's ``with_spectral_radius(r_b)`` scales each gate block k of
 W_hh by r_b / ρ_k (ρ_k the block's own spectral radius); the batch runs that as ``recurrent_scale`` s_b = r_b / ρ_k
-on block k, i.e. the recurrent term s_b ⊙ (W_hh h_{t−1}): one shared matmul per step. (2) The LSTM's forget bias:
-a bias is the weight of a constant input, so the shared weights get one more input channel, with weight 1 on the
-forget rows and 0 elsewhere and no forget bias of their own, and cell a feeds it the constant b_f = first_axis[a]:
-z_f = W_if x_t + b_f + … exactly as with ``with_forget_bias(b_f)``. (The RNN's first axis, the input scale, is part
+on block k, i.e. the recurrent term s_b ⊙ (W_hh h_{t−1}): one shared matmul per step. (2) The LSTM's forget bias (the GRU's
+update bias, the same way): a bias is the weight of a constant input, so the shared weights get one more input
+channel, with weight 1 on the forget rows and 0 elsewhere and no forget bias of their own, and cell a feeds it the
+constant b_f = first_axis[a]: z_f = W_if x_t + b_f + … exactly as with ``with_forget_bias(b_f)``. (The RNN's first axis, the input scale, is part
 of each cell's input x anyway.) This equals per-cell runs with the cell's own weights up to rounding (it rounds
 (W_hh h)·s instead of (W_hh·s) h, and adds b_f inside the input matmul); in stable regimes that is ~1e-15 relative,
 while in chaotic regimes (large radius and input) any rounding difference grows with T, as it would between two
@@ -42,16 +48,20 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 
 from .analysis import fit_line, unit_norms
-from .lstm import lstm_backward, lstm_forward
+from .gru import GRUParams
+from .lstm import lstm_backward
 from .params import (
-    LSTMParams, RNNParams, block_radii, gate_rows, init_lstm, init_rnn, radius_factors, with_forget_bias,
+    LSTMParams, RNNParams, block_radii, gate_rows, gates_of, init_gru, init_lstm, init_rnn, kind_of, radius_factors,
     with_spectral_radius,
 )
-from .rnn import rnn_backward, rnn_forward
+from .rnn import rnn_backward
+from .stack import RUNS
 from .sequences import random_normal
 from .validate import MAX_B, MAX_D, MAX_H, MAX_T, as_float_array, check_number, check_size
 
-EXPLORED_MODELS = ("lstm", "rnn")  # the models these experiments run
+EXPLORED_MODELS = ("lstm", "gru", "rnn")  # the models these experiments run
+GATE_BIAS = {"lstm": "f", "gru": "z"}  # the gate whose total bias is a phase diagram's first axis (the RNN: input scale)
+_INIT = {"lstm": init_lstm, "gru": init_gru, "rnn": init_rnn}
 LOG10_FLOOR = -300.0  # phase_grid value for "nothing measurable reached step 1" (ratio <= 1e-300, incl. exactly 0)
 LOG10_CEIL = 300.0  # phase_grid value for "exploded beyond float64" (ratio >= 1e300, incl. overflow to inf)
 MAX_SEED = 2**32 - 2  # seed and seed + 1 (the input's seed) must both be valid numpy seeds
@@ -102,24 +112,38 @@ def explore_params(
     forget_bias: float | None = None,
     spectral_radius: float | None = None,
     bias_scale: float = 1.0,
-) -> LSTMParams | RNNParams:
+    update_bias: float | None = None,
+) -> LSTMParams | GRUParams | RNNParams:
     """The weights of one configuration of the experiments (see the module docstring).
 
-    init_lstm / init_rnn(input_size, hidden_size, seed=seed); both biases × bias_scale; then, when not None,
-    with_forget_bias(forget_bias) (LSTM only: the RNN has no forget gate and ignores it) and
-    with_spectral_radius(spectral_radius).
+    init_lstm / init_gru / init_rnn(input_size, hidden_size, seed=seed); both biases × bias_scale; then, when not
+    None, the LSTM's total forget bias ``forget_bias`` or the GRU's total update bias ``update_bias`` (each model
+    ignores the other's; the RNN has neither gate) and with_spectral_radius(spectral_radius).
     """
     model = _check_model(model)
     seed = _check_seed(seed)
     bias_scale = check_number("bias_scale", bias_scale)
-    p = (init_lstm if model == "lstm" else init_rnn)(input_size, hidden_size, seed=seed)
+    p = _INIT[model](input_size, hidden_size, seed=seed)
     if bias_scale != 1.0:
         p = replace(p, bias_ih=p.bias_ih * bias_scale, bias_hh=p.bias_hh * bias_scale)
-    if forget_bias is not None and model == "lstm":
-        p = with_forget_bias(p, forget_bias)
+    gate_bias = {"lstm": forget_bias, "gru": update_bias}.get(model)
+    if gate_bias is not None:
+        p = with_gate_bias(p, GATE_BIAS[model], check_number(f"{GATE_NAMES_OF[model]}", gate_bias))
     if spectral_radius is not None:
         p = with_spectral_radius(p, spectral_radius)
     return p
+
+
+GATE_NAMES_OF = {"lstm": "forget_bias", "gru": "update_bias"}
+
+
+def with_gate_bias(params, gate: str, total: float):
+    """A copy whose total bias b_ih + b_hh of ``gate``'s rows equals ``total``, all in bias_ih (bias_hh's rows 0):
+    for the LSTM's 'f' exactly params.with_forget_bias, for the GRU's update gate 'z' the same."""
+    rows = gate_rows(params.hidden_size, gate)
+    b_ih, b_hh = params.bias_ih.copy(), params.bias_hh.copy()
+    b_ih[rows], b_hh[rows] = total, 0.0
+    return replace(params, bias_ih=b_ih, bias_hh=b_hh)
 
 
 def explore_input(T: int, *, input_size: int = 1, seed: int = 0, input_scale: float = 1.0) -> np.ndarray:
@@ -142,9 +166,9 @@ def probe_direction(hidden_size: int) -> np.ndarray:
 class LengthSweep:
     """Gradient reaching step 1 as a function of the sequence length T (see ``length_sweep``).
 
-    model          'lstm' or 'rnn'
+    model          'lstm', 'gru' or 'rnn'
     lengths        (n,) int64, the lengths as given (order and repeats kept)
-    grad_at_first  (n,) ‖dL/dc_1‖ (LSTM) or ‖dL/dh_1‖ (RNN) for the loss at step T = lengths[k]; exactly 0.0 where
+    grad_at_first  (n,) ‖dL/dc_1‖ (LSTM) or ‖dL/dh_1‖ (GRU, RNN) for the loss at step T = lengths[k]; exactly 0.0 where
                    it underflowed, inf where the backward pass overflowed float64 (never NaN)
     fitted         (n,) bool, the points used by the fit: finite and >= the smallest normal float64 (2.2e-308;
                    subnormals carry too few digits for a logarithm)
@@ -181,12 +205,14 @@ def length_sweep(
     input_size: int = 1,
     input_scale: float = 1.0,
     bias_scale: float = 1.0,
+    update_bias: float | None = None,
 ) -> LengthSweep:
     """The gradient that reaches step 1 from a loss at step T, for each T in ``lengths``, and its decay rate.
 
     For each T: weights ``explore_params(model, …)``, input the first T steps of ``explore_input``, loss
     L = uᵀ h_T (u = ones/√H; module docstring), and grad_at_first = ‖dL/dc_1‖ for the LSTM (the end of the cell path,
-    the error carousel) or ‖dL/dh_1‖ for the RNN. ``forget_bias`` is ignored by the RNN.
+    the error carousel) or ‖dL/dh_1‖ for the GRU and the RNN. ``forget_bias`` is the LSTM's, ``update_bias`` the
+    GRU's; each other model ignores it.
 
     lengths: 1-D, 1 to MAX_B whole numbers in [1, MAX_T]. Cost: one forward pass of max(lengths) steps (the input
     of length T is a prefix of the longest, so its states are too) and one backward pass in which the lengths are the
@@ -198,14 +224,14 @@ def length_sweep(
     lens = _check_lengths(lengths)
     params = explore_params(
         model, input_size=input_size, hidden_size=hidden_size, seed=seed, forget_bias=forget_bias,
-        spectral_radius=spectral_radius, bias_scale=bias_scale,
+        spectral_radius=spectral_radius, bias_scale=bias_scale, update_bias=update_bias,
     )
     T_max = int(lens.max())
     x = explore_input(T_max, input_size=input_size, seed=seed, input_scale=input_scale)
     H = params.hidden_size
     u = probe_direction(H)
 
-    forward, backward = (lstm_forward, lstm_backward) if model == "lstm" else (rnn_forward, rnn_backward)
+    forward, backward = RUNS[model]
     trace = forward(params, x)  # the input of length T is a prefix of x, so its trace is a prefix of this one
 
     uniq = np.unique(lens)  # ascending
@@ -253,9 +279,13 @@ def _prefix_batch(trace, T: int, K: int):
 
 
 def phase_grid_axes(model: str = "lstm") -> tuple[str, str]:
-    """Labels of phase_grid's (first, second) axis for ``model``, e.g. for a heatmap's y and x axes."""
-    if _check_model(model) == "lstm":
+    """Labels of phase_grid's (first, second) axis for ``model``, e.g. for a heatmap's y and x axes. The GRU has no
+    forget gate: its first axis is the update-gate bias b_z (z near 1 keeps h)."""
+    model = _check_model(model)
+    if model == "lstm":
         return "forget-gate bias b_f", "spectral radius of each W_hh gate block"
+    if model == "gru":
+        return "update-gate bias b_z", "spectral radius of each W_hh gate block"
     return "input scale (std of x_t)", "spectral radius of W_hh"
 
 
@@ -294,12 +324,13 @@ def phase_grid(
     T in [1, MAX_T]; each axis 1 to MAX_B finite values.
     """
     model = _check_model(model)
-    first = _check_axis(first_axis, "forget_biases" if model == "lstm" else "input_scales",
-                        nonnegative=(model == "rnn"))
+    gated = model in GATE_BIAS  # the LSTM (b_f) and the GRU (b_z); the RNN's first axis is the input scale
+    first = _check_axis(first_axis, {"lstm": "forget_biases", "gru": "update_biases"}.get(model, "input_scales"),
+                        nonnegative=not gated)
     radii = _check_axis(spectral_radii, "spectral_radii", nonnegative=True)
     T = check_size("T", T, MAX_T)
     H = check_size("hidden size H", hidden_size, MAX_H)
-    D = check_size("input size D", input_size, MAX_D - 1 if model == "lstm" else MAX_D)  # LSTM: + the b_f channel
+    D = check_size("input size D", input_size, MAX_D - 1 if gated else MAX_D)  # LSTM, GRU: + the gate bias channel
     check_number("input_scale", input_scale, nonnegative=True)  # checked even where unused (RNN), for consistency
     base = explore_params(model, input_size=D, hidden_size=H, seed=seed, bias_scale=bias_scale)
     x = explore_input(T, input_size=D, seed=seed, input_scale=1.0 if model == "rnn" else input_scale)
@@ -308,17 +339,17 @@ def phase_grid(
     n_a, n_b = first.size, radii.size
     cell_a, cell_b = np.repeat(np.arange(n_a), n_b), np.tile(np.arange(n_b), n_a)  # row-major cells
     chunk = int(max(1, min(MAX_B, _CHUNK_BYTES // (_FLOATS_PER_STATE * T * H * 8))))  # cells per batch
-    rho = block_radii(base.weight_hh)  # of each W_hh gate block (LSTM) or of W_hh (RNN)
-    params = _forget_bias_as_input(base) if model == "lstm" else base
+    rho = block_radii(base.weight_hh)  # of each W_hh gate block (LSTM, GRU) or of W_hh (RNN)
+    params = _gate_bias_as_input(base, GATE_BIAS[model]) if gated else base
     n1, nT = np.empty(n_a * n_b), np.empty(n_a * n_b)
     with np.errstate(over="ignore", invalid="ignore"):
         for s in range(0, n_a * n_b, chunk):
             cells = slice(s, s + chunk)
             a, b = cell_a[cells], cell_b[cells]
             xb = np.broadcast_to(x[:, None, :], (T, a.size, D))  # (T, cells, D)
-            if model == "lstm":
-                xb = np.concatenate([xb, np.broadcast_to(first[a][:, None], (T, a.size, 1))], axis=-1)  # + b_f
-                scale = np.repeat(radius_factors(radii[b], rho), H, axis=1)  # (cells, 4H): r / ρ_k on block k
+            if gated:
+                xb = np.concatenate([xb, np.broadcast_to(first[a][:, None], (T, a.size, 1))], axis=-1)  # + b_f / b_z
+                scale = np.repeat(radius_factors(radii[b], rho), H, axis=1)  # (cells, 4H | 3H): r / ρ_k on block k
             else:
                 xb = xb * first[a][:, None]  # x · input scale
                 scale = radius_factors(radii[b], rho)  # (cells, 1): r / ρ
@@ -326,21 +357,22 @@ def phase_grid(
     return _log10_ratio(n1, nT).reshape(n_a, n_b)
 
 
-def _forget_bias_as_input(base: LSTMParams) -> LSTMParams:
-    """``base`` with no forget bias and one more input channel, of weight 1 on the forget rows and 0 elsewhere: fed
-    the constant b_f, it gives every step the forget bias b_f, as with_forget_bias(base, b_f) does (module docstring)."""
+def _gate_bias_as_input(base, gate: str):
+    """``base`` with no bias on ``gate`` ('f' of an LSTM, 'z' of a GRU) and one more input channel, of weight 1 on
+    that gate's rows and 0 elsewhere: fed the constant b, it gives every step the gate bias b, as
+    with_gate_bias(base, gate, b) does (module docstring)."""
     H = base.hidden_size
-    column = np.zeros((4 * H, 1))
-    column[gate_rows(H, "f")] = 1.0
-    no_bias = with_forget_bias(base, 0.0)
+    column = np.zeros((len(gates_of(base)) * H, 1))
+    column[gate_rows(H, gate)] = 1.0
+    no_bias = with_gate_bias(base, gate, 0.0)
     return replace(no_bias, weight_ih=np.concatenate([no_bias.weight_ih, column], axis=1))
 
 
 def _first_and_last_norms(params, x: np.ndarray, recurrent_scale: np.ndarray, u: np.ndarray):
-    """‖dL/dc_1‖ and ‖dL/dc_T‖ (LSTM) or ‖dL/dh_1‖ and ‖dL/dh_T‖ (RNN), (B,) each, of the batch x (T, B, D) run
-    with ``recurrent_scale`` (B, ·), for the loss L = uᵀ h_T of every sequence: one public forward + backward."""
+    """‖dL/dc_1‖ and ‖dL/dc_T‖ (LSTM) or ‖dL/dh_1‖ and ‖dL/dh_T‖ (GRU, RNN), (B,) each, of the batch x (T, B, D)
+    run with ``recurrent_scale`` (B, ·), for the loss L = uᵀ h_T of every sequence: one public forward + backward."""
     lstm = isinstance(params, LSTMParams)
-    forward, backward = (lstm_forward, lstm_backward) if lstm else (rnn_forward, rnn_backward)
+    forward, backward = RUNS[kind_of(params)]
     trace = forward(params, x, recurrent_scale=recurrent_scale)
     dh = np.zeros(trace.h.shape)
     dh[-1] = u
@@ -366,6 +398,7 @@ def _log10_ratio(n1: np.ndarray, nT: np.ndarray) -> np.ndarray:
 
 PHASE_RANGES = {  # (first axis, second axis) of each model's phase diagram, ends included
     "lstm": ((-4.0, 6.0), (0.1, 3.0)),  # forget-gate bias b_f × spectral radius of each W_hh gate block
+    "gru": ((-4.0, 6.0), (0.1, 3.0)),  # update-gate bias b_z × spectral radius of each W_hh gate block
     "rnn": ((1e-4, 3.0), (0.1, 3.0)),  # input scale (log-spaced) × spectral radius of W_hh
 }
 PHASE_BIAS_SCALE = 0.0  # the page's experiment: every bias 0 except the LSTM's forget-gate bias (see phase_axes)
@@ -379,7 +412,8 @@ REGIMES = {-1: "vanishing", 0: "preserved", 1: "exploding"}
 def phase_axes(model: str, n: int) -> tuple[np.ndarray, np.ndarray]:
     """The (first, second) axis values of the page's phase diagram for ``model``, n values each (n >= 2).
 
-    LSTM: forget-gate biases linspace(−4, 6, n) × spectral radii linspace(0.1, 3, n).
+    LSTM: forget-gate biases linspace(−4, 6, n) × spectral radii linspace(0.1, 3, n); the GRU: update-gate biases
+    b_z on the same grid.
     RNN: input scales geomspace(1e-4, 3, n) × spectral radii linspace(0.1, 3, n). The input scale is log-spaced
     because the RNN's interesting change happens at tiny inputs: with zero biases and x_t ≈ 0 the state stays near 0,
     where tanh is linear, so ‖∂h_T/∂h_1‖ ≈ ρ^(T−1) (vanishing below ρ = 1, exploding above); larger inputs saturate
@@ -390,7 +424,7 @@ def phase_axes(model: str, n: int) -> tuple[np.ndarray, np.ndarray]:
     _check_model(model)
     n = check_size("n", n, MAX_B, minimum=2)
     (a0, a1), (b0, b1) = PHASE_RANGES[model]
-    first = np.linspace(a0, a1, n) if model == "lstm" else np.geomspace(a0, a1, n)
+    first = np.geomspace(a0, a1, n) if model == "rnn" else np.linspace(a0, a1, n)
     return first, np.linspace(b0, b1, n)
 
 

@@ -18,6 +18,12 @@ CACHE = dict(max_entries=16, show_spinner=False)
 JACOBIAN_RATE = 4e7  # (2H)³-flops per second of jacobian_norms, measured on a 2-core machine (LSTM, H = 64)
 JACOBIAN_AUTO_SECONDS = 2.0  # estimated cost up to which the Jacobian is computed without asking
 FLASH = "explorer phase"  # the state.flash section of the message shown after a cell was loaded
+PHASE_MODELS = ("lstm", "gru", "rnn")  # the phase diagrams, left to right
+LOADABLE = ("lstm", "rnn")  # maps whose cells load into the shared knobs (the lab's models; the GRU is not one)
+# The GRU has no forget gate: its map's first axis is the update-gate bias b_z (z near 1 keeps h, as f near 1 keeps c).
+PHASE_SYMBOLS = {"lstm": "b_f", "gru": "b_z", "rnn": "input scale"}
+PHASE_TITLES = {"lstm": "LSTM: forget bias × W_hh radius", "gru": "GRU: update-gate bias × W_hh radius",
+                "rnn": "tanh RNN: input scale × W_hh radius"}
 
 
 # ---- phase diagrams --------------------------------------------------------------------------------------------------
@@ -40,8 +46,7 @@ def phase_figure(model: str, n: int, T: int, H: int, D: int, seed: int, current)
         return phase_diagram(
             values, first, second, explore.phase_regimes(values), y_title=y_title, x_title=x_title,
             vanishing_below=explore.VANISHING_BELOW, exploding_above=explore.EXPLODING_ABOVE,
-            log_y=model == "rnn", current=current, y_symbol="b_f" if model == "lstm" else "input scale",
-            title=("LSTM: forget bias × W_hh radius" if model == "lstm" else "tanh RNN: input scale × W_hh radius"),
+            log_y=model == "rnn", current=current, y_symbol=PHASE_SYMBOLS[model], title=PHASE_TITLES[model],
         )
 
     return figures.cached(f"phase_{model}", figures.content_key(model, n, T, H, D, seed, current), build)

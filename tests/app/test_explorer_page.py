@@ -90,13 +90,27 @@ def test_phase_controls_and_the_maps_are_the_core_grid(T, n):
     assert not at.exception
     lab = lab_of(at)
     H, D, seed = lab.lstm.hidden_size, lab.lstm.input_size, lab.cfg["seed"]
-    for model in ("lstm", "rnn"):
+    for model in ("lstm", "gru", "rnn"):
         first, second = E.phase_axes(model, n)
         want = E.phase_grid(first, second, T=T, hidden_size=H, input_size=D, seed=seed, model=model,
                             bias_scale=E.PHASE_BIAS_SCALE)
         hm = next(t for t in figure(at, f"ex_phase_{model}")["data"] if t["type"] == "heatmap")
         np.testing.assert_array_equal(decode(hm["z"]), want)
         np.testing.assert_array_equal(decode(hm["x"]), second)
+
+
+def test_the_gru_map_names_its_update_gate_bias_and_is_not_loadable():
+    """The GRU has no forget gate: its map's rows are b_z, said on the axis, in the title and in the caption; its
+    cells do not load into the knobs (the lab's pages show an LSTM and a tanh RNN), so it has no selection."""
+    at = open_view("phase")
+    fig = figure(at, "ex_phase_gru")
+    assert fig["layout"]["yaxis"]["title"]["text"].startswith("update-gate bias b_z")
+    assert "GRU: update-gate bias" in fig["layout"]["title"]["text"]
+    text = " ".join(c.value for c in at.caption)
+    assert "update-gate bias b_z (z near 1 keeps h)" in text and "its cells are not loaded" in text
+    charts = {c.proto.id: c for c in at.get("plotly_chart")}
+    selectable = {c.proto.form_id or c.proto.id: list(c.proto.selection_mode) for c in charts.values()}
+    assert sum(1 for modes in selectable.values() if modes) == 2, selectable  # the LSTM's and the RNN's maps
 
 
 def test_phase_caption_states_the_thresholds():

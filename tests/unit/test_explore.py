@@ -11,6 +11,9 @@ import pytest
 
 from lstm_core import explore as E
 from lstm_core import (
+    gru_backward,
+    gru_forward,
+    init_gru,
     init_lstm,
     init_rnn,
     lstm_backward,
@@ -55,6 +58,23 @@ def _rnn_params(D, H, seed, radius, bias_scale=1.0):
     return with_spectral_radius(p, radius) if radius is not None else p
 
 
+def _gru_params(D, H, seed, update_bias, radius, bias_scale=1.0):
+    """init_gru, biases × bias_scale, the update gate's total bias b_z all in bias_ih (rows H:2H, gate order r, z, n),
+    then each W_hh gate block at the radius: built here without lstm_core.explore."""
+    p = init_gru(D, H, seed=seed)
+    b_ih, b_hh = p.bias_ih * bias_scale, p.bias_hh * bias_scale
+    if update_bias is not None:
+        b_ih[H:2 * H], b_hh[H:2 * H] = update_bias, 0.0
+    p = replace(p, bias_ih=b_ih, bias_hh=b_hh)
+    return with_spectral_radius(p, radius) if radius is not None else p
+
+
+def _gru_cell_grads(T, D, H, seed, update_bias, radius, input_scale, bias_scale=1.0):
+    p = _gru_params(D, H, seed, update_bias, radius, bias_scale)
+    tr = gru_forward(p, _x(T, D, seed, input_scale))
+    return gru_backward(p, tr, _probe(T, H)), tr
+
+
 def _lstm_cell_grads(T, D, H, seed, forget_bias, radius, input_scale, bias_scale=1.0):
     p = _lstm_params(D, H, seed, forget_bias, radius, bias_scale)
     tr = lstm_forward(p, _x(T, D, seed, input_scale))
@@ -89,6 +109,25 @@ def test_lstm_phase_grid_equals_per_cell_public_runs(bias_scale):
         g, _ = _lstm_cell_grads(T, D, H, seed, fbs[a], radii[b], input_scale, bias_scale)
         want = _log10_ratio(g.dc[0], g.dc[-1])
         assert abs(grid[a, b] - want) <= LOG10_TOL, (a, b, grid[a, b], want)
+
+
+@pytest.mark.parametrize("bias_scale", [0.0, 1.0])
+def test_gru_phase_grid_equals_per_cell_public_runs_with_the_update_bias_on_axis_0(bias_scale):
+    """The GRU's map: b_z (the update gate's bias; the GRU has no forget gate) × the radius of each W_hh gate block,
+    log10(‖dL/dh_1‖ / ‖dL/dh_T‖), against per-cell gru_forward / gru_backward runs."""
+    T, D, H, seed, input_scale = 35, 2, 6, 2, 0.8
+    bzs = np.linspace(-3.0, 5.0, 5)
+    radii = np.array([0.0, 0.5, 1.0, 1.5, 2.5])
+    grid = E.phase_grid(bzs, radii, T=T, hidden_size=H, seed=seed, model="gru", input_size=D,
+                        input_scale=input_scale, bias_scale=bias_scale)
+    assert grid.shape == (5, 5)
+    for a in range(5):
+        for b in range(5):
+            g, _ = _gru_cell_grads(T, D, H, seed, bzs[a], radii[b], input_scale, bias_scale)
+            want = _log10_ratio(g.dh[0], g.dh[-1])
+            assert abs(grid[a, b] - want) <= LOG10_TOL, (a, b, grid[a, b], want)
+    # z near 1 keeps h: a large update bias preserves the gradient where a negative one lets it vanish
+    assert grid[-1, 2] > grid[0, 2] and grid[0, 2] < E.VANISHING_BELOW
 
 
 def test_rnn_phase_grid_equals_per_cell_public_runs_with_input_scale_on_axis_0():
@@ -192,18 +231,21 @@ def test_log10_ratio_conventions():
 # ---------------------------------------------------------------------------------------------- length sweep
 
 
-@pytest.mark.parametrize("model", ["lstm", "rnn"])
+@pytest.mark.parametrize("model", ["lstm", "gru", "rnn"])
 def test_length_sweep_equals_per_length_public_runs(model, monkeypatch):
     lengths = [7, 1, 30, 7, 15, 2]  # unsorted, with a repeat
     kw = dict(hidden_size=6, seed=4, spectral_radius=0.9, input_size=2, input_scale=0.8)
-    sweep = E.length_sweep(model, lengths, forget_bias=1.5, **kw)
+    sweep = E.length_sweep(model, lengths, forget_bias=1.5, update_bias=2.0, **kw)
     monkeypatch.setattr(E, "_CHUNK_BYTES", 1)  # one length per backward chunk
-    chunked = E.length_sweep(model, lengths, forget_bias=1.5, **kw)
+    chunked = E.length_sweep(model, lengths, forget_bias=1.5, update_bias=2.0, **kw)
     want = []
     for T in lengths:
         if model == "lstm":
             g, _ = _lstm_cell_grads(T, 2, 6, 4, 1.5, 0.9, 0.8)
             want.append(np.linalg.norm(g.dc[0]))
+        elif model == "gru":
+            g, _ = _gru_cell_grads(T, 2, 6, 4, 2.0, 0.9, 0.8)
+            want.append(np.linalg.norm(g.dh[0]))
         else:
             g, _ = _rnn_cell_grads(T, 2, 6, 4, 0.9, 0.8)
             want.append(np.linalg.norm(g.dh[0]))
@@ -298,6 +340,7 @@ def test_explore_params_and_input_are_the_documented_ones():
 def test_phase_grid_axes_labels():
     assert "forget" in E.phase_grid_axes("lstm")[0] and "spectral" in E.phase_grid_axes("lstm")[1]
     assert "input" in E.phase_grid_axes("rnn")[0]
+    assert E.phase_grid_axes("gru") == ("update-gate bias b_z", "spectral radius of each W_hh gate block")
 
 
 # ------------------------------------------------------------------------------------------------ validation
@@ -306,7 +349,7 @@ def test_phase_grid_axes_labels():
 @pytest.mark.parametrize(
     "kwargs, name",
     [
-        (dict(model="gru"), "model"),
+        (dict(model="lstm1997"), "model"),
         (dict(lengths=[]), "lengths"),
         (dict(lengths=[0, 5]), "lengths"),
         (dict(lengths=[MAX_T + 1]), "lengths"),
@@ -376,8 +419,11 @@ def test_phase_axes_are_the_documented_ranges():
     np.testing.assert_array_equal(r2, np.linspace(0.1, 3.0, 41))
     with pytest.raises(ValueError, match="n"):
         E.phase_axes("lstm", 1)
+    bz, r3 = E.phase_axes("gru", 21)
+    np.testing.assert_array_equal(bz, fb)  # b_z on the forget bias's grid
+    np.testing.assert_array_equal(r3, r)
     with pytest.raises(ValueError, match="model"):
-        E.phase_axes("gru", 21)
+        E.phase_axes("lstm1997", 21)
 
 
 def test_phase_regimes_thresholds_are_inclusive_for_preserved():
