@@ -70,7 +70,7 @@ else:
                      on_change=state.on_preset_change, persist_state="session",
                      help="A ready-made classroom configuration.")
         st.caption(PRESETS[state.setting(state.PRESET)].explanation)
-        m1, m2 = st.columns([3, 2])
+        m1, m2 = st.columns([5, 2])
         m1.selectbox("Model", list(state.MODELS), key=state.MODEL, format_func=state.MODELS.get,
                      persist_state="session",
                      help="Which model the cell walkthrough and the gates page draw. The LSTM and the tanh RNN are "

@@ -44,10 +44,7 @@ def _norm_names(model: str) -> list[str]:
 
 
 widgets.length_control(key="grad")
-ss = st.session_state
-ss.setdefault(COMPARED, DEFAULT_COMPARED)
-if isinstance(ss[COMPARED], str):  # a lesson step names them as "lstm1997+lstm+gru"
-    ss[COMPARED] = ss[COMPARED].split("+")
+st.session_state.setdefault(COMPARED, DEFAULT_COMPARED)  # default here, not in the widget: a lesson step sets it too
 chosen = st.multiselect(
     "Models compared (two or three)", list(compute.COMPARED_MODELS), key=COMPARED, max_selections=3,
     format_func=lambda m: state.MODELS[m],

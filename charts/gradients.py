@@ -152,6 +152,8 @@ def gradient_flow(
     )
     layout(fig, title=title, height=460 + 22 * len(notes))
     fig.update_layout(margin_b=60 + 22 * len(notes))
+    if title and len(arrays) > 3:  # a legend this long would run into the title: the title goes on a row above it
+        fig.update_layout(margin_t=95, title=dict(yref="container", y=0.985, yanchor="top"))
     return fig
 
 

@@ -191,6 +191,11 @@ def _step_number(raw: str, n_steps: int, notes: list[str]) -> int:
     return n
 
 
+def widget_value(key: str, value):
+    """A lesson control's value as its widget holds it: the compared models "lstm1997+lstm+gru" are a list."""
+    return value.split("+") if key == "grad_models" else value
+
+
 def apply_step(step: lessons.Step) -> None:
     """The step's configuration: its preset's own settings, seed 0, t = 1, then the step's overrides, and its page
     controls. Hand edits of weights and inputs are dropped (a lesson step always shows what its text describes)."""
@@ -199,7 +204,7 @@ def apply_step(step: lessons.Step) -> None:
                           **state.preset_defaults(PRESETS[step.preset]), **step.settings})
     for key in CONTROLS:
         if key in step.controls:
-            ss[key] = step.controls[key]
+            ss[key] = widget_value(key, step.controls[key])
         elif key in ss:
             del ss[key]  # the widget starts again from its page's default
     state.discard_edits(("weights", "inputs"))

@@ -207,6 +207,8 @@ def layer_picker(key: str, n_layers: int, *, where=st) -> int:
 def model_title(lab: state.Lab, layer: int = 0) -> str:
     """The model the page shows, as a heading's words: "GRU", "1997 LSTM (no forget gate), layer 2 of 3"."""
     name = state.MODELS[lab.model]
+    if lab.model == "lstm" and not lab.lstm.forget_gate:  # the no_forget_gate preset's LSTM
+        name = "LSTM (this preset's has no forget gate: the 1997 LSTM)"
     return name if lab.n_layers == 1 else f"{name}, layer {layer + 1} of {lab.n_layers}"
 
 
