@@ -18,7 +18,7 @@ from lstm_core.text import (CODE_VOCAB, SHIPPED, UNKNOWN, CharModel, decode, enc
                             read_text_upload, top_next, vocab_of)
 from lstm_core.validate import MAX_D, MAX_T
 
-from .conftest import centered_diff, rel_error
+from tests.helpers import centered_diff, rel_error
 
 TOL = 1e-6
 
