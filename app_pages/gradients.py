@@ -30,8 +30,16 @@ for col, (key, label) in zip(cols[1:], QUICK.items()):
                type="primary" if lab.cfg[state.PRESET] == key else "secondary")
 
 
-def _ratio(r: float) -> str:
-    return "—" if r == 0 else f"{r:.2e}"
+def _ratio(norms) -> str:
+    """norms[0] / norms[−1] for a metric: "—" when nothing arrives at step 1; "∞" said as what it is when the last
+    step's norm is exactly 0 (e.g. a 1997 LSTM cell so large that tanh(c_T) is ±1: nothing enters it at step T);
+    "overflow" if the quotient passes float64's largest number."""
+    r = first_last_ratio(norms)
+    if r == 0:
+        return "—"
+    if norms[-1] == 0:
+        return "∞ (0 at step T)"
+    return f"{r:.2e}" if np.isfinite(r) else "overflow (> 10³⁰⁸)"
 
 
 def _half_life(n) -> str:
@@ -75,7 +83,7 @@ def flow() -> None:
         for q in sorted(_norm_names(m)):  # 'dc' before 'dh': the carried quantity first
             sub, symbol = SUBSCRIPT[q]
             ratios.append((f"{compute.MODEL_LABELS[m]} ‖∂L/∂{sub}₁‖ / ‖∂L/∂{sub}_T‖",
-                           _ratio(first_last_ratio(runs[m].norms[q])),
+                           _ratio(runs[m].norms[q]),
                            f"How much of {symbol}_t's norm at the last step is still there at the first step."
                            + (" Only the cell path is protected by the forget gates: ∂L/∂h can vanish while ∂L/∂c "
                               "survives." if q == "dh" and "dc" in runs[m].norms else "")))

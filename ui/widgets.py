@@ -61,8 +61,9 @@ def csv_download(lab: state.Lab, model: str = "lstm", *, key: str) -> None:
     """Download the tidy (step, batch, unit, quantity, value) CSV of the current traces and gradients."""
     per_unit = {"lstm": 13, "gru": 8, "rnn": 3}[compute.CORE[model]]  # quantities per unit and step
     rows = lab.T * (lab.lstm.hidden_size * per_unit + 2 * lab.x.shape[1])
+    one_layer = " (one layer)" if lab.n_layers > 1 else ""  # the CSV is the model's one-layer run
     st.download_button(
-        f"{compute.MODEL_LABELS[model]} traces and gradients (CSV)",
+        f"{compute.MODEL_LABELS[model]} traces and gradients{one_layer} (CSV)",
         data=lambda: compute.traces_csv(lab, model),  # built only when clicked: long traces make large files
         file_name=f"lstm_gate_lab_{model}_{lab.cfg['preset']}_T{lab.T}_seed{lab.cfg['seed']}.csv",
         mime="text/csv",

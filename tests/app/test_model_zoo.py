@@ -270,3 +270,16 @@ def test_switching_presets_keeps_the_model_and_layers():
     assert not at.exception
     assert (at.session_state["model"], at.session_state["layers"]) == ("gru", 2)
     assert state.defaults()["model"] == "lstm" and state.defaults()["layers"] == 1
+
+
+def test_a_last_step_gradient_of_exactly_zero_is_said_so_not_shown_as_inf():
+    # the 1997 LSTM (f ≡ 1) on the Preserved preset's long-gap input over 1000 steps, seed 1: its probe unit's cell
+    # is so large that tanh(c_T) is ±1, so ‖∂L/∂c_T‖ is exactly 0 and the first/last ratio is infinite
+    at = open_app("gradients", query={"preset": "preserved_lstm", "input": "remember_first", "T": 1000, "seed": 1})
+    at.multiselect(key="grad_models").set_value(["lstm1997", "lstm"]).run()
+    assert not at.exception
+    run = compute.layer_run(lab_of(at), "lstm1997", 0)
+    assert run.norms["dc"][-1] == 0.0 and run.norms["dc"][0] > 0
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["1997 LSTM ‖∂L/∂c₁‖ / ‖∂L/∂c_T‖"] == "∞ (0 at step T)"
+    assert not any(v in ("inf", "nan") for v in metrics.values())
