@@ -3,6 +3,8 @@ the link carries the model, and the layer count brings a layer picker to the gat
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from lstm_core import gru_forward, init_gru
 from lstm_core.presets import PRESETS
 from ui import state
@@ -15,9 +17,15 @@ def fmt3(v: float) -> str:
 
 
 def choose_model(app, label: str) -> None:
-    """Open the sidebar's Model box and pick ``label`` (the pick makes the app rerun)."""
-    app.page.locator(".st-key-model input").click()
-    app.rerun(lambda: app.page.get_by_role("option", name=label, exact=True).click())
+    """Open the sidebar's Model box, type ``label`` and pick it from the list once it is shown (the pick makes the
+    app rerun); the box then shows it."""
+    box = app.page.locator(".st-key-model input")
+    box.click()
+    box.fill(label)
+    option = app.page.get_by_role("option", name=label, exact=True)
+    option.wait_for()
+    app.rerun(lambda: option.click())
+    expect(box).to_have_value(label)
 
 
 def test_switching_the_model_to_the_gru_draws_the_gru_cell(app):
