@@ -16,6 +16,7 @@ import streamlit as st
 
 from lstm_core.presets import PRESETS
 from ui import presenter, routes, state, widgets
+from ui.glossary import GREFF_2017
 
 # The tab icon is a file served by the app itself: a ":material/…:" icon would be fetched from fonts.gstatic.com,
 # which a classroom network without internet access cannot reach.
@@ -69,6 +70,17 @@ else:
                      on_change=state.on_preset_change, persist_state="session",
                      help="A ready-made classroom configuration.")
         st.caption(PRESETS[state.setting(state.PRESET)].explanation)
+        m1, m2 = st.columns([5, 2])
+        m1.selectbox("Model", list(state.MODELS), key=state.MODEL, format_func=state.MODELS.get,
+                     persist_state="session",
+                     help="Which model the cell walkthrough and the gates page draw. The LSTM and the tanh RNN are "
+                          "the preset's; the GRU is PyTorch's initialisation for the seed (the knobs apply to it "
+                          "too); the 1997 LSTM is the preset's LSTM without its forget gate (f ≡ 1).")
+        m2.number_input("Layers", *state.LIMITS[state.LAYERS], step=1, key=state.LAYERS, persist_state="session",
+                        help="Stacked layers (1–3): layer 1 reads x, each layer above reads the hidden states of "
+                             "the one below, and the loss reads the top layer.")
+        if state.setting(state.MODEL) == "lstm1997":
+            st.caption(GREFF_2017)
         c1, c2 = st.columns(2)
         c1.number_input("Input size D", *state.LIMITS[state.D], step=1, key=state.D, persist_state="session",
                         help="Input channels per step (1–8).")

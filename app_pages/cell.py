@@ -1,13 +1,16 @@
-"""Cell walkthrough: one LSTM cell at step t, with the live values on the diagram and in the equations."""
+"""Cell walkthrough: one cell of the chosen model at step t, with the live values on the diagram and in the
+equations (the LSTM's and the 1997 LSTM's diagram, the GRU's, the tanh RNN's one equation)."""
 
 import streamlit as st
 
-from charts.cell import cell_diagram, unit_bars
+from charts.cell import cell_diagram, gru_cell_diagram, unit_bars
 from ui import compute, equations, source, state, widgets
 
 MODE = "cell_mode"  # Forward / Backward (a lesson step may set it: ui/routes.py)
+LAYER = "cell_layer"  # which layer of a stack the page shows
 
 lab = state.lab()
+model = lab.model
 H = lab.lstm.hidden_size
 top = st.columns([2, 3])
 
@@ -25,34 +28,57 @@ mode = top[0].segmented_control(
 ) or "Forward"
 unit = widgets.unit_slider("cell_unit", "Unit shown on the diagram", H, where=top[1], notes=True,
                            help="The diagram follows one hidden unit; the bars below show all units.")
+layer = widgets.layer_picker(LAYER, lab.n_layers)
+if model == "rnn":
+    widgets.no_gates_note("So there is no cell diagram to draw; its live equation is below.")
+elif model == "lstm1997":
+    st.caption("The 1997 LSTM (Hochreiter & Schmidhuber): no forget gate, f ≡ 1, so cₜ = cₜ₋₁ + iₜ ⊙ gₜ.")
 
 
 @st.fragment
 def walkthrough() -> None:
     lab = state.lab()
-    run = compute.lstm_run(lab)
+    run = compute.layer_run(lab, model, layer)
     backward = mode == "Backward"
     step = widgets.step_controls(lab.T, key="cell", reverse=backward)
-    widgets.cached_chart(
-        lab, "cell_diagram", lambda s: cell_diagram(run.trace, s, unit, grads=run.grads, mode=mode.lower()),
-        step=step, extra=(unit, mode), key="cell_diagram", filename=f"lstm_cell_{mode.lower()}_t{step + 1}")
-    st.caption("▶ Play animates every step in the browser; the buttons and the step slider above choose the step "
-               "that the equations and bars below explain.")
+    name, title = model.replace("1997", ""), widgets.model_title(lab, layer)
+    direct = "loss" if layer == lab.n_layers - 1 else f"layer {layer + 2}"
+    if compute.CORE[model] == "lstm":
+        widgets.cached_chart(
+            lab, "cell_diagram", lambda s: cell_diagram(run.trace, s, unit, grads=run.grads, mode=mode.lower()),
+            step=step, extra=(model, layer, unit, mode), key="cell_diagram",
+            filename=f"{model}_cell_{mode.lower()}_t{step + 1}")
+        st.caption("▶ Play animates every step in the browser; the buttons and the step slider above choose the step "
+                   "that the equations and bars below explain.")
+    elif model == "gru":
+        if backward:
+            st.info("The GRU diagram shows the forward values at this step; BPTT's gradients at this step are in the "
+                    "equations and the bars below.", icon=":material/info:")
+        widgets.cached_chart(lab, "gru_cell_diagram", lambda _: gru_cell_diagram(run.trace, step, unit),
+                             extra=(layer, unit, step), key="gru_cell_diagram", filename=f"gru_cell_t{step + 1}")
+        st.caption("The buttons and the step slider above choose the step the diagram, the equations and the bars "
+                   "show.")
     left, right = st.columns([5, 4])
     listing = st.container()  # below both columns: the whole step function, full width
     with left:
-        st.markdown(f"**Unit {unit + 1} of {H}, step t = {step + 1} of {lab.T}**"
+        st.markdown(f"**{title}: unit {unit + 1} of {H}, step t = {step + 1} of {lab.T}**"
                     + (" — gradients" if backward else " — values"))
         if backward:
-            st.latex(equations.backward_latex(run.trace, run.grads, run.dh_direct, step, unit))
+            latex = {"lstm": equations.backward_latex, "gru": equations.gru_backward_latex,
+                     "rnn": equations.rnn_backward_latex}[compute.CORE[model]]
+            st.latex(latex(run.trace, run.grads, run.dh_direct, step, unit, direct=direct))
         else:
-            st.latex(equations.forward_latex(run.trace, compute.preactivations(lab), step, unit))
-        source.cell_step_code(backward, listing=listing)
-    with right:
-        widgets.cached_chart(lab, "unit_bars", lambda _: unit_bars(run.trace, step, grads=run.grads, mode=mode.lower()),
-                             extra=(step, mode), key="cell_bars", filename=f"lstm_units_t{step + 1}")
+            latex = {"lstm": equations.forward_latex, "gru": equations.gru_forward_latex,
+                     "rnn": equations.rnn_forward_latex}[compute.CORE[model]]
+            st.latex(latex(run.trace, compute.preactivations_of(lab, model, layer), step, unit))
+        source.cell_step_code(backward, listing=listing, model=compute.CORE[model])
+    if model != "rnn":
+        with right:
+            widgets.cached_chart(
+                lab, "unit_bars", lambda _: unit_bars(run.trace, step, grads=run.grads, mode=mode.lower()),
+                extra=(model, layer, step, mode), key="cell_bars", filename=f"{name}_units_t{step + 1}")
 
 
 walkthrough()
-widgets.csv_download(lab, "lstm", key="cell_csv")
+widgets.csv_download(lab, model, key="cell_csv")
 widgets.about_equations()

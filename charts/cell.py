@@ -195,7 +195,7 @@ def _check_inputs(trace, step, unit, grads, mode):
     if mode == "backward":
         if grads is None:
             raise ValueError("grads: mode='backward' needs grads (an LSTMGrads from lstm_backward)")
-        if getattr(grads, "dc", np.empty(0)).shape != trace.h.shape:
+        if getattr(grads, "dh", np.empty(0)).shape != trace.h.shape:
             raise ValueError(f"grads: shapes do not match the trace's (T, H) = {trace.h.shape}")
     return step, unit
 
@@ -235,8 +235,8 @@ class SignedLog:
         return [vals[j] for j in order], [text[j] for j in order]
 
 
-def _gradient_scale(grads) -> SignedLog:
-    vmax = max(float(np.max(np.abs(getattr(grads, k)))) for k in ("dc", "dh", "dz_i", "dz_f", "dz_g", "dz_o"))
+def _gradient_scale(grads, names=("dc", "dh", "dz_i", "dz_f", "dz_g", "dz_o")) -> SignedLog:
+    vmax = max(float(np.max(np.abs(getattr(grads, k)))) for k in names)
     return SignedLog(vmax)
 
 
@@ -595,23 +595,27 @@ def _add_animation(fig, trace, grads, step, unit, mode, scale, c_max, max_frames
 
 FORWARD_BARS = ("i", "f", "g", "o", "c", "h")
 BACKWARD_BARS = ("dc", "dh", "dz_i", "dz_f", "dz_g", "dz_o")
+GRU_FORWARD_BARS = ("r", "z", "n", "h")
+GRU_BACKWARD_BARS = ("dh", "dz_r", "dz_z", "dz_n")
 
 
 def unit_bars(trace, step: int, *, grads=None, mode: str = "forward") -> go.Figure:
     """Small multiples at step ``step``: one bar chart over units 1..H per quantity, ≤ 6 traces.
 
-    Forward: i, f, o on [0, 1]; g, h on [−1, 1]; c on ±max(1, max |c| over the trace). Backward: dc, dh, dz_i,
-    dz_f, dz_g, dz_o as bar heights on the diagram's signed log scale (``SignedLog``, fixed over the trace), tick
+    Forward: i, f, o on [0, 1]; g, h on [−1, 1]; c on ±max(1, max |c| over the trace) (a GRUTrace: r, z on [0, 1],
+    n, h on [−1, 1]). Backward: dc, dh, dz_i, dz_f, dz_g, dz_o (a GRU's dh, dz_r, dz_z, dz_n) as bar heights on the diagram's signed log scale (``SignedLog``, fixed over the trace), tick
     labels in powers of ten; each trace's customdata holds the exact values (bars' x = unit number, 1-based).
     """
     step, _ = _check_inputs(trace, step, 0, grads, mode)
     T, H = trace.h.shape
     backward = mode == "backward"
-    names = BACKWARD_BARS if backward else FORWARD_BARS
-    scale = _gradient_scale(grads) if backward else None
-    fig = make_subplots(rows=1, cols=6, subplot_titles=[_bar_title(q) for q in names], horizontal_spacing=0.035)
+    gru = hasattr(trace, "z")
+    names = (GRU_BACKWARD_BARS if gru else BACKWARD_BARS) if backward else (GRU_FORWARD_BARS if gru else FORWARD_BARS)
+    scale = _gradient_scale(grads, names) if backward else None
+    fig = make_subplots(rows=1, cols=len(names), subplot_titles=[_bar_title(q) for q in names],
+                        horizontal_spacing=0.035)
     units = np.arange(1, H + 1)
-    c_lim = max(1.0, float(np.max(np.abs(trace.c))), float(np.max(np.abs(trace.c0))))
+    c_lim = 1.0 if gru else max(1.0, float(np.max(np.abs(trace.c))), float(np.max(np.abs(trace.c0))))
     for n, q in enumerate(names, start=1):
         values = np.asarray((getattr(grads, q) if backward else getattr(trace, q))[step], dtype=np.float64)
         color = COLORS[q.split("_")[-1][-1]]
@@ -625,7 +629,7 @@ def unit_bars(trace, step: int, *, grads=None, mode: str = "forward") -> go.Figu
             vals, text = scale.ticks()
             yaxis = dict(range=[-1.05, 1.05], tickvals=vals, ticktext=text if n == 1 else None,
                          showticklabels=n == 1)
-        elif q in ("i", "f", "o"):
+        elif q in ("i", "f", "o", "r", "z"):
             yaxis = dict(range=[0, 1], tickvals=[0, 0.5, 1])
         elif q == "c":
             yaxis = dict(range=[-c_lim, c_lim])
@@ -647,3 +651,155 @@ def _bar_title(q: str) -> str:
     if q in ("dc", "dh"):
         return f"d{q[-1]}<sub>t</sub>"
     return f"{q}<sub>t</sub>"
+
+
+# ---- the GRU cell -------------------------------------------------------------------------------------------------
+#
+#    h_{t−1} ──────────────×──────────────────+──────┬──── h_t      the hidden state is the only state
+#       │                  │ z                │      │ h_t (output, up)
+#       │                  ├───── 1−z ────────×
+#       │     ┌────────────┼── r⊙(W_hn h+b_hn) ─┐    │ n
+#       │   [σ r]        [σ z]             [tanh n]
+#       └──┬──┴────────────┴─────────────────┘          [h_{t−1}, x_t] feed every gate
+#         x_t
+
+GRU_X = {"r": 3.2, "z": 5.6, "n": 10.2}
+ONE_MINUS_X = 7.9
+R_PATH_Y = 3.0  # the reset gate's line into the candidate
+DOWN_X = 1.0  # where h_{t−1} turns down to the bus
+GRU_NODES: dict[str, tuple[float, float, str, int, str]] = {
+    "h_prev": (LEFT, BELT_Y, "circle", 18, ""),
+    "keep_mul": (GRU_X["z"], BELT_Y, "circle", 36, "×"),
+    "add": (GRU_X["n"], BELT_Y, "circle", 36, "+"),
+    "h": (RIGHT, BELT_Y, "circle", 18, ""),
+    "one_minus": (ONE_MINUS_X, IG_Y, "circle", 40, "1−"),
+    "new_mul": (GRU_X["n"], IG_Y, "circle", 36, "×"),
+    "x": (JOIN_X, X_IN_Y, "circle", 18, ""),
+    **{k: (GRU_X[k], GATE_Y, "square", 50, "tanh" if k == "n" else "σ") for k in ("r", "z", "n")},
+}
+GRU_LABELS_AT: dict[str, tuple[float, float, str]] = {
+    "h_prev": (LEFT - 0.25, BELT_Y + 0.45, "middle right"),
+    "keep_mul": (GRU_X["z"] + 0.35, BELT_Y + 0.45, "middle right"),
+    "h": (RIGHT + 0.3, BELT_Y + 0.45, "middle left"),
+    "one_minus": (ONE_MINUS_X - 0.2, IG_Y + 0.5, "middle right"),
+    "new_mul": (GRU_X["n"] + 0.35, IG_Y, "middle right"),
+    "r_path": (GRU_X["z"] + 0.25, R_PATH_Y + 0.3, "middle right"),
+    "x": (JOIN_X + 0.3, X_IN_Y, "middle right"),
+    **{k: (GRU_X[k] + 0.1, GATE_Y - 0.8, "middle right") for k in ("r", "z", "n")},
+    "output": (FORK_X - 0.15, Y_RANGE[1] - 0.2, "middle right"),
+    "step": (LEFT - 0.25, Y_RANGE[1] - 0.2, "middle right"),
+}
+GRU_EDGES: dict[str, tuple[str, list[list[tuple[float, float]]]]] = {
+    "bus": (GRAY, [[(JOIN_X, BUS_Y), (GRU_X["n"], BUS_Y)]]
+            + [[(GRU_X[k], BUS_Y), (GRU_X[k], GATE_Y)] for k in ("r", "z", "n")]),
+    "h_down": (COLORS["h"], [[(DOWN_X, BELT_Y), (DOWN_X, BUS_Y), (JOIN_X, BUS_Y)]]),
+    "x": (COLORS["x"], [[(JOIN_X, X_IN_Y), (JOIN_X, BUS_Y)]]),
+    "h_left": (COLORS["h"], [[(LEFT, BELT_Y), (GRU_X["z"], BELT_Y)]]),
+    "h_kept": (COLORS["h"], [[(GRU_X["z"], BELT_Y), (GRU_X["n"], BELT_Y)]]),
+    "z": (COLORS["z"], [[(GRU_X["z"], GATE_Y), (GRU_X["z"], BELT_Y)]]),
+    "one_minus": (COLORS["z"], [[(GRU_X["z"], IG_Y), (ONE_MINUS_X, IG_Y)], [(ONE_MINUS_X, IG_Y), (GRU_X["n"], IG_Y)]]),
+    "r": (COLORS["r"], [[(GRU_X["r"], GATE_Y), (GRU_X["r"], R_PATH_Y), (GRU_X["n"] - 0.9, R_PATH_Y),
+                         (GRU_X["n"] - 0.9, GATE_Y), (GRU_X["n"], GATE_Y)]]),
+    "n": (COLORS["n"], [[(GRU_X["n"], GATE_Y), (GRU_X["n"], IG_Y)]]),
+    "new": (COLORS["h"], [[(GRU_X["n"], IG_Y), (GRU_X["n"], BELT_Y)]]),
+    "h": (COLORS["h"], [[(GRU_X["n"], BELT_Y), (RIGHT, BELT_Y)], [(FORK_X, BELT_Y), (FORK_X, Y_RANGE[1] - 0.4)]]),
+}
+
+
+def _gru_values(trace, t: int, k: int) -> tuple[dict, dict, dict]:
+    """(nodes, labels, edge widths) of the GRU diagram at step t, unit k: nodes map to (value, colour kind, hover
+    name), in GRU_NODES order."""
+    r, z, n, h = (float(getattr(trace, q)[t, k]) for q in ("r", "z", "n", "h"))
+    hn = float(trace.hn[t, k])  # W_hn h_{t−1} + b_hn
+    h_prev = float(trace.h0[k] if t == 0 else trace.h[t - 1, k])
+    x = np.asarray(trace.x[t], dtype=np.float64)
+    sub = f"[unit {k + 1}]"
+    nodes = {
+        "h_prev": (h_prev, "signed", f"h_t−1{sub}"),
+        "keep_mul": (z * h_prev, "signed", "z ⊙ h_t−1 (what is kept)"),
+        "add": (h, "signed", "h_t = (1 − z) ⊙ n + z ⊙ h_t−1"),
+        "h": (h, "signed", f"hidden state h_t{sub}"),
+        "one_minus": (1.0 - z, "gate", "1 − z"),
+        "new_mul": ((1.0 - z) * n, "signed", "(1 − z) ⊙ n (what is written)"),
+        "x": (_vector_scalar(x), "signed", "x_t" if x.size == 1 else "‖x_t‖"),
+        "r": (r, "gate", f"reset gate r_t{sub}"),
+        "z": (z, "gate", f"update gate z_t{sub}"),
+        "n": (n, "signed", f"candidate n_t{sub}"),
+    }
+    labels = {
+        "h_prev": f"h<sub>t−1</sub> = {_fmt(h_prev)}",
+        "keep_mul": f"z·h<sub>t−1</sub> = {_fmt(z * h_prev)}",
+        "h": f"h<sub>t</sub> = {_fmt(h)}",
+        "one_minus": f"1−z = {_fmt(1.0 - z)}",
+        "new_mul": f"(1−z)·n = {_fmt((1.0 - z) * n)}",
+        "r_path": f"r·(W<sub>hn</sub>h<sub>t−1</sub> + b<sub>hn</sub>) = {_fmt(r * hn)}",
+        "x": _vector_text("x<sub>t</sub>", x, _fmt),
+        **{q: f"{q} = {_fmt(v)}" for q, v in (("r", r), ("z", z), ("n", n))},
+        "output": "h<sub>t</sub> out ↑",
+        "step": f"<b>step t = {t + 1}</b> of {trace.T}",
+    }
+
+    def lin(v):
+        return 1.0 + 8.0 * min(abs(v), 1.0)
+
+    widths = {"bus": 3.0, "h_down": lin(h_prev), "x": lin(float(np.linalg.norm(x))), "h_left": lin(h_prev),
+              "h_kept": lin(z * h_prev), "z": lin(z), "one_minus": lin(1.0 - z), "r": lin(r), "n": lin(n),
+              "new": lin((1.0 - z) * n), "h": lin(h)}
+    return nodes, labels, widths
+
+
+def gru_cell_diagram(trace, step: int, unit: int = 0) -> go.Figure:
+    """The GRU cell of unit ``unit`` at step ``step`` (0-based; shown as t = step + 1) with its live forward values:
+    h_{t−1}, r, z, n, 1 − z, z·h_{t−1} (what is kept), (1 − z)·n (what is written), r·(W_hn h_{t−1} + b_hn) (the
+    reset gate's share of the candidate) and h_t, in torch.nn.GRU's equations:
+
+        r = σ(W_ir x + b_ir + W_hr h + b_hr)   z = σ(W_iz x + b_iz + W_hz h + b_hz)
+        n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))   h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}
+
+    trace: a GRUTrace of one sequence. Colours as the LSTM diagram's (gates on [0, 1], signed values on [−1, 1]).
+    Trace order: one Scatter per edge ("edge:<key>", keys of GRU_EDGES), then "nodes" (ids = keys of GRU_NODES,
+    customdata = the exact values), then "values" (ids = keys of GRU_LABELS_AT), then the colour-bar carriers. One
+    step per figure (no animation frames): the page draws the step it shows.
+    """
+    if not hasattr(trace, "z") or not hasattr(trace, "hn"):
+        raise ValueError(f"trace: got {type(trace).__name__}, needs a GRUTrace")
+    step, unit = _check_inputs(trace, step, unit, None, "forward")
+    nodes, labels, widths = _gru_values(trace, step, unit)
+    fig = go.Figure()
+    for key, (color, polylines) in GRU_EDGES.items():
+        xs, ys, arrows = _edge_geometry(polylines, reverse=False)
+        fig.add_trace(go.Scatter(
+            x=xs, y=ys, mode="lines+markers", name=f"edge:{key}", showlegend=False, hoverinfo="skip",
+            line=dict(color=color, width=widths[key]),
+            marker=dict(symbol="arrow", angleref="previous", color=color,
+                        size=_arrow_sizes(len(xs), arrows, widths[key]), opacity=1, line=dict(width=0)),
+        ))
+    colors = [_color(SEQUENTIAL, v) if kind == "gate" else _color(DIVERGING, (v + 1.0) / 2.0)
+              for v, kind, _ in nodes.values()]
+    xy = np.array([(n[0], n[1]) for n in GRU_NODES.values()])
+    fig.add_trace(go.Scatter(
+        x=xy[:, 0], y=xy[:, 1], ids=list(GRU_NODES), name="nodes", mode="markers+text", showlegend=False,
+        marker=dict(symbol=[n[2] for n in GRU_NODES.values()], size=[n[3] for n in GRU_NODES.values()],
+                    color=[fill for fill, _ in colors], opacity=1, line=dict(color="#333333", width=1.5)),
+        text=[n[4] for n in GRU_NODES.values()], textposition="middle center",
+        textfont=dict(size=FONT_SIZE + 3, color=[text for _, text in colors]),
+        customdata=[float(nodes[q][0]) for q in GRU_NODES],
+        hovertemplate=[f"{nodes[q][2]} = %{{customdata}}<extra></extra>" for q in GRU_NODES],
+    ))
+    label_xy = np.array([(a[0], a[1]) for a in GRU_LABELS_AT.values()])
+    fig.add_trace(go.Scatter(
+        x=label_xy[:, 0], y=label_xy[:, 1], ids=list(GRU_LABELS_AT), name="values", mode="text", showlegend=False,
+        text=[labels[q] for q in GRU_LABELS_AT], textposition=[a[2] for a in GRU_LABELS_AT.values()],
+        textfont=dict(size=FONT_SIZE + 1, color="#222222"), hoverinfo="skip",
+    ))
+    _colorbars(fig, None)
+    x0, y0, x1, y1 = CELL_BOX
+    fig.add_shape(type="rect", x0=x0, y0=y0, x1=x1, y1=y1, line=dict(color="#bbbbbb", width=2),
+                  fillcolor="rgba(240, 240, 240, 0.5)", layer="below")
+    layout(fig, title=f"GRU cell, forward values: unit {unit + 1} of {trace.hidden_size}", height=HEIGHT)
+    fig.update_layout(
+        xaxis=dict(range=list(X_RANGE), visible=False, fixedrange=True),
+        yaxis=dict(range=list(Y_RANGE), visible=False, fixedrange=True),
+        margin=dict(l=10, r=70, t=50, b=10), plot_bgcolor="white", hovermode="closest", dragmode=False,
+    )
+    return fig

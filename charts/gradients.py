@@ -13,16 +13,22 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from .style import COLORS, FONT_SIZE, layout
+from .style import COLORS, FONT_SIZE, MODEL_DASH, MODEL_SECOND_DASH, layout
 
 MARKERS_MAX_T = 60  # up to this many steps, lines also show a marker per step
 _OTHER_COLORS = ("#555555", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 GAP_NOTE = "gaps = 0 (underflow) or overflow: not drawable on a log axis"
 
 
+MODEL_NAMES = {"lstm": "LSTM", "lstm1997": "1997 LSTM", "gru": "GRU", "rnn": "RNN"}
+
+
 def model_of(name: str) -> str | None:
-    """'lstm' / 'gru' / 'rnn' from a curve's (or a half-life key's) name, by the words LSTM / GRU / RNN in it."""
+    """'lstm' / 'lstm1997' / 'gru' / 'rnn' from a curve's (or a half-life key's) name, by the words LSTM / GRU / RNN
+    in it ('1997' and LSTM: the 1997 LSTM)."""
     up = name.upper()
+    if "1997" in up and "LSTM" in up:
+        return "lstm1997"
     for model in ("LSTM", "GRU", "RNN"):
         if model in up:
             return model.lower()
@@ -91,8 +97,9 @@ def gradient_flow(
     """Gradient norm per step, one line per curve, on a log y axis by default.
 
     curves: {name: (T,) norms over 0-based steps}, all the same T, e.g. {"LSTM ‖dL/dc_t‖": a, "LSTM ‖dL/dh_t‖": b,
-    "RNN ‖dL/dh_t‖": c}; drawn at t = 1 … T. Colour by model (LSTM / RNN in the name), dash by quantity: a model's
-    dh curve is dashed when the same model also has a dc curve, otherwise solid (the RNN's only curve stays bold).
+    "RNN ‖dL/dh_t‖": c}; drawn at t = 1 … T. Each model (LSTM / 1997 LSTM / GRU / RNN in the name) has its own
+    colour and dash (charts.style.MODEL_DASH: solid, dash-dot, dashed, dotted); a model's dh curve is thinner, in its
+    MODEL_SECOND_DASH, when the same model also has a dc curve.
     half_lives: {model name (containing LSTM / RNN) or curve name: k or None}, k = the half-life, the steps back from
     the end where the norm first falls to half its value at the end (lstm_core.analysis.memory_half_life); drawn as a
     dotted vertical line at t = T − k labelled "half-life"; None is noted as "never falls to half within T steps".
@@ -119,13 +126,14 @@ def gradient_flow(
     for k, a in arrays.items():
         model = model_of(k)
         color = COLORS[model] if model else next(others)
-        dashed = _quantity_of(k) == "h" and model in has_dc
+        second = _quantity_of(k) == "h" and model in has_dc
+        dash = (MODEL_SECOND_DASH if second else MODEL_DASH).get(model, "solid")
         y, n_gaps = drawable(a, log=log)
         gaps += n_gaps
         fig.add_trace(
             go.Scatter(
                 x=x, y=y, name=k, mode=mode, connectgaps=False,
-                line=dict(color=color, width=3, dash="dash" if dashed else "solid"), marker=dict(size=6),
+                line=dict(color=color, width=2 if second else 3, dash=dash), marker=dict(size=6),
                 hovertemplate="t = %{x}<br>%{y:.3e}<extra>" + k + "</extra>",
             )
         )
@@ -144,6 +152,8 @@ def gradient_flow(
     )
     layout(fig, title=title, height=460 + 22 * len(notes))
     fig.update_layout(margin_b=60 + 22 * len(notes))
+    if title and len(arrays) > 3:  # a legend this long would run into the title: the title goes on a row above it
+        fig.update_layout(margin_t=95, title=dict(yref="container", y=0.985, yanchor="top"))
     return fig
 
 
@@ -165,7 +175,7 @@ def _half_life_marks(fig: go.Figure, half_lives, arrays: dict[str, np.ndarray], 
     for key, k in half_lives.items():
         model = model_of(str(key))
         color = COLORS[model] if model else "#555555"
-        label = "LSTM" if model == "lstm" else "RNN" if model == "rnn" else str(key)
+        label = MODEL_NAMES.get(model, str(key))
         if k is None:
             notes.append(f"{label}: never falls to half within {T} steps (no half-life)")
             continue

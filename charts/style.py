@@ -26,7 +26,12 @@ COLORS = {
     "lstm": "#D55E00",
     "rnn": "#0072B2",
     "gru": "#009E73",
+    "lstm1997": "#CC79A7",  # the 1997 LSTM (no forget gate): purple
 }
+# One dash per model, so curves stay apart in greyscale and for colour-blind readers: the LSTM solid, the 1997 LSTM
+# dash-dot, the GRU dashed, the RNN dotted. A model with a cell state draws its ‖∂L/∂h_t‖ in MODEL_SECOND_DASH.
+MODEL_DASH = {"lstm": "solid", "lstm1997": "dashdot", "gru": "dash", "rnn": "dot"}
+MODEL_SECOND_DASH = {"lstm": "longdash", "lstm1997": "longdashdot"}
 
 LABELS = {
     "x": "input x_t",

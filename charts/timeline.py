@@ -248,7 +248,8 @@ def saturation_bars(saturation: dict[str, tuple[float, float]], *, low: float = 
     """
     if not isinstance(saturation, dict) or not saturation:
         raise ValueError(f"saturation: got {type(saturation).__name__}, needs a non-empty dict gate -> (low, high)")
-    gates = [k for k in QUANTITIES if k in saturation] + [k for k in saturation if k not in QUANTITIES]
+    order = QUANTITIES + GRU_QUANTITIES
+    gates = [k for k in order if k in saturation] + [k for k in saturation if k not in order]
     shut, open_ = [], []
     for k in gates:
         try:
@@ -264,8 +265,8 @@ def saturation_bars(saturation: dict[str, tuple[float, float]], *, low: float = 
         open_.append(100.0 * hi_share)
 
     def threshold(k: str, side: str) -> str:
-        if k == "g":
-            return f"g < {2 * low - 1:.2g}" if side == "low" else f"g > {2 * high - 1:.2g}"
+        if k in ("g", "n"):
+            return f"{k} < {2 * low - 1:.2g}" if side == "low" else f"{k} > {2 * high - 1:.2g}"
         return f"{k} < {low:.2g}" if side == "low" else f"{k} > {high:.2g}"
 
     labels = [LABELS.get(k, k) for k in gates]

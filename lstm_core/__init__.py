@@ -29,6 +29,7 @@ from .params import (
     spectral_radius,
     with_forget_bias,
     with_spectral_radius,
+    without_forget_gate,
 )
 from .rnn import RNNGrads, RNNStep, RNNStepGrads, RNNTrace, rnn_backward, rnn_forward, rnn_step, rnn_step_backward
 from .stack import MAX_LAYERS, stack_backward, stack_forward, stack_kind
@@ -42,6 +43,6 @@ __all__ = [
     "GRU_GATES", "GRU_GATE_NAMES", "GRUParams", "GRUTrace", "GRUGrads", "GRUStep", "GRUStepGrads", "gru_step",
     "gru_step_backward", "gru_forward", "gru_backward", "gru_preactivations", "init_gru",
     "KINDS", "kind_of", "MAX_LAYERS", "stack_forward", "stack_backward", "stack_kind",
-    "init_lstm", "init_rnn", "with_forget_bias", "with_spectral_radius", "forget_bias_of", "spectral_radius",
+    "init_lstm", "init_rnn", "with_forget_bias", "with_spectral_radius", "without_forget_gate", "forget_bias_of", "spectral_radius",
     "scaled", "param_arrays", "params_equal", "MAX_T", "MAX_H", "MAX_D",
 ]

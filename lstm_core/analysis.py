@@ -292,19 +292,20 @@ def first_last_ratio(norms) -> float:
         return float(a[0] / a[-1])
 
 
-def gate_saturation(trace: LSTMTrace, low: float = 0.05, high: float = 0.95) -> dict[str, tuple[float, float]]:
-    """Share of gate values that are saturated, per gate: {'i'|'f'|'g'|'o': (share_low, share_high)}.
+def gate_saturation(trace: LSTMTrace | GRUTrace, low: float = 0.05, high: float = 0.95) -> dict[str, tuple[float, float]]:
+    """Share of gate values that are saturated, per gate: {'i'|'f'|'g'|'o': (share_low, share_high)} for an LSTM,
+    {'r'|'z'|'n': …} for a GRU.
 
-    Sigmoid gates i, f, o: share_low = share of values < 0.05 (closed), share_high = share > 0.95 (open).
-    The cell candidate g ∈ (−1, 1) is first mapped to (g + 1)/2 ∈ (0, 1), so its shares count g < −0.9 and g > 0.9.
+    Sigmoid gates i, f, o (r, z): share_low = share of values < 0.05 (closed), share_high = share > 0.95 (open).
+    The candidate g (n) ∈ (−1, 1) is first mapped to (g + 1)/2 ∈ (0, 1), so its shares count g < −0.9 and g > 0.9.
     Shares are over every step, unit (and batch element), each in [0, 1].
     """
-    if not isinstance(trace, LSTMTrace):
-        raise ValueError(f"trace: got {type(trace).__name__}, needs an LSTMTrace")
+    if not isinstance(trace, (LSTMTrace, GRUTrace)):
+        raise ValueError(f"trace: got {type(trace).__name__}, needs an LSTMTrace or a GRUTrace")
     out = {}
-    for name in ("i", "f", "g", "o"):
+    for name in ("i", "f", "g", "o") if isinstance(trace, LSTMTrace) else ("r", "z", "n"):
         v = getattr(trace, name)
-        if name == "g":
+        if name in ("g", "n"):
             v = (v + 1.0) / 2.0
         out[name] = (float(np.mean(v < low)), float(np.mean(v > high)))
     return out

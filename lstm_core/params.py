@@ -292,6 +292,18 @@ def with_forget_bias(params: LSTMParams, forget_bias: float) -> LSTMParams:
     return replace(params, bias_ih=b_ih, bias_hh=b_hh)
 
 
+def without_forget_gate(params: LSTMParams) -> LSTMParams:
+    """The 1997 LSTM made from ``params``: the same i, g, o blocks, the forget rows set to 0 and forget_gate=False, so
+    lstm_step uses f ≡ 1 exactly (not a huge forget bias). An LSTM that already has no forget gate is returned as is."""
+    if not params.forget_gate:
+        return params
+    f = gate_rows(params.hidden_size, "f")
+    arrays = {name: a.copy() for name, a in param_arrays(params).items()}
+    for a in arrays.values():
+        a[f] = 0.0
+    return LSTMParams(**arrays, forget_gate=False)
+
+
 def forget_bias_of(params: LSTMParams) -> np.ndarray:
     """Total forget-gate bias per unit, b_ih_f + b_hh_f, shape (H,)."""
     return params.gate_block("bias_ih", "f") + params.gate_block("bias_hh", "f")

@@ -154,3 +154,11 @@ def rnn_backward(params: RNNParams, trace: RNNTrace, dh, *, truncate: int | None
     freeze(dh0, *recorded.values())
     d_params, dx = parameter_gradients(params, recorded["dz"], trace.x, trace.h_prev(), scale, parameters)
     return RNNGrads(dh=recorded["dh"], dz=recorded["dz"], dx=dx, dh0=dh0, params=d_params)
+
+
+def rnn_preactivations(params: RNNParams, trace: RNNTrace) -> np.ndarray:
+    """z_t = W_ih x_t + b_ih + W_hh h_{t−1} + b_hh of every step, (T, H) or (T, B, H), so that trace.h == tanh(z)
+    (the UI's live equation), recomputed from the trace in one vectorised pass."""
+    if not isinstance(trace, RNNTrace) or trace.hidden_size != params.hidden_size:
+        raise ValueError("trace: needs an RNNTrace computed with these params")
+    return trace.x @ params.weight_ih.T + trace.h_prev() @ params.weight_hh.T + (params.bias_ih + params.bias_hh)

@@ -12,9 +12,13 @@ import streamlit as st
 
 from lstm_core import analysis, losses, presets, sequences
 from lstm_core.frame import to_frame
+from lstm_core.gru import GRUGrads, GRUTrace, gru_backward, gru_forward, gru_preactivations
 from lstm_core.lstm import LSTMGrads, LSTMTrace, lstm_backward, lstm_forward, lstm_preactivations
-from lstm_core.params import LSTMParams, RNNParams, scaled, with_forget_bias, with_spectral_radius
-from lstm_core.rnn import RNNGrads, RNNTrace, rnn_backward, rnn_forward
+from lstm_core.params import (
+    GRUParams, LSTMParams, RNNParams, init_gru, scaled, with_forget_bias, with_spectral_radius,
+)
+from lstm_core.rnn import RNNGrads, RNNTrace, rnn_backward, rnn_forward, rnn_preactivations
+from lstm_core.stack import stack_backward, stack_forward
 
 CACHE = dict(max_entries=32, show_spinner=False)
 
@@ -29,23 +33,64 @@ def inputs(generator: str, T: int, D: int, seed: int) -> np.ndarray:
     return sequences.generate(generator, T, D, seed=seed)
 
 
-def apply_knobs(lstm: LSTMParams, rnn: RNNParams, *, forget_bias=None, spectral_radius=None, scale=1.0):
-    """The preset's weights with the user's knobs: weight scale first, then forget bias and W_hh spectral radius."""
+def knobbed(params, *, forget_bias=None, spectral_radius=None, scale=1.0):
+    """One model's weights with the user's knobs: weight scale first, then the forget bias (an LSTM's only) and the
+    W_hh spectral radius."""
     if scale != 1.0:
-        lstm, rnn = scaled(lstm, scale), scaled(rnn, scale)
-    if forget_bias is not None:
-        lstm = with_forget_bias(lstm, forget_bias)
+        params = scaled(params, scale)
+    if forget_bias is not None and isinstance(params, LSTMParams):
+        params = with_forget_bias(params, forget_bias)
     if spectral_radius is not None:
-        lstm, rnn = with_spectral_radius(lstm, spectral_radius), with_spectral_radius(rnn, spectral_radius)
-    return lstm, rnn
+        params = with_spectral_radius(params, spectral_radius)
+    return params
+
+
+def apply_knobs(lstm: LSTMParams, rnn: RNNParams, *, forget_bias=None, spectral_radius=None, scale=1.0):
+    """The preset's weights with the user's knobs (``knobbed``), both models."""
+    knobs = dict(forget_bias=forget_bias, spectral_radius=spectral_radius, scale=scale)
+    return knobbed(lstm, **knobs), knobbed(rnn, **knobs)
+
+
+@st.cache_data(**CACHE)
+def gru_init(D: int, H: int, seed: int) -> GRUParams:
+    """The lab's GRU: PyTorch's initialisation (torch.nn.GRU's), seeded by the lab's seed. The presets are about an
+    LSTM and a tanh RNN; the GRU gets the knobs (weight scale, spectral radius) but no forget bias: it has none."""
+    return init_gru(D, H, seed=seed)
+
+
+def layer_seed(seed: int, k: int) -> int:
+    """The seed of layer k (0-based; layer 0 reads x and has the lab's own seed): distinct per layer, and not the
+    seed of the next few labs' bottom layers."""
+    return (seed + 7919 * k) % 2**31
+
+
+@st.cache_data(**CACHE)
+def _upper_layers(preset: str, H: int, T: int, seed: int, n_layers: int) -> dict:
+    upper = {"lstm": [], "gru": [], "rnn": []}
+    for k in range(1, n_layers):
+        sc = scenario(preset, H, H, T, layer_seed(seed, k))  # the preset's own kind of weights, reading H inputs
+        upper["lstm"].append(sc.lstm)
+        upper["rnn"].append(sc.rnn)
+        upper["gru"].append(gru_init(H, H, layer_seed(seed, k)))
+    return {kind: tuple(layers) for kind, layers in upper.items()}
+
+
+def upper_layers(preset: str, H: int, T: int, seed: int, n_layers: int, **knobs) -> dict:
+    """The layers above the bottom one of each model's stack ({'lstm' | 'gru' | 'rnn': (layer 2, …)}; {} for one
+    layer): layer k is the preset's model built as if its input were H wide, seeded with ``layer_seed(seed, k)``, with
+    the same knobs as the bottom layer."""
+    if n_layers <= 1:
+        return {}
+    return {kind: tuple(knobbed(p, **knobs) for p in layers)
+            for kind, layers in _upper_layers(preset, H, T, seed, n_layers).items()}
 
 
 @dataclass(frozen=True)
 class Run:
     """One model's forward + BPTT on the lab's input under its loss."""
 
-    trace: LSTMTrace | RNNTrace
-    grads: LSTMGrads | RNNGrads
+    trace: LSTMTrace | GRUTrace | RNNTrace
+    grads: LSTMGrads | GRUGrads | RNNGrads
     dh_direct: np.ndarray  # the loss's own ∂L/∂h_t, (T, H)
     norms: dict  # 'dh' (and 'dc' for the LSTM): (T,)
 
@@ -59,16 +104,25 @@ class Model(NamedTuple):
 
 
 LAB_MODELS = {"lstm": Model(LSTMParams, lstm_forward, lstm_backward),
+              "gru": Model(GRUParams, gru_forward, gru_backward),
               "rnn": Model(RNNParams, rnn_forward, rnn_backward)}
+# The models the app switches between (ui.state.MODELS), the core model each runs on, and their names on charts.
+CORE = {"lstm": "lstm", "lstm1997": "lstm", "gru": "gru", "rnn": "rnn"}
+MODEL_LABELS = {"lstm": "LSTM", "lstm1997": "1997 LSTM", "gru": "GRU", "rnn": "RNN"}
+COMPARED_MODELS = ("lstm", "gru", "rnn", "lstm1997")  # what the gradient page can compare, in its list's order
+PREACTIVATIONS = {"lstm": lstm_preactivations, "gru": gru_preactivations, "rnn": rnn_preactivations}
+
+
+def _weights_key(p) -> tuple:
+    return (p.weight_ih, p.weight_hh, p.bias_ih, p.bias_hh)
 
 
 def run_key(lab, model: str) -> tuple:
-    """What a model's run depends on, as plain values and arrays (the cache key): its weights (weight_ih,
-    weight_hh, bias_ih, bias_hh), the input, the loss and its options, and (LSTM) whether it has a forget gate
-    (False: the 1997 LSTM, f ≡ 1)."""
-    p = lab.lstm if model == "lstm" else lab.rnn
-    return (p.weight_ih, p.weight_hh, p.bias_ih, p.bias_hh, lab.x, lab.loss, tuple(sorted(lab.loss_kwargs.items())),
-            getattr(p, "forget_gate", True))
+    """What a model's run depends on, as plain values and arrays (the cache key): its bottom layer's weights
+    (weight_ih, weight_hh, bias_ih, bias_hh), the input, the loss and its options, and (LSTM) whether it has a forget
+    gate (False: the 1997 LSTM, f ≡ 1). ``model``: a key of CORE."""
+    p = lab.layers(model)[0]
+    return (*_weights_key(p), lab.x, lab.loss, tuple(sorted(lab.loss_kwargs.items())), getattr(p, "forget_gate", True))
 
 
 def params_of(model: str, key: tuple):
@@ -88,11 +142,77 @@ def run_of(model: str, w_ih, w_hh, b_ih, b_hh, x, loss: str, loss_items: tuple, 
     return Run(trace, grads, dh, analysis.grad_norms(grads))
 
 
+def carried(model: str) -> str:
+    """The gradient a model carries back through time: 'dc' (‖∂L/∂c_t‖) for the LSTMs, 'dh' for the GRU and RNN."""
+    return "dc" if CORE[model] == "lstm" else "dh"
+
+
+def carried_half_lives(runs: dict) -> dict:
+    """{model label: analysis.memory_half_life} (steps back until the norm first falls to half its value at the end;
+    None where it never does within T) of what each model carries back (``carried``), for runs {model: Run}."""
+    return {MODEL_LABELS[m]: analysis.memory_half_life(run.norms[carried(m)]) for m, run in runs.items()}
+
+
 def half_lives(lstm: Run, rnn: Run) -> dict:
-    """{'LSTM', 'RNN'}: analysis.memory_half_life (steps back until the norm first falls to half its value at the end)
-    of what each model carries back, ‖∂L/∂c_t‖ for the LSTM and ‖∂L/∂h_t‖ for the RNN (None where it never falls
-    to half within T)."""
-    return {"LSTM": analysis.memory_half_life(lstm.norms["dc"]), "RNN": analysis.memory_half_life(rnn.norms["dh"])}
+    """{'LSTM', 'RNN'}: ``carried_half_lives`` of the LSTM's ‖∂L/∂c_t‖ and the RNN's ‖∂L/∂h_t‖."""
+    return carried_half_lives({"lstm": lstm, "rnn": rnn})
+
+
+def update_gate_path(lab) -> np.ndarray:
+    """The lab's one-layer GRU's ∏ z from each step to the last (analysis.update_gate_factor), (T, H)."""
+    return analysis.update_gate_factor(model_run(lab, "gru").trace)
+
+
+def model_run(lab, model: str) -> Run:
+    """Forward + BPTT of the lab's one-layer ``model`` (a key of CORE) on its input, under its loss (cached)."""
+    return run_of(CORE[model], *run_key(lab, model))
+
+
+@dataclass(frozen=True)
+class StackRun:
+    """A stack's forward + BPTT: per-layer traces and grads (bottom first) and the gradient norm per layer and step."""
+
+    traces: tuple
+    grads: tuple
+    dh_direct: np.ndarray  # the loss's ∂L/∂h_t of the top layer, (T, H)
+    norms: np.ndarray  # ‖∂L/∂h_t‖ per layer and step, (L, T)
+
+
+@st.cache_data(**CACHE)
+def _stack_of(core: str, layer_keys: tuple, forget_gate: bool, x, loss: str, loss_items: tuple) -> StackRun:
+    extra = {"forget_gate": forget_gate} if core == "lstm" else {}
+    layers = [LAB_MODELS[core].params(*key, **extra) for key in layer_keys]
+    traces = stack_forward(layers, x)
+    _, dh = losses.make_loss(loss, **dict(loss_items))(traces[-1].h)
+    grads = stack_backward(layers, traces, dh)
+    return StackRun(traces, grads, dh, analysis.stack_grad_norms(grads))
+
+
+def stack_run(lab, model: str) -> StackRun:
+    """Forward + BPTT of the lab's ``model`` stacked ``lab.n_layers`` deep (the loss reads the top layer's h)."""
+    layers = lab.layers(model)
+    return _stack_of(CORE[model], tuple(_weights_key(p) for p in layers), getattr(layers[0], "forget_gate", True),
+                     lab.x, lab.loss, tuple(sorted(lab.loss_kwargs.items())))
+
+
+def layer_run(lab, model: str, layer: int = 0) -> Run:
+    """One layer (0-based, bottom first) of ``model``'s stack as a Run. Its ``dh_direct`` is what reaches its h_t from
+    outside its own recurrence: the loss's ∂L/∂h_t for the top layer, the layer above's ∂L/∂(its input) below it.
+    With one layer this is ``model_run``."""
+    if lab.n_layers == 1:
+        return model_run(lab, model)
+    stack = stack_run(lab, model)
+    direct = stack.dh_direct if layer == lab.n_layers - 1 else stack.grads[layer + 1].dx
+    grads = stack.grads[layer]
+    return Run(stack.traces[layer], grads, direct, analysis.grad_norms(grads))
+
+
+def preactivations_of(lab, model: str, layer: int = 0) -> dict:
+    """Pre-activations of one layer: {'i','f','g','o'} (LSTM; no 'f' for the 1997 LSTM) or {'r','z','n'} (GRU) ->
+    (T, H) each; the tanh RNN's z (T, H)."""
+    if layer == 0 and lab.n_layers == 1 and CORE[model] == "lstm":
+        return _preactivations(*run_key(lab, model))
+    return PREACTIVATIONS[CORE[model]](lab.layers(model)[layer], layer_run(lab, model, layer).trace)
 
 
 def lstm_run(lab) -> Run:
@@ -114,7 +234,7 @@ def _csv(model: str, *key) -> bytes:
 
 def traces_csv(lab, model: str = "lstm") -> bytes:
     """The tidy (step, batch, unit, quantity, value) CSV of a model's trace and gradients."""
-    return _csv(model, *run_key(lab, model))
+    return _csv(CORE[model], *run_key(lab, model))
 
 
 @st.cache_data(**CACHE)

@@ -36,3 +36,12 @@ TERMS: dict[str, str] = {
 def markdown() -> str:
     """The whole glossary as a Markdown list, terms in bold, in the order of TERMS."""
     return "\n".join(f"- **{term}**: {text}" for term, text in TERMS.items())
+
+
+# What a large study found about the 1997 LSTM's missing piece, shown wherever the app offers or describes that model.
+GREFF_2017 = (
+    "Greff et al. 2017 (*LSTM: A Search Space Odyssey*) compared eight variants of the LSTM on speech, handwriting "
+    "and music: none improved significantly on the vanilla LSTM; the forget gate and the output activation were its "
+    "most critical parts, while coupling the input and forget gates or removing the peepholes did not significantly "
+    "hurt. (This app's LSTM has no peepholes, like PyTorch's `nn.LSTM`.)"
+)

@@ -16,6 +16,7 @@ that also carries the settings (what the address bar shows once a step is open) 
 from __future__ import annotations
 
 import functools
+import itertools
 from pathlib import Path
 from urllib.parse import urlencode, urljoin
 
@@ -23,7 +24,7 @@ import streamlit as st
 
 from lstm_core.codefeatures import FEATURES, QUANTITIES
 from lstm_core.presets import PRESETS
-from ui import lessons, routes, state, training
+from ui import compute, lessons, routes, state, training
 from ui import text as text_lab
 
 LESSON, PRESENT, GOTO, HERE, NOTES, URL_READ = "_lesson", "_present", "_lesson_goto", "_here", "_lesson_notes", \
@@ -42,6 +43,8 @@ CONTROL_VALUES = {
     "tl_example": tuple(text_lab.EXAMPLES),
     "tl_feature": FEATURES,
     "tl_quantity": QUANTITIES,
+    # the gradient page's compared models, joined by "+" in their order: grad_models=lstm1997+lstm+gru
+    "grad_models": tuple("+".join(p) for n in (1, 2, 3) for p in itertools.permutations(compute.COMPARED_MODELS, n)),
 }
 # widget key -> (page, valid values). A step resets the ones it doesn't name to the page's own default, so Back /
 # Next always show the same view.
@@ -87,7 +90,7 @@ def rules(pages=routes.PATHS) -> lessons.Rules:
     return lessons.Rules(
         pages=tuple(pages), presets=tuple(PRESETS),
         ints={k: state.LIMITS[k] for k in state.INT_KEYS}, floats=dict(state.KNOB_LIMITS), bools=state.BOOL_KEYS,
-        choices={"input": tuple(state.input_options())},
+        choices={"input": tuple(state.input_options()), "model": tuple(state.MODELS)},
         default_T=lambda preset: PRESETS[preset].T, check=_buildable, controls=CONTROLS,
     )
 
@@ -188,6 +191,11 @@ def _step_number(raw: str, n_steps: int, notes: list[str]) -> int:
     return n
 
 
+def widget_value(key: str, value):
+    """A lesson control's value as its widget holds it: the compared models "lstm1997+lstm+gru" are a list."""
+    return value.split("+") if key == "grad_models" else value
+
+
 def apply_step(step: lessons.Step) -> None:
     """The step's configuration: its preset's own settings, seed 0, t = 1, then the step's overrides, and its page
     controls. Hand edits of weights and inputs are dropped (a lesson step always shows what its text describes)."""
@@ -196,7 +204,7 @@ def apply_step(step: lessons.Step) -> None:
                           **state.preset_defaults(PRESETS[step.preset]), **step.settings})
     for key in CONTROLS:
         if key in step.controls:
-            ss[key] = step.controls[key]
+            ss[key] = widget_value(key, step.controls[key])
         elif key in ss:
             del ss[key]  # the widget starts again from its page's default
     state.discard_edits(("weights", "inputs"))

@@ -9,12 +9,23 @@ import inspect
 
 import streamlit as st
 
-from lstm_core import lstm_step, lstm_step_backward, rnn_step, rnn_step_backward
+from lstm_core import gru_step, gru_step_backward, lstm_step, lstm_step_backward, rnn_step, rnn_step_backward
 
 # The quantities the Cell walkthrough offers, and the names the step functions' code gives them.
 FORWARD_QUANTITIES = {"i": ("i",), "f": ("f",), "g": ("g",), "o": ("o",), "c": ("c",), "h": ("tanh_c", "h")}
 BACKWARD_QUANTITIES = {"∂L/∂h": ("dh",), "∂L/∂c": ("dc",), "dz_i": ("dz_i",), "dz_f": ("dz_f",),
                        "dz_g": ("dz_g",), "dz_o": ("dz_o",)}
+# The same for the GRU and the tanh RNN: (step function, quantities, the one picked first), forward and backward.
+STEP_CODE = {
+    ("lstm", False): (lstm_step, FORWARD_QUANTITIES, "c"),
+    ("lstm", True): (lstm_step_backward, BACKWARD_QUANTITIES, "∂L/∂c"),
+    ("gru", False): (gru_step, {"r": ("r",), "z": ("z",), "n": ("hn", "n"), "h": ("h",)}, "h"),
+    ("gru", True): (gru_step_backward, {"∂L/∂h": ("dh",), "dz_n": ("dz_n",), "dz_z": ("dz_z",), "dz_r": ("dz_r",),
+                                        "∂L/∂h_{t−1}": ("dz_rec", "dh_prev")}, "∂L/∂h_{t−1}"),
+    ("rnn", False): (rnn_step, {"h": ("x_proj", "recurrent", "h")}, "h"),
+    ("rnn", True): (rnn_step_backward, {"∂L/∂h": ("dh",), "dz": ("dz",), "∂L/∂h_{t−1}": ("dz_rec", "dh_prev")},
+                    "∂L/∂h_{t−1}"),
+}
 
 
 @functools.lru_cache(maxsize=16)
@@ -67,17 +78,19 @@ def step_code(fn, names=(), *, label: str = "", listing=None) -> None:
         st.code(source, language="python", line_numbers=True, wrap_lines=True)
 
 
-def cell_step_code(backward: bool, *, listing) -> None:
-    """The Cell walkthrough's "The code that computed this": a quantity picker and the lines of lstm_step (forward)
-    or lstm_step_backward that compute it here, the whole function in ``listing``."""
-    quantities = BACKWARD_QUANTITIES if backward else FORWARD_QUANTITIES
+def cell_step_code(backward: bool, *, listing, model: str = "lstm") -> None:
+    """The Cell walkthrough's "The code that computed this": a quantity picker and the lines of the step function
+    (``model``'s, 'lstm' | 'gru' | 'rnn': forward, or its backward step) that compute it here, the whole function in
+    ``listing``."""
+    fn, quantities, first = STEP_CODE[(model, backward)]
     st.markdown("**The code that computed this**")
+    suffix = "" if model == "lstm" else f"_{model}"  # each model's picker keeps its own choice
     q = st.pills(
-        "Quantity to find in the code", list(quantities), default="∂L/∂c" if backward else "c",
-        key="cell_code_backward" if backward else "cell_code_forward",
+        "Quantity to find in the code", list(quantities), default=first,
+        key=("cell_code_backward" if backward else "cell_code_forward") + suffix,
         help="The lines of the step function that compute this quantity; the whole function is shown below.",
-    ) or ("∂L/∂c" if backward else "c")
-    step_code(lstm_step_backward if backward else lstm_step, quantities[q], label=q, listing=listing)
+    ) or first
+    step_code(fn, quantities[q], label=q, listing=listing)
 
 
 def carried_back_code() -> None:

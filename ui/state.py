@@ -34,7 +34,7 @@ from urllib.parse import urlencode
 import numpy as np
 import streamlit as st
 
-from lstm_core.params import LSTMParams, RNNParams
+from lstm_core.params import GRUParams, LSTMParams, RNNParams, without_forget_gate
 from lstm_core.presets import PRESETS, Preset
 from lstm_core.sequences import GENERATORS
 from ui import compute
@@ -43,6 +43,7 @@ from ui import compute
 # The shared settings: each is a widget's key, a URL parameter and a lesson step's field, under the same name.
 PRESET, D, H, T, SEED, INPUT, STEP = "preset", "D", "H", "T", "seed", "input", "t"
 FB_ON, FB, RHO_ON, RHO, SCALE = "fb_on", "fb", "rho_on", "rho", "scale"
+MODEL, LAYERS = "model", "layers"  # which model the cell and gates pages draw; how many layers every model stacks
 T_BOX = "T_box"  # the sidebar's exact-length box: a mirror of T
 # This module's own (no widget, not in the URL):
 INITIALISED = "_initialised"
@@ -56,13 +57,16 @@ HEAD_LOSS = "_head_loss"  # a loaded model's Linear head as the lab's loss (set_
 
 DEFAULT_PRESET = "default"
 PRESET_INPUT = "preset"  # input choice meaning "the preset's own input sequence"
-LIMITS = {D: (1, 8), H: (1, 64), T: (1, 2000), SEED: (0, 2**31 - 1), STEP: (1, 2000)}
+LIMITS = {D: (1, 8), H: (1, 64), T: (1, 2000), SEED: (0, 2**31 - 1), STEP: (1, 2000), LAYERS: (1, 3)}
+# The model switch's choices (keys are URL values): ui.compute.MODEL_LABELS names them on charts.
+MODELS = {"lstm": "LSTM", "gru": "GRU", "rnn": "tanh RNN", "lstm1997": "1997 LSTM (no forget gate)"}
+DEFAULT_MODEL = "lstm"
 KNOB_LIMITS = {FB: (-10.0, 10.0), RHO: (0.0, 3.0), SCALE: (0.0, 5.0)}
 KNOB_STEPS = {FB: 0.5, RHO: 0.05, SCALE: 0.1}  # the knob sliders' steps (ui.widgets.knob_controls)
-INT_KEYS = (D, H, T, SEED, STEP)
+INT_KEYS = (D, H, T, SEED, STEP, LAYERS)
 FLOAT_KEYS = (FB, RHO, SCALE)
 BOOL_KEYS = (FB_ON, RHO_ON)
-TEXT_KEYS = (PRESET, INPUT)
+TEXT_KEYS = (PRESET, INPUT, MODEL)
 SHARED_KEYS = TEXT_KEYS + INT_KEYS + BOOL_KEYS + FLOAT_KEYS
 WEIGHT_DEPS = (PRESET, D, H, SEED, FB_ON, FB, RHO_ON, RHO, SCALE)
 INPUT_DEPS = (PRESET, D, T, SEED, INPUT)
@@ -89,7 +93,15 @@ def preset_defaults(preset: Preset) -> dict:
 
 
 def defaults() -> dict:
-    return {PRESET: DEFAULT_PRESET, SEED: 0, STEP: 1, **preset_defaults(PRESETS[DEFAULT_PRESET])}
+    """Every shared setting's default. A preset does not choose the model or the layer count: switching presets
+    keeps them (a lesson step starts from these defaults, so it shows the LSTM unless it names a model)."""
+    return {PRESET: DEFAULT_PRESET, SEED: 0, STEP: 1, MODEL: DEFAULT_MODEL, LAYERS: 1,
+            **preset_defaults(PRESETS[DEFAULT_PRESET])}
+
+
+def text_choices(key: str) -> list[str]:
+    """The valid values of a text setting (PRESET, INPUT, MODEL)."""
+    return {PRESET: list(PRESETS), MODEL: list(MODELS)}.get(key) or input_options()
 
 
 # ---- the URL a session starts from -------------------------------------------------------------------------------
@@ -106,7 +118,7 @@ def _coerce(key: str, raw: str, notes: list[str]):
     """One URL value -> a valid setting, or None (with a note) when it cannot be read."""
     shown = quote_url_value(raw)
     if key in TEXT_KEYS:
-        valid = list(PRESETS) if key == PRESET else input_options()
+        valid = text_choices(key)
         if raw in valid:
             return raw
         notes.append(f"URL parameter `{key}={shown}` is not known; valid values: {', '.join(valid)}. Using the default.")
@@ -306,7 +318,12 @@ class Edits:
 
 @dataclass(frozen=True)
 class Lab:
-    """Everything a page needs: the settings, both models' weights, the input and the loss."""
+    """Everything a page needs: the settings, every model's weights, the input and the loss.
+
+    ``lstm``, ``rnn`` (the preset's, with the knobs and hand edits) and ``gru`` (PyTorch's initialisation for the
+    seed, with the knobs) are each model's bottom layer, the one that reads x; ``upper`` holds the layers above it
+    when the layer count is above 1 ({'lstm' | 'gru' | 'rnn': (layer 2, …)}). ``layers(model)`` gives a whole stack.
+    """
 
     cfg: dict
     lstm: LSTMParams
@@ -316,17 +333,37 @@ class Lab:
     loss_kwargs: dict
     edited_weights: bool = False
     edited_inputs: bool = False
+    gru: GRUParams | None = None
+    upper: dict = field(default_factory=dict)
 
     @property
     def T(self) -> int:
         return self.x.shape[0]
+
+    @property
+    def model(self) -> str:
+        """The model the cell and gates pages draw: a key of MODELS."""
+        return self.cfg.get(MODEL, DEFAULT_MODEL)
+
+    @property
+    def n_layers(self) -> int:
+        return 1 + len(self.upper.get("lstm", ()))
+
+    def layers(self, model: str) -> tuple:
+        """The stack of ``model`` ('lstm', 'lstm1997', 'gru', 'rnn'), bottom first: the 1997 LSTM is the LSTM with
+        its forget rows removed (f ≡ 1), layer by layer."""
+        if model == "lstm1997":
+            return tuple(without_forget_gate(p) for p in self.layers("lstm"))
+        return (getattr(self, model), *self.upper.get(model, ()))
 
     @cached_property
     def key(self) -> str:
         """A digest of everything the computations depend on (weights, input, loss): the figure cache's key."""
         from ui.figures import content_key
 
-        return content_key(self.lstm, self.rnn, self.x, self.loss, sorted(self.loss_kwargs.items()))
+        stacks = [p for kind in ("lstm", "gru", "rnn") for p in self.upper.get(kind, ())]
+        return content_key(self.lstm, self.rnn, self.x, self.loss, sorted(self.loss_kwargs.items()),
+                           *([self.gru] if self.gru is not None else []), *stacks)
 
 
 def _deps(cfg: dict, keys) -> dict:
@@ -337,13 +374,13 @@ def build_lab(cfg: dict) -> Lab:
     """The lab the settings describe, before any hand edits (raises ValueError for impossible settings)."""
     sc = compute.scenario(cfg[PRESET], cfg[D], cfg[H], cfg[T], cfg[SEED])
     x = sc.x if cfg[INPUT] == PRESET_INPUT else compute.inputs(cfg[INPUT], cfg[T], cfg[D], cfg[SEED])
-    lstm, rnn = compute.apply_knobs(
-        sc.lstm, sc.rnn,
-        forget_bias=cfg[FB] if cfg[FB_ON] else None,
-        spectral_radius=cfg[RHO] if cfg[RHO_ON] else None,
-        scale=cfg[SCALE],
-    )
-    return Lab(cfg=dict(cfg), lstm=lstm, rnn=rnn, x=x, loss=sc.loss, loss_kwargs=dict(sc.loss_kwargs))
+    knobs = dict(forget_bias=cfg[FB] if cfg[FB_ON] else None, spectral_radius=cfg[RHO] if cfg[RHO_ON] else None,
+                 scale=cfg[SCALE])
+    lstm, rnn = compute.apply_knobs(sc.lstm, sc.rnn, **knobs)
+    gru = compute.knobbed(compute.gru_init(cfg[D], cfg[H], cfg[SEED]), **knobs)
+    upper = compute.upper_layers(cfg[PRESET], cfg[H], cfg[T], cfg[SEED], cfg[LAYERS], **knobs)
+    return Lab(cfg=dict(cfg), lstm=lstm, rnn=rnn, x=x, loss=sc.loss, loss_kwargs=dict(sc.loss_kwargs), gru=gru,
+               upper=upper)
 
 
 def resolve() -> tuple[Lab, list[str], str | None]:
@@ -484,8 +521,13 @@ def undo_settings(kinds) -> None:
 
 
 def url_params(cfg: dict) -> dict[str, str]:
-    """The URL parameters that reproduce ``cfg``: the preset, sizes, seed, input and step; knobs only when on."""
+    """The URL parameters that reproduce ``cfg``: the preset, sizes, seed, input and step; the model and the layer
+    count when not the default (LSTM, 1 layer); knobs only when on."""
     params = {k: cfg[k] for k in (PRESET, D, H, T, SEED, INPUT, STEP)}
+    if cfg[MODEL] != DEFAULT_MODEL:
+        params[MODEL] = cfg[MODEL]
+    if cfg[LAYERS] != 1:
+        params[LAYERS] = cfg[LAYERS]
     if cfg[FB_ON]:
         params.update({FB_ON: 1, FB: cfg[FB]})
     if cfg[RHO_ON]:

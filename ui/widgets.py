@@ -59,9 +59,11 @@ def content_chart(name: str, build, *parts, key: str, filename: str):
 
 def csv_download(lab: state.Lab, model: str = "lstm", *, key: str) -> None:
     """Download the tidy (step, batch, unit, quantity, value) CSV of the current traces and gradients."""
-    rows = lab.T * (lab.lstm.hidden_size * (13 if model == "lstm" else 3) + 2 * lab.x.shape[1])
+    per_unit = {"lstm": 13, "gru": 8, "rnn": 3}[compute.CORE[model]]  # quantities per unit and step
+    rows = lab.T * (lab.lstm.hidden_size * per_unit + 2 * lab.x.shape[1])
+    one_layer = " (one layer)" if lab.n_layers > 1 else ""  # the CSV is the model's one-layer run
     st.download_button(
-        f"{model.upper()} traces and gradients (CSV)",
+        f"{compute.MODEL_LABELS[model]} traces and gradients{one_layer} (CSV)",
         data=lambda: compute.traces_csv(lab, model),  # built only when clicked: long traces make large files
         file_name=f"lstm_gate_lab_{model}_{lab.cfg['preset']}_T{lab.T}_seed{lab.cfg['seed']}.csv",
         mime="text/csv",
@@ -184,3 +186,35 @@ def flashed(section: str) -> None:
     """Show, once, the messages a callback left for ``section`` (state.flash), where that section is drawn."""
     for kind, text in state.take_flashed(section):
         getattr(st, kind)(text, icon=FLASH_ICONS[kind])
+
+
+def layer_picker(key: str, n_layers: int, *, where=st) -> int:
+    """Which layer of the stack the page draws (1 = the layer that reads x, the last = the one the loss reads): radio
+    buttons when there are layers to choose, a value left from a larger layer count brought to the top layer (said in
+    a caption). Returns the 0-based layer; 0 with one layer (nothing is drawn)."""
+    if n_layers <= 1:
+        return 0
+    ss = st.session_state
+    if key in ss and ss[key] > n_layers:
+        ss[key] = n_layers
+        where.caption(f"The stack now has {n_layers} layers, so the page shows layer {n_layers}.")
+    return where.radio("Layer", list(range(1, n_layers + 1)), key=key, horizontal=True,
+                       format_func=lambda k: f"{k} (reads x)" if k == 1 else
+                       f"{k} (read by the loss)" if k == n_layers else str(k),
+                       help="Which layer's gates and states are shown: layer 1 reads the input x, each layer above "
+                            "reads the hidden states of the one below, and the loss reads the top layer.") - 1
+
+
+def model_title(lab: state.Lab, layer: int = 0) -> str:
+    """The model the page shows, as a heading's words: "GRU", "1997 LSTM (no forget gate), layer 2 of 3"."""
+    name = state.MODELS[lab.model]
+    if lab.model == "lstm" and not lab.lstm.forget_gate:  # the no_forget_gate preset's LSTM
+        name = "LSTM (this preset's has no forget gate: the 1997 LSTM)"
+    return name if lab.n_layers == 1 else f"{name}, layer {layer + 1} of {lab.n_layers}"
+
+
+def no_gates_note(what: str) -> None:
+    """Said plainly where a page draws gates and the chosen model (the tanh RNN) has none."""
+    st.info(f"The tanh RNN has no gates and no cell state: its one equation is "
+            f"hₜ = tanh(W_ih xₜ + b_ih + W_hh hₜ₋₁ + b_hh). {what} Choose the LSTM, the GRU or the 1997 LSTM "
+            "under **Model** in the sidebar to see gates.", icon=":material/info:")

@@ -100,7 +100,7 @@ def test_the_shipped_lessons_all_load(rules):
     found, errors = load_lessons(lessons.DEFAULT_FOLDER, rules)
     assert not errors, [str(e) for e in errors]
     assert [lesson.id for lesson in found] == ["gates", "forget-bias", "vanishing", "carousel", "exploding", "long-gap",
-                                               "reads-code"]
+                                               "reads-code", "forget-gate"]
     assert all(2 <= len(lesson.steps) <= 5 for lesson in found)
     assert sum(lesson.minutes for lesson in found[:6]) == 45, "the first six: one 45-minute class"
     assert {step.page for lesson in found for step in lesson.steps} >= {"cell", "gates", "gradients", "explorer",

@@ -17,8 +17,9 @@ import numpy as np
 import pytest
 
 from lstm_core import analysis as A
-from lstm_core import explore, lstm_backward, lstm_forward, rnn_backward, rnn_forward
+from lstm_core import explore, gru_backward, gru_forward, lstm_backward, lstm_forward, rnn_backward, rnn_forward
 from lstm_core.losses import make_loss
+from lstm_core.params import params_equal, without_forget_gate
 from lstm_core.presets import EXPLODING_LSTM_FORGET_BIAS, EXPLODING_LSTM_RADIUS, LATCH_FORGET_BIAS, PRESETS, \
     latch_write_step
 from lstm_core.tasks import Task
@@ -102,7 +103,42 @@ def measured(lesson_id: str, n: int) -> Measured:
     return Measured(lesson_id, n)
 
 
-NAMES = ("step 1", "float64")  # names, not quantities: the first step, the number format
+SEEDS = range(10)  # a claim the "forget-gate" lesson makes without "here" holds for every one of these seeds
+
+
+@functools.lru_cache(maxsize=None)
+def zoo_runs(lesson_id: str, n: int, seed: int) -> dict:
+    """The 1997 LSTM, the LSTM and the GRU of a lesson step's lab at ``seed`` (the step's settings otherwise), each
+    run forward and back by the core on the lab's input under its loss: {model: (trace, grads)}."""
+    step = LESSONS[lesson_id].step(n)
+    lab = state.build_lab({**state.defaults(), "preset": step.preset, **state.preset_defaults(PRESETS[step.preset]),
+                           **step.settings, "seed": seed})
+    loss = make_loss(lab.loss, **lab.loss_kwargs)
+    runs = {}
+    for model, (forward, backward) in {"lstm1997": (lstm_forward, lstm_backward), "lstm": (lstm_forward, lstm_backward),
+                                       "gru": (gru_forward, gru_backward)}.items():
+        params = lab.layers(model)[0]
+        tr = forward(params, lab.x)
+        runs[model] = (tr, backward(params, tr, loss(tr.h)[1]))
+    return runs
+
+
+def every_seed(lesson_id: str, n: int, claim) -> bool:
+    """``claim(runs)`` holds for the step at every seed in SEEDS."""
+    return all(claim(zoo_runs(lesson_id, n, seed)) for seed in SEEDS)
+
+
+def half_life(runs: dict, model: str):
+    """The half-life of what ``model`` carries back: ‖∂L/∂c_t‖ for the LSTMs, ‖∂L/∂h_t‖ for the GRU (None: never)."""
+    norms = A.grad_norms(runs[model][1])
+    return A.memory_half_life(norms["dh" if model == "gru" else "dc"])
+
+
+def max_c(runs: dict, model: str) -> float:
+    return float(np.abs(runs[model][0].c).max())
+
+
+NAMES = ("step 1", "float64", "1997 LSTM")  # names, not quantities: the first step, the number format, a model
 QUESTION = None  # a number that belongs to the question itself (hypothetical), not a claim about the app
 FORMULA = None  # a digit that is part of a formula, e.g. 1 − h²
 
@@ -285,6 +321,47 @@ CHECKS = {
         ("to 1 or more", QUESTION),
         ("is 1 enough for a 50-step gap", lambda m: m.step.controls["tr_gap"] == 50),
     ],
+    ("forget-gate", 1): [
+        ("LSTM of 1997", None),  # a citation (Hochreiter & Schmidhuber, Long Short-Term Memory, 1997)
+        ("f ≡ 1", lambda m: np.all(zoo_runs("forget-gate", 1, 0)["lstm1997"][0].f == 1.0)),
+        ("one signal at step 1 followed by 99 steps of zeros",
+         lambda m: m.T == 100 and np.all(m.lab.x[0] == 1.0) and not np.any(m.lab.x[1:])),
+        ("the belt at t = 100", lambda m: m.step.settings["t"] == m.T == 100),
+        ("The weights are the Preserved preset's LSTM with its forget rows removed",
+         lambda m: m.cfg["preset"] == "preserved_lstm" and m.step.settings["model"] == "lstm1997"
+         and params_equal(m.lab.layers("lstm1997")[0], without_forget_gate(m.lab.lstm))
+         and params_equal(m.lab.layers("lstm1997")[0], PRESETS["no_forget_gate"].build(T=100).lstm)),
+    ],
+    ("forget-gate", 2): [
+        ("never falls to half its last-step value in 100 steps",
+         lambda m: m.T == 100 and every_seed("forget-gate", 2, lambda r: half_life(r, "lstm1997") is None)),
+        ("forget gates near 0.98",
+         lambda m: every_seed("forget-gate", 2, lambda r: abs(r["lstm"][0].f.mean() - 0.98) < 0.005)),
+        ("a half-life of 18 steps or more",
+         lambda m: every_seed("forget-gate", 2, lambda r: (half_life(r, "lstm") or m.T) >= 18)),
+        ("z ≈ 0.5", lambda m: every_seed("forget-gate", 2, lambda r: abs(r["gru"][0].z.mean() - 0.5) < 0.05)),
+        ("a half-life of 2 steps at most",
+         lambda m: every_seed("forget-gate", 2, lambda r: half_life(r, "gru") is not None and half_life(r, "gru") <= 2)),
+    ],
+    ("forget-gate", 3): [
+        ("over 1000 steps", lambda m: m.T == 1000),
+        ("grows past 100", lambda m: every_seed("forget-gate", 3, lambda r: max_c(r, "lstm1997") > 100)),
+        ("(here about 166)", lambda m: round(max_c(zoo_runs("forget-gate", 3, 0), "lstm1997")) == 166),
+        ("the LSTM's stays below 15", lambda m: every_seed("forget-gate", 3, lambda r: max_c(r, "lstm") < 15)),
+        ("a cell that has grown to ±100", QUESTION),
+        # tanh(c) == ±1 exactly in float64, so the h path's share of ∂L/∂c, dh ⊙ o ⊙ (1 − tanh² c), is exactly 0
+        ("tanh(c) is ±1 to every digit", lambda m: every_seed("forget-gate", 3, lambda r: all(
+            np.all(np.abs(np.tanh(tr.c[np.abs(tr.c) > 100])) == 1.0)
+            and not np.any((gr.dh * tr.o * (1 - np.tanh(tr.c) ** 2))[np.abs(tr.c) > 100])
+            for tr, gr in [r["lstm1997"]]))),
+    ],
+    ("forget-gate", 4): [
+        ("forget gates near 0.98", lambda m: abs(m.lt.f.mean() - 0.98) < 0.005),
+        ("over all 1000 steps", lambda m: m.T == 1000 and every_seed("forget-gate", 4, lambda r: max_c(r, "lstm") < 15)),
+        ("f < 1 lets old contents decay", FORMULA),
+        ("added the forget gate (2000)", None),  # a citation (Gers, Schmidhuber & Cummins, Learning to Forget, 2000)
+        ("Greff et al. 2017", None),  # a citation (LSTM: A Search Space Odyssey, 2017)
+    ],
     # the text lab's lesson: its qualitative claims are checked on the shipped model (tests/app/test_text_lesson.py)
     ("reads-code", 1): [
         ("Karpathy, Johnson and Fei-Fei found in 2015", None),  # a citation (Visualizing and Understanding RNNs, 2015)
@@ -299,6 +376,7 @@ CHECKS = {
     ],
 }
 SUMMARIES = {  # lesson id -> [(phrase, check of the lesson)]
+    "forget-gate": [("The 1997 LSTM", lambda lesson: lesson.steps[0].settings["model"] == "lstm1997")],
     "gates": [("one number at step 3", lambda lesson: latch_write_step(PRESETS["latch"].T) + 1 == 3)],
     "forget-bias": [("from −3 to +4", lambda lesson: [s.settings["fb"] for s in lesson.steps] == [-3, 0, 2, 4])],
     "long-gap": [("for 50 noisy steps", lambda lesson: all(s.controls.get("tr_gap", 50) == 50 for s in lesson.steps))],

@@ -28,7 +28,7 @@ def assert_on_step(at, lesson_id: str, n: int) -> None:
     for key, value in step.settings.items():
         assert ss[key] == value, key
     for key, value in step.controls.items():
-        assert ss[key] == value, key
+        assert ss[key] == presenter.widget_value(key, value), key
     q = at.query_params
     assert (q["lesson"], q["step"], q["preset"]) == (lesson_id, str(n), step.preset), "the URL names the step"
     panel = " ".join(m.value for m in at.markdown)

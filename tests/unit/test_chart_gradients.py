@@ -52,8 +52,9 @@ def test_gradient_flow_exact_data_log_axis_and_styles():
     assert trace_named(fig, LC).line.color == COLORS["lstm"] == trace_named(fig, LH).line.color
     assert trace_named(fig, RH).line.color == COLORS["rnn"]
     assert trace_named(fig, LC).line.dash == "solid"
-    assert trace_named(fig, LH).line.dash == "dash"  # LSTM has a dc curve too
-    assert trace_named(fig, RH).line.dash == "solid"  # the RNN's only curve stays solid
+    assert trace_named(fig, LH).line.dash == "longdash"  # the LSTM has a dc curve too: its dh curve is its second
+    assert trace_named(fig, LH).line.width < trace_named(fig, LC).line.width
+    assert trace_named(fig, RH).line.dash == "dot"  # each model its own dash, not only its own colour
     assert fig.layout.title.text == "Gradient flow"
     assert trace_named(fig, LC).mode == "lines+markers"  # T = 30: markers on
     assert not bad_numbers(fig)
@@ -225,3 +226,15 @@ def test_layer_heatmap_shows_depth_and_time():
     for bad, pattern in ((np.ones(3), r"needs \(L, T\)"), (-np.ones((2, 3)), ">= 0")):
         with pytest.raises(ValueError, match=pattern):
             layer_heatmap(bad)
+
+
+def test_gradient_flow_gives_every_model_its_own_colour_and_dash():
+    a = np.linspace(1.0, 2.0, 12)
+    names = ["LSTM ‖∂L/∂c_t‖", "1997 LSTM ‖∂L/∂c_t‖", "GRU ‖∂L/∂h_t‖", "RNN ‖∂L/∂h_t‖"]
+    fig = gradient_flow({name: a * (k + 1) for k, name in enumerate(names)},
+                        half_lives={"GRU": 3, "1997 LSTM": None})
+    styles = [(trace_named(fig, n).line.color, trace_named(fig, n).line.dash) for n in names]
+    assert len({c for c, _ in styles}) == 4 and len({d for _, d in styles}) == 4
+    assert styles[1] == (COLORS["lstm1997"], "dashdot") and styles[2] == (COLORS["gru"], "dash")
+    assert any("half-life (GRU): 3 steps" in a.text for a in fig.layout.annotations)
+    assert "1997 LSTM: never falls to half" in fig.layout.xaxis.title.text
