@@ -67,23 +67,20 @@ if view == "phase":
     cols = st.columns(len(ex.PHASE_MODELS))
     for col, model in zip(cols, ex.PHASE_MODELS):
         key = f"ex_phase_{model}"
-        # the green ✕ marks the lab's knobs: b_f and ρ on the LSTM's map, ρ on the RNN's; the GRU is not in the lab
-        current = {"lstm": (fb, rho), "rnn": (None, rho)}.get(model, (None, None))
-        clicks = dict(selection_mode="points", on_select=partial(ex.load_cell, model, key, n, T_map, H, D, seed)) \
-            if model in ex.LOADABLE else {}
+        current = (fb, rho) if model == "lstm" else (None, rho)  # the green ✕: the lab's knobs on this map
         with col, st.spinner(f"Running {n * n:,} {model.upper()} configurations…"):
             widgets.chart(
                 ex.phase_figure(model, n, T_map, H, D, seed, None if current == (None, None) else current),
-                key=key, filename=f"phase_{model}_T{T_map}_H{H}_seed{seed}", **clicks,
+                key=key, filename=f"phase_{model}_T{T_map}_H{H}_seed{seed}", selection_mode="points",
+                on_select=partial(ex.load_cell, model, key, n, T_map, H, D, seed),
             )
     st.caption(
         f"Colour: log₁₀(gradient at step 1 ÷ gradient at step T) in decades (powers of ten): ‖∂L/∂c‖ for the LSTM, "
         f"‖∂L/∂h‖ for the GRU and the RNN. **Vanishing** (blue) below {_signed(explore.VANISHING_BELOW)}: less than a tenth "
         f"arrives. **Preserved** from {_signed(explore.VANISHING_BELOW)} to +{explore.EXPLODING_ABOVE:g}: within a "
         f"factor of ten. **Exploding** (red) above +{explore.EXPLODING_ABOVE:g}. **Click a cell** to load its b_f "
-        "and ρ (RNN map: ρ only) into the shared knobs (green ✕: the current setting). The GRU has no forget gate: "
-        "its map's rows are the update-gate bias b_z (z near 1 keeps h); the lab's pages show an LSTM and a tanh "
-        "RNN, so its cells are not loaded.",
+        "and ρ (GRU and RNN maps: ρ only) into the shared knobs (green ✕: the current setting). The GRU has no "
+        "forget gate: its map's rows are the update-gate bias b_z (z near 1 keeps h).",
         help="Decade: " + TERMS["decade"] + " Spectral radius: " + TERMS["spectral radius"])
     with st.expander("How each cell is computed"):
         st.markdown(

@@ -19,7 +19,6 @@ JACOBIAN_RATE = 4e7  # (2H)³-flops per second of jacobian_norms, measured on a 
 JACOBIAN_AUTO_SECONDS = 2.0  # estimated cost up to which the Jacobian is computed without asking
 FLASH = "explorer phase"  # the state.flash section of the message shown after a cell was loaded
 PHASE_MODELS = ("lstm", "gru", "rnn")  # the phase diagrams, left to right
-LOADABLE = ("lstm", "rnn")  # maps whose cells load into the shared knobs (the lab's models; the GRU is not one)
 # The GRU has no forget gate: its map's first axis is the update-gate bias b_z (z near 1 keeps h, as f near 1 keeps c).
 PHASE_SYMBOLS = {"lstm": "b_f", "gru": "b_z", "rnn": "input scale"}
 PHASE_TITLES = {"lstm": "LSTM: forget bias × W_hh radius", "gru": "GRU: update-gate bias × W_hh radius",
@@ -68,8 +67,8 @@ def load_cell(model: str, chart_key: str, n: int, T: int, H: int, D: int, seed: 
     """on_select callback: load the clicked cell's configuration into the shared knobs.
 
     Reads st.session_state[chart_key] (Streamlit's selection state: {"selection": {"points": [{…, "customdata":
-    [row, column, …]}]}}). LSTM: fb_on = rho_on = True, fb = the cell's forget bias, rho = its radius. RNN: rho only;
-    the input scale is not a shared setting, which the message says. Values are put on the sliders' grid; when that
+    [row, column, …]}]}}). LSTM: fb_on = rho_on = True, fb = the cell's forget bias, rho = its radius. GRU and RNN:
+    rho only; the update-gate bias and the input scale are not shared settings, which the message says. Values are put on the sliders' grid; when that
     moves them, the message gives both numbers. An empty selection (a click that deselects) changes nothing.
     """
     event = st.session_state.get(chart_key) or {}
@@ -99,8 +98,9 @@ def load_cell(model: str, chart_key: str, n: int, T: int, H: int, D: int, seed: 
             notes.append(f"b_f = {_signed(first[a], '.3f')} rounded to the slider's {state.KNOB_STEPS['fb']:g} steps")
         text = f"Loaded forget bias **b_f = {_signed(fb)}** and spectral radius **ρ = {rho:g}** ({regime} on this map"
     else:
-        text = (f"Loaded spectral radius **ρ = {rho:g}** ({regime} on this map at input scale {first[a]:.2g}, which "
-                "is not a shared setting and stays here")
+        row = f"update-gate bias b_z = {_signed(first[a], '.3g')}" if model == "gru" else f"input scale {first[a]:.2g}"
+        text = (f"Loaded spectral radius **ρ = {rho:g}** ({regime} on this map at {row}, which is not a shared "
+                "setting and stays here")
     text += "; " + "; ".join(notes) + ")." if notes else ")."
     text += " Open *Gradient flow* or *Cell walkthrough* to see it."
     state.apply_settings(knobs)

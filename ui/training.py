@@ -38,7 +38,7 @@ MODEL_LABELS = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN"}  # how the training 
 MODEL_CHOICES = {"both": "LSTM and RNN", "all": "LSTM, GRU and RNN", "lstm": "LSTM", "gru": "GRU", "rnn": "RNN"}
 MODEL_SETS = {"both": ("lstm", "rnn"), "all": ("lstm", "gru", "rnn"), "lstm": ("lstm",), "gru": ("gru",),
               "rnn": ("rnn",)}
-HANDED_KINDS = ("lstm", "rnn")  # the models the other pages show (state.Lab): a trained GRU stays on this page
+HANDED_KINDS = ("lstm", "rnn")  # the models whose trained weights the lab takes (state.set_weights); not yet the GRU
 DRAW_EVERY = 0.5  # seconds of wall time between live redraws (the last report is always drawn)
 STOP_ACCURACY, STOP_MSE = 0.99, 0.01  # "stop when solved" targets
 FIELD_LABELS = {  # TrainConfig field -> the control's label, for error messages
@@ -284,8 +284,8 @@ def hand_over_problem(models: tuple[str, ...]) -> str | None:
     if missing:
         return f"Nothing trained yet for {', '.join(MODEL_LABELS[m] for m in missing)}."
     if any(m not in HANDED_KINDS for m in models):
-        return ("The other pages show an LSTM and a tanh RNN; a trained GRU stays here with its curves and "
-                "gradient strip.")
+        return ("The other pages' GRU is PyTorch's initialisation for the seed and does not take trained weights "
+                "yet: a trained GRU stays here with its curves and gradient strip.")
     cfg = runs[models[0]].config
     task = cfg.make_task()
     D, H, T = task.input_size, cfg.hidden, task.T

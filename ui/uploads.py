@@ -94,11 +94,12 @@ def on_weights_upload(model: str) -> None:
 def lab_fit(model: LoadedModel) -> str | None:
     """Why the lab cannot show ``model`` (None: it can, as its LSTM or tanh RNN)."""
     if model.kind not in NETWORK_NAMES:
-        return (f"the lab's pages show an LSTM and a tanh RNN side by side, and a {KIND_NAMES[model.kind]} is "
-                "neither, so it is not put into the lab")
+        return (f"the lab's {KIND_NAMES[model.kind]} (sidebar Model) is PyTorch's initialisation for the seed and does "
+                "not take loaded weights yet, so this one is listed here and not put into the lab")
     if model.num_layers > 1:
-        return (f"the lab's pages show one layer, and this model has {model.num_layers}; a stack is not put into the "
-                "lab (loading only its first layer would show a different network)")
+        return (f"the lab takes one loaded layer (its upper layers, sidebar Layers, are seeded, not loaded), and this "
+                f"model has {model.num_layers}; it is listed here and not put into the lab (loading only its first "
+                "layer would show a different network)")
     for key, size in ((state.D, model.input_size), (state.H, model.hidden_size)):
         lo, hi = state.LIMITS[key]
         if not lo <= size <= hi:

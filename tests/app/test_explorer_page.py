@@ -99,18 +99,22 @@ def test_phase_controls_and_the_maps_are_the_core_grid(T, n):
         np.testing.assert_array_equal(decode(hm["x"]), second)
 
 
-def test_the_gru_map_names_its_update_gate_bias_and_is_not_loadable():
-    """The GRU has no forget gate: its map's rows are b_z, said on the axis, in the title and in the caption; its
-    cells do not load into the knobs (the lab's pages show an LSTM and a tanh RNN), so it has no selection."""
+def test_the_gru_map_names_its_update_gate_bias_and_a_click_loads_its_radius():
+    """The GRU has no forget gate: its map's rows are b_z, said on the axis, in the title and in the caption; a click
+    loads the cell's ρ into the shared knob (which the lab's GRU takes too), b_z is named as not shared."""
     at = open_view("phase")
     fig = figure(at, "ex_phase_gru")
     assert fig["layout"]["yaxis"]["title"]["text"].startswith("update-gate bias b_z")
     assert "GRU: update-gate bias" in fig["layout"]["title"]["text"]
     text = " ".join(c.value for c in at.caption)
-    assert "update-gate bias b_z (z near 1 keeps h)" in text and "its cells are not loaded" in text
-    charts = {c.proto.id: c for c in at.get("plotly_chart")}
-    selectable = {c.proto.form_id or c.proto.id: list(c.proto.selection_mode) for c in charts.values()}
-    assert sum(1 for modes in selectable.values() if modes) == 2, selectable  # the LSTM's and the RNN's maps
+    assert "update-gate bias b_z (z near 1 keeps h)" in text and "GRU and RNN maps: ρ only" in text
+    before = at.session_state["fb_on"], at.session_state["fb"]
+    select_cell(at, "gru", 18, 6)
+    first, second = E.phase_axes("gru", 21)
+    assert at.session_state["rho_on"] and at.session_state["rho"] == pytest.approx(round(second[6] / 0.05) * 0.05)
+    assert (at.session_state["fb_on"], at.session_state["fb"]) == before
+    msg = at.success[0].value
+    assert "update-gate bias b_z = +5" in msg and "not a shared setting" in msg, msg
 
 
 def test_phase_caption_states_the_thresholds():
