@@ -356,8 +356,9 @@ CASES = {
     "npz: 60 KB member names": ("w.npz", npz_long_member_names, "unexpected 'nnnn"),
 }
 
-# The whole-model reader (lstm_core.io.load_model: .pt, .safetensors and whole-module .npz / .json), which the
-# weights page does not offer yet: refused the same way, in tests/unit/test_hostile_uploads.py and the benchmark.
+# The whole-model reader (lstm_core.io.load_model: .pt, .safetensors and whole-module .npz / .json), to which the
+# weights page's whole-model uploader hands its files: refused the same way, in tests/unit/test_hostile_uploads.py
+# and the benchmark.
 MODEL_CASES = {
     "pt: os.system in data.pkl": ("m.pt", pt_system_payload, "refers to 'posix.system'"),
     "pt: stride-0 view as 80 GB": ("m.pt", pt_stride_zero_bomb, "add up to more than the size limit"),
