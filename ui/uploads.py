@@ -211,7 +211,7 @@ def head_section(lab) -> None:
     O = head["weight"].shape[0]
     st.markdown("**The head as the loss**")
     st.caption(describe_loss(lab.loss, **head) + ". It is now the lab's loss: every gradient the pages show, for "
-               "both networks, is of this L (each network's h_T through the same head).")
+               "every model they run, is of this L (each model's top-layer h_T through the same head).")
     frame, value, network = tables.head_frame(lab)
     c1, c2 = st.columns([1, 2])
     with c1:
