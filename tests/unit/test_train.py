@@ -369,7 +369,7 @@ def test_adding_problem_learns_short_gap():
 
 
 @pytest.mark.parametrize("kwargs, arg", [
-    (dict(model="gru"), "model"), (dict(task="copy"), "task"), (dict(gap=-1), "gap"), (dict(hidden=0), "hidden"),
+    (dict(model="lstm1997"), "model"), (dict(task="copy"), "task"), (dict(gap=-1), "gap"), (dict(hidden=0), "hidden"),
     (dict(hidden=10_000), "hidden"), (dict(batch=0), "batch"), (dict(lr=0.0), "lr"), (dict(lr=float("nan")), "lr"),
     (dict(clip=0.0), "clip"), (dict(truncate=0), "truncate"), (dict(optimizer="rmsprop"), "optimizer"),
     (dict(momentum=1.5, optimizer="sgd"), "momentum"), (dict(seed=-1), "seed"), (dict(steps=-5), "steps"),
@@ -423,7 +423,7 @@ def test_cli_stops_early_by_default(capsys):
 
 
 @pytest.mark.parametrize("argv, needle", [
-    (["--gap", "-3"], "gap"), (["--model", "gru"], "--model"), (["--lr", "0"], "lr"), (["--hidden", "0"], "hidden"),
+    (["--gap", "-3"], "gap"), (["--model", "lstm1997"], "--model"), (["--lr", "0"], "lr"), (["--hidden", "0"], "hidden"),
     (["--clip", "abc"], "--clip"), (["--steps", "many"], "--steps"), (["--optimizer", "rmsprop"], "--optimizer"),
     (["--seconds", "-1"], "seconds"), (["--stop-accuracy", "nan"], "stop-accuracy"),
     (["--task", "adding", "--gap", "0"], "gap"), (["--bogus"], "--bogus"),
