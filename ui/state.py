@@ -150,6 +150,27 @@ def keep_shared_keys() -> None:
         ss["T_box"] = ss["T"]
 
 
+def keep_shared_keys_again() -> None:
+    """Re-assign every shared key whose widget is not drawn yet in this run (pages and fragments call this through
+    ``current`` / ``refresh``).
+
+    app.py's keep_shared_keys does this at the top of a full run. A fragment rerun skips app.py, and Streamlit then
+    keeps a shared value whose widget was last drawn on another page only as that widget's state and deletes it as
+    stale (a fragment run after a page switch), or deletes it when the page changes next (after a fragment run of
+    the page that draws it): the next full run has no "t" or "fb_on" (KeyError in app.py). Assigned through
+    st.session_state, a value is kept. A widget already drawn in this run (app.py's sidebar) cannot be assigned and
+    needs nothing: it was kept before it was drawn."""
+    from streamlit.errors import StreamlitWidgetAlreadyInstantiatedError
+
+    ss = st.session_state
+    for key in SHARED_KEYS:
+        if key in ss:
+            try:
+                ss[key] = ss[key]
+            except StreamlitWidgetAlreadyInstantiatedError:
+                pass
+
+
 def config() -> dict:
     ss = st.session_state
     return {key: ss[key] for key in SHARED_KEYS}
@@ -313,6 +334,7 @@ def current() -> Lab:
 
     if PagesManager.uses_pages_directory or "_lab" not in st.session_state:
         _rerun_through_router()
+    keep_shared_keys_again()
     return st.session_state["_lab"]
 
 
@@ -377,6 +399,7 @@ def remember_resolved(lab: Lab) -> None:
 def refresh() -> Lab:
     """Inside an @st.fragment: the lab for the current settings. A fragment rerun after a shared control changed
     resolves again (and updates the URL); if that raises a question or an error, the whole app reruns to show it."""
+    keep_shared_keys_again()
     if config() == st.session_state.get("_resolved_cfg"):
         return current()
     lab, conflicts, error = resolve()
