@@ -4,7 +4,7 @@ import ui.preload  # noqa: F401  (first: see ui/preload.py)
 
 import streamlit as st
 
-from charts.cell import cell_diagram, unit_bars
+from charts.cell import cell_diagram, unit_bars, unit_bars_at
 from ui import compute, equations, source, state, widgets
 
 st.header("Cell walkthrough")
@@ -52,8 +52,10 @@ def walkthrough() -> None:
             st.latex(equations.forward_latex(run.trace, compute.preactivations(lab), step, unit))
         source.cell_step_code(backward, listing=listing)
     with right:
-        widgets.cached_chart(lab, "unit_bars", lambda _: unit_bars(run.trace, step, grads=run.grads, mode=mode.lower()),
-                             extra=(step, mode), key="cell_bars", filename=f"lstm_units_t{step + 1}")
+        widgets.cached_chart(lab, "unit_bars", lambda s: unit_bars(run.trace, s, grads=run.grads, mode=mode.lower()),
+                             step=step, at=lambda spec, s: unit_bars_at(spec, run.trace, s, grads=run.grads,
+                                                                        mode=mode.lower()),
+                             extra=(mode,), key="cell_bars", filename=f"lstm_units_t{step + 1}")
 
 
 walkthrough()
