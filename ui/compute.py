@@ -1,5 +1,10 @@
-"""Cached calls into lstm_core for the pages. Keys are plain values and arrays, so ``st.cache_data`` hashes them
-by content; the functions only call the core, they hold no maths of their own."""
+"""Cached calls into lstm_core for the pages. Keys are plain values and arrays, hashed by content (ui.memo.digest);
+the functions only call the core, they hold no maths of their own.
+
+The results are kept in byte budgets shared by every session (ui/memo.py): COMPUTED for traces, gradients and what
+is derived from them, CSV for the (large, rarely asked for) CSV files. A result is shared, never copied: it is
+read-only (the core's traces and gradients are; ``memo.freeze`` makes the rest so).
+"""
 
 from __future__ import annotations
 
@@ -7,25 +12,29 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import streamlit as st
 
 from lstm_core import analysis, losses, presets, sequences
 from lstm_core.frame import to_frame
 from lstm_core.lstm import LSTMGrads, LSTMTrace, lstm_backward, lstm_forward, lstm_preactivations
 from lstm_core.params import LSTMParams, RNNParams, scaled, with_forget_bias, with_spectral_radius
 from lstm_core.rnn import RNNGrads, RNNTrace, rnn_backward, rnn_forward
+from ui import memo
 
-CACHE = dict(max_entries=32, show_spinner=False)
+# At the largest settings (T = 2000, H = 64, D = 8) one lab's runs, pre-activations and path factors take ~23 MB and
+# its CSV files 54 MB (LSTM) and 13 MB (RNN): these budgets hold about five labs and one CSV file there, and
+# thousands of labs at the default sizes. bench/bench_class.py --soak measures the server's memory with them.
+COMPUTED = memo.Budget("computed traces", max_mb=120)
+CSV = memo.Budget("CSV files", max_mb=80)
 
 
-@st.cache_data(**CACHE)
+@COMPUTED.cached
 def scenario(preset: str, D: int, H: int, T: int, seed: int) -> presets.Scenario:
-    return presets.PRESETS[preset].build(D=D, H=H, T=T, seed=seed)
+    return memo.freeze(presets.PRESETS[preset].build(D=D, H=H, T=T, seed=seed))
 
 
-@st.cache_data(**CACHE)
+@COMPUTED.cached
 def inputs(generator: str, T: int, D: int, seed: int) -> np.ndarray:
-    return sequences.generate(generator, T, D, seed=seed)
+    return memo.freeze(sequences.generate(generator, T, D, seed=seed))
 
 
 def apply_knobs(lstm: LSTMParams, rnn: RNNParams, *, forget_bias=None, spectral_radius=None, scale=1.0):
@@ -63,14 +72,14 @@ def _inputs(lab, model: str) -> tuple:
             tuple(sorted(lab.loss_kwargs.items())))
 
 
-@st.cache_data(**CACHE)
+@COMPUTED.cached
 def _run(model: str, w_ih, w_hh, b_ih, b_hh, x, loss: str, loss_items: tuple) -> Run:
     params_type, forward, backward = MODELS[model]
     p = params_type(w_ih, w_hh, b_ih, b_hh)
     trace = forward(p, x)
     value, dh = losses.make_loss(loss, **dict(loss_items))(trace.h)
     grads = backward(p, trace, dh)
-    return Run(trace, grads, float(value), dh, analysis.grad_norms(grads))
+    return memo.freeze(Run(trace, grads, float(value), dh, analysis.grad_norms(grads)))
 
 
 def half_lives(lstm: Run, rnn: Run) -> dict:
@@ -90,7 +99,7 @@ def rnn_run(lab) -> Run:
     return _run("rnn", *_inputs(lab, "rnn"))
 
 
-@st.cache_data(**CACHE)
+@CSV.cached
 def _csv(model: str, *inputs) -> bytes:
     run = _run(model, *inputs)
     frame: pd.DataFrame = to_frame(run.trace, run.grads)
@@ -102,9 +111,9 @@ def traces_csv(lab, model: str = "lstm") -> bytes:
     return _csv(model, *_inputs(lab, model))
 
 
-@st.cache_data(**CACHE)
+@COMPUTED.cached
 def _preactivations(*inputs) -> dict:
-    return lstm_preactivations(LSTMParams(*inputs[:4]), _run("lstm", *inputs).trace)
+    return memo.freeze(lstm_preactivations(LSTMParams(*inputs[:4]), _run("lstm", *inputs).trace))
 
 
 def preactivations(lab) -> dict:
@@ -112,10 +121,11 @@ def preactivations(lab) -> dict:
     return _preactivations(*_inputs(lab, "lstm"))
 
 
-@st.cache_data(**CACHE)
+@COMPUTED.cached
 def _path_factors(lstm_inputs: tuple, rnn_inputs: tuple):
     lrun, rrun = _run("lstm", *lstm_inputs), _run("rnn", *rnn_inputs)
-    return analysis.carousel_factor(lrun.trace), analysis.rnn_path_factor(RNNParams(*rnn_inputs[:4]), rrun.trace)
+    return memo.freeze((analysis.carousel_factor(lrun.trace),
+                        analysis.rnn_path_factor(RNNParams(*rnn_inputs[:4]), rrun.trace)))
 
 
 def path_factors(lab):

@@ -16,7 +16,7 @@ from charts.explorer import phase_diagram
 from lstm_core import analysis, explore, init_lstm, init_rnn, lstm_forward, rnn_forward
 from ui import compute, figures, state
 
-CACHE = dict(max_entries=16, show_spinner=False)
+CACHE = dict(max_entries=16, show_spinner=False)  # every value here is small: (T,) norms, n×n maps, a few sweeps
 JACOBIAN_AUTO_SECONDS = 2.0  # estimated cost up to which the Jacobian is computed without asking
 JACOBIAN_PROBE_STEPS = 64  # steps of the short sequence timed to estimate the Jacobian's cost (one chunk of norms)
 FLASH = "_explorer_loaded"  # session key of the message shown after a cell was loaded

@@ -1,7 +1,8 @@
 """Figures built once and shown many times.
 
 Building a Plotly figure costs far more than the maths behind it (plotly.py validates every property), so a figure
-is built once per content key and kept as its JSON dict in ``st.cache_resource`` (shared, never mutated). What
+is built once per content key and kept as its JSON dict in the FIGURES byte budget (ui/memo.py: shared by every
+session, never mutated; at the largest settings a lab's gate heatmaps alone take 8 MB, so the bound is in bytes). What
 changes on every rerun — the selected step — is applied to a shallow copy: the step marker shapes move
 (charts.style.move_step_marks) and, for animated figures, the initial data and slider position switch to that step's
 frame. The copy is handed to st.plotly_chart as a figure whose JSON is already built, so nothing is re-validated.
@@ -13,12 +14,10 @@ import hashlib
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
 import plotly.graph_objects as go
-import streamlit as st
 
 from charts.style import move_step_marks
-from lstm_core.params import param_arrays
+from ui import memo
 
 
 class Prebuilt(go.Figure):
@@ -39,19 +38,8 @@ class Prebuilt(go.Figure):
 
 
 def content_key(*parts) -> str:
-    """A short digest of arrays, params and plain values: equal content, equal key."""
-    h = hashlib.blake2b(digest_size=16)
-    for part in parts:
-        if hasattr(part, "weight_hh"):
-            for a in param_arrays(part).values():
-                h.update(np.ascontiguousarray(a).tobytes())
-        elif isinstance(part, np.ndarray):
-            h.update(str(part.shape).encode())
-            h.update(np.ascontiguousarray(part).tobytes())
-        else:
-            h.update(repr(part).encode())
-        h.update(b"|")
-    return h.hexdigest()
+    """A short digest of arrays, params and plain values: equal content, equal key (ui.memo.digest)."""
+    return memo.digest(*parts)
 
 
 CHARTS_DIR = Path(__file__).resolve().parents[1] / "charts"
@@ -67,9 +55,11 @@ def code_version(folder: Path = CHARTS_DIR) -> str:
     return h.hexdigest()
 
 
-@st.cache_resource(max_entries=96, show_spinner=False)
-def _spec(name: str, key: str, _build: Callable[[], go.Figure]) -> dict:
-    return _build().to_dict()
+FIGURES = memo.Budget("figures", max_mb=120)  # ~10 labs' figures at the largest settings, thousands at the defaults
+
+
+def _spec(name: str, key: str, build: Callable[[], go.Figure]) -> dict:
+    return FIGURES.get(f"{name}/{key}", lambda: build().to_dict())
 
 
 def cached(name: str, key: str, build: Callable[[int], go.Figure], *, step: int | None = None,

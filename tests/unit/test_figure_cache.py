@@ -122,7 +122,7 @@ def test_a_figure_is_rebuilt_after_its_chart_code_changed(monkeypatch):
         builds.append(step)
         return go.Figure(go.Scatter(y=[1, 2, 3]))
 
-    figures._spec.clear()
+    figures.FIGURES.clear()
     monkeypatch.setattr(figures, "code_version", lambda: "v1")
     figures.cached("t", "k", build, step=None)
     figures.cached("t", "k", build, step=None)
@@ -130,4 +130,4 @@ def test_a_figure_is_rebuilt_after_its_chart_code_changed(monkeypatch):
     monkeypatch.setattr(figures, "code_version", lambda: "v2")
     figures.cached("t", "k", build, step=None)
     assert builds == [None, None]  # rebuilt with the new code
-    figures._spec.clear()
+    figures.FIGURES.clear()
