@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import ui.preload  # noqa: F401  (first: see ui/preload.py)
+# First, completely: several sessions starting at once on a fresh server (a class opening the teacher's link) run
+# app.py in parallel threads, and plotly looks pandas up in sys.modules without importing it, so one session could
+# see another's half-imported pandas ("partially initialized module 'pandas' has no attribute 'Series'"). Importing
+# both here makes every thread wait on the import lock until they are complete (tests/e2e: "a class arriving at once").
+import pandas  # noqa: F401, I001
+import plotly.graph_objects  # noqa: F401
+import plotly.io  # noqa: F401
 
 from pathlib import Path
 
 import streamlit as st
 
 from lstm_core.presets import PRESETS
-from ui import presenter, state, widgets
+from ui import presenter, routes, state, widgets
 
 # The tab icon is a file served by the app itself: a ":material/…:" icon would be fetched from fonts.gstatic.com,
 # which a classroom network without internet access cannot reach.
@@ -19,46 +25,33 @@ ICON = Path(__file__).resolve().parent / "assets" / "icon.png"
 st.set_page_config(page_title="LSTM Gate Lab", page_icon=str(ICON), layout="wide",
                    initial_sidebar_state="collapsed" if presenter.presenting() else "auto")
 
-DEFAULT_ROUTE = "cell"  # the default page, served at "/"
-ROUTES = {  # url path -> page; lesson steps (assets/lessons/) name their page by these paths
-    "lessons": st.Page("pages/lessons.py", title="Lessons", icon=":material/school:", url_path="lessons"),
-    # The default page is served at "/" whatever its url_path; "/cell" is the alias page below.
-    "cell": st.Page("pages/cell.py", title="Cell walkthrough", icon=":material/biotech:", url_path="walkthrough",
-                    default=True),
-    "gates": st.Page("pages/gates.py", title="Gates over time", icon=":material/stacked_line_chart:", url_path="gates"),
-    "gradients": st.Page("pages/gradients.py", title="Gradient flow", icon=":material/trending_down:", url_path="gradients"),
-    "weights": st.Page("pages/weights.py", title="Inputs and weights", icon=":material/tune:", url_path="weights"),
-    "explorer": st.Page("pages/explorer.py", title="Gradient explorer", icon=":material/grid_on:", url_path="explorer"),
-    "myths": st.Page("pages/myths.py", title="Myths vs. measurements", icon=":material/fact_check:", url_path="myths"),
-    "training": st.Page("pages/training.py", title="Training lab", icon=":material/model_training:", url_path="training"),
-    "text": st.Page("pages/text.py", title="Text lab", icon=":material/code:", url_path="text"),
-}
-TITLES = {path: page.title for path, page in ROUTES.items()}
+# url path -> page, from the route table (ui/routes.py). The default page is served at "/" whatever its url_path,
+# and Streamlit answers that url_path itself with "Page not found"; so it gets a path of its own, and its route's
+# path (/cell, a link someone typed or shared) is a hidden page that opens it with the same query parameters.
+PAGES = {route.path: st.Page(route.file, title=route.title, icon=route.icon, default=route.default,
+                             url_path=f"{route.path}-page" if route.default else route.path)
+         for route in routes.ROUTES}
 
 
-def _cell_alias() -> None:
-    """/cell (a link someone typed or shared): open the default page at "/" with the same query parameters,
-    instead of Streamlit's "Page not found" dialog."""
-    st.switch_page(ROUTES["cell"], query_params=st.query_params.to_dict())
+def _default_page_alias() -> None:
+    st.switch_page(PAGES[routes.DEFAULT.path], query_params=st.query_params.to_dict())
 
 
-CELL_ALIAS = st.Page(_cell_alias, title="Cell walkthrough", url_path="cell", visibility="hidden")
+ALIAS = st.Page(_default_page_alias, title=routes.DEFAULT.title, url_path=routes.DEFAULT.path, visibility="hidden")
 
 # Static layout CSS only (no user content): less empty space above the page, so a 1280×720 projector shows more.
 st.html("<style>[data-testid=stMainBlockContainer]{padding-top:2.5rem}</style>")
 
-state.init_session()
-presenter.init(ROUTES, DEFAULT_ROUTE)  # a lesson link (?lesson=…&step=…) loads its step's settings on the session's first run
-state.keep_shared_keys()
-ss = st.session_state
+step_moved = state.begin_run()
+presenter.init()  # a lesson link (?lesson=…&step=…) loads its step's settings on the session's first run
 present = presenter.presenting()
 
-presenter.follow(ROUTES)  # a lesson step opened on another page: switch there now (ends this run)
-page = st.navigation([*ROUTES.values(), CELL_ALIAS])
-here = DEFAULT_ROUTE if page in (ROUTES["cell"], CELL_ALIAS) or not page.url_path else page.url_path
-presenter.arrived(here)
+presenter.follow(PAGES)  # a lesson step opened on another page: switch there now (ends this run)
+page = st.navigation([*PAGES.values(), ALIAS])
+route = next((r for r in routes.ROUTES if PAGES[r.path] == page), routes.DEFAULT)  # the alias: the default page
+presenter.arrived(route.path)
 presenter.style()
-notes = [*ss.get("_url_notes", []), *presenter.notes()]
+notes = [*state.url_notes(), *presenter.notes()]
 
 if present:  # no controls, only the way out; the lesson panel below holds the step navigation
     for note in notes:
@@ -72,30 +65,34 @@ else:
         st.title("LSTM Gate Lab")
         for note in notes:
             st.warning(note, icon=":material/link:")
-        st.selectbox("Preset", list(PRESETS), key="preset", format_func=lambda k: PRESETS[k].title,
-                     on_change=state.on_preset_change, help="A ready-made classroom configuration.")
-        st.caption(PRESETS[ss["preset"]].explanation)
+        st.selectbox("Preset", list(PRESETS), key=state.PRESET, format_func=lambda k: PRESETS[k].title,
+                     on_change=state.on_preset_change, persist_state="session",
+                     help="A ready-made classroom configuration.")
+        st.caption(PRESETS[state.setting(state.PRESET)].explanation)
         c1, c2 = st.columns(2)
-        c1.number_input("Input size D", *state.LIMITS["D"], step=1, key="D", help="Input channels per step (1–8).")
-        c2.number_input("Hidden size H", *state.LIMITS["H"], step=1, key="H", help="LSTM/RNN units (1–64).")
-        st.slider("Sequence length T", *state.LIMITS["T"], key="T",
+        c1.number_input("Input size D", *state.LIMITS[state.D], step=1, key=state.D, persist_state="session",
+                        help="Input channels per step (1–8).")
+        c2.number_input("Hidden size H", *state.LIMITS[state.H], step=1, key=state.H, persist_state="session",
+                        help="LSTM/RNN units (1–64).")
+        st.slider("Sequence length T", *state.LIMITS[state.T], key=state.T, persist_state="session",
                   help="Number of time steps (1–2000).")
-        st.number_input("T (type an exact length)", *state.LIMITS["T"], step=1, key="T_box", on_change=state.on_T_box)
-        st.number_input("Seed", *state.LIMITS["seed"], step=1, key="seed",
+        box_key, box_args = state.mirror(state.T, state.T_BOX)
+        st.number_input("T (type an exact length)", *state.LIMITS[state.T], value=state.setting(state.T), step=1,
+                        key=box_key, on_change=state.on_mirror, args=box_args)
+        st.number_input("Seed", *state.LIMITS[state.SEED], step=1, key=state.SEED, persist_state="session",
                         help="Seeds the weights and the generated input: the same seed gives the same network.")
-        st.selectbox("Input sequence", state.input_options(), key="input", format_func=state.input_label)
+        st.selectbox("Input sequence", state.input_options(), key=state.INPUT, format_func=state.input_label,
+                     persist_state="session")
         st.button("New random weights", icon=":material/casino:", on_click=state.next_seed, width="stretch",
                   help="Next seed: new random weights (and a new random input, if the input is generated).")
         st.button("Rewind to this seed", icon=":material/replay:", on_click=state.rewind_seed, width="stretch",
                   help="The same seed's initial weights again: drops hand edits and knob settings.")
 
-if ss["t"] > ss["T"]:
-    ss["t"] = ss["T"]
-    st.toast(f"Step moved to t = {ss['T']}, the new last step.")
+if step_moved and routes.STEP in route.controls:  # said where the step is shown
+    st.toast(step_moved)
 
 lab, conflicts, error = state.resolve()
-state.remember_resolved(lab)
-presenter.panel(here, TITLES)  # the running lesson's step, above the page
+presenter.panel(route.path)  # the running lesson's step, above the page
 if error:
     st.error(f"These settings can't be built: {error} The view below keeps the last valid settings.", icon=":material/error:")
 if conflicts:
@@ -109,7 +106,7 @@ if conflicts:
     a.button("Apply new settings, discard my edits", on_click=state.discard_edits, args=(conflicts,), type="primary")
     b.button("Keep my edits, undo the change", on_click=state.undo_settings, args=(conflicts,))
 else:
-    state.write_url(state.config(), presenter.url_params())
+    state.write_url(presenter.url_params())
 
 if not present:
     with st.sidebar:
@@ -123,4 +120,5 @@ if not present:
                 st.caption("Hand-edited weights and inputs are not in the link: download them on *Inputs and weights*.")
         widgets.glossary()
 
+st.header(route.header)
 page.run()

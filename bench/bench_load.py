@@ -48,9 +48,11 @@ from tests.e2e.browser import (  # noqa: E402  (the same server / browser machin
     launch_chromium,
 )
 
+from ui import routes  # noqa: E402
+
 SCENARIOS = [  # (label, URL path, slider key)
-    ("cell: step t", "/", "t"),
-    ("gradients: weight scale", "/gradients", "scale"),
+    ("cell: step t", routes.by_path("cell").url, "t"),
+    ("gradients: weight scale", routes.by_path("gradients").url, "scale"),
 ]
 
 

@@ -29,7 +29,7 @@ from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lstm_core.chartrain import CharTrainConfig, Streams, core_name, init_state, stdlib_corpus, train_step  # noqa: E402
+from lstm_core.chartrain import CharTrainConfig, Streams, init_state, stdlib_corpus, train_step  # noqa: E402
 from lstm_core.counting import COUNTER, find_counter  # noqa: E402
 from lstm_core.lstm import lstm_forward  # noqa: E402
 from lstm_core.text import CharModel  # noqa: E402
@@ -53,7 +53,7 @@ def forward_times(model: CharModel, repeats: int) -> None:
     corpus = stdlib_corpus()
     text = corpus.heldout[:2000]
     x = model.embedding[model.encode(text)]
-    print(f"forward, 2,000 characters (H = {model.H}, core: {core_name()}), median of {repeats}; {load()}")
+    print(f"forward, 2,000 characters (H = {model.H}), median of {repeats}; {load()}")
     print(f"  CharModel.run        {median_ms(lambda: model.run(text), repeats):7.1f} ms   (target <= 200 ms)")
     print(f"  lstm_forward alone   {median_ms(lambda: lstm_forward(model.lstm, x), repeats):7.1f} ms")
     long = corpus.heldout[:20_000]
@@ -66,7 +66,7 @@ def stored_results(model: CharModel) -> None:
     print(f"  held-out: {info['heldout']['bits_per_char']:.4f} bits/char over {info['heldout']['predictions']:,} "
           f"predictions ({len(info['corpus']['heldout_files'])} files)")
     print(f"  trained {info['iterations']} iterations in {info['train_seconds']:.0f} s wall "
-          f"({info['iterations_per_second']} it/s), core: {info['core']}, machine: {info.get('machine')}")
+          f"({info['iterations_per_second']} it/s), machine: {info.get('machine')}")
     for feature, by_q in info["best_units"].items():
         parts = ", ".join(f"{q}: unit {v['unit'] + 1} r = {v['r']:+.3f}" for q, v in by_q.items())
         print(f"  {feature:17s} {parts}")

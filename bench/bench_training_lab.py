@@ -48,7 +48,6 @@ def main(argv=None) -> int:
     logging.getLogger("streamlit").setLevel(logging.ERROR)
     import streamlit as st
 
-    from lstm_core.train import TrainConfig
     from ui import training as tr
 
     print(f"code from {a.code.resolve()}")

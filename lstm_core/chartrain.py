@@ -318,12 +318,6 @@ def train_chars(config: CharTrainConfig, corpus: Corpus, *, state: CharState | N
 
 # ---- command line --------------------------------------------------------------------------------------------------
 
-def core_name() -> str:
-    """Which LSTM core this is: the readable step functions, or the buffered one (lstm_core/buffers.py present)."""
-    return "buffered (lstm_core/buffers.py)" if (Path(__file__).parent / "buffers.py").exists() else \
-        "readable (lstm_step / lstm_step_backward)"
-
-
 def build_parser() -> argparse.ArgumentParser:
     d = CharTrainConfig()
     p = argparse.ArgumentParser(prog="python -m lstm_core.train --task chars",
@@ -356,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(exc))
     corpus = stdlib_corpus()
     print(f"{corpus.name}: {len(corpus.train):,} training characters in {len(corpus.train_files)} files, "
-          f"{len(corpus.heldout):,} held out in {len(corpus.heldout_files)}; core: {core_name()}", flush=True)
+          f"{len(corpus.heldout):,} held out in {len(corpus.heldout_files)}", flush=True)
     wall0, load0 = time.time(), _load_average()
     last = None
     for p in train_chars(config, corpus):
@@ -371,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
     info = dict(
         corpus=corpus.describe() | dict(selection=f"{stdlib_dir()}/*.py sorted by name; every {HELD_OUT_EVERY}th "
                                                   f"file held out", python=platform.python_version()),
-        settings=asdict(config), core=core_name(),
+        settings=asdict(config),
         command="python -m lstm_core.train " + " ".join(sys.argv[1:] if argv is None else argv),
         iterations=last.iteration, train_seconds=round(train_seconds, 1),
         machine=dict(cpus=os.cpu_count(), load_average_start=load0, load_average_end=_load_average(),

@@ -2,7 +2,7 @@
 
     length_sweep(model, lengths, …)            ‖dL/dc_1‖ (LSTM) or ‖dL/dh_1‖ (RNN) for each sequence length T,
                                                and the fitted decay rate per step
-    phase_grid(forget_biases, spectral_radii, …)  log10(‖dL/dc_1‖ / ‖dL/dc_T‖) over a grid of configurations,
+    phase_grid(first_axis, spectral_radii, …)     log10(‖dL/dc_1‖ / ‖dL/dc_T‖) over a grid of configurations,
                                                cells as the batch of the core's forward/backward
 
 Steps are 1-based in these docstrings ("step 1" is the first step, index 0 of every array; "step T" is the
@@ -24,7 +24,7 @@ chunks, and differ in two ways. (1) The radius: cell b's ``with_spectral_radius(
 W_hh by r_b / ρ_k (ρ_k the block's own spectral radius); the batch runs that as ``recurrent_scale`` s_b = r_b / ρ_k
 on block k, i.e. the recurrent term s_b ⊙ (W_hh h_{t−1}): one shared matmul per step. (2) The LSTM's forget bias:
 a bias is the weight of a constant input, so the shared weights get one more input channel, with weight 1 on the
-forget rows and 0 elsewhere and no forget bias of their own, and cell a feeds it the constant b_f = forget_biases[a]:
+forget rows and 0 elsewhere and no forget bias of their own, and cell a feeds it the constant b_f = first_axis[a]:
 z_f = W_if x_t + b_f + … exactly as with ``with_forget_bias(b_f)``. (The RNN's first axis, the input scale, is part
 of each cell's input x anyway.) This equals per-cell runs with the cell's own weights up to rounding (it rounds
 (W_hh h)·s instead of (W_hh·s) h, and adds b_f inside the input matmul); in stable regimes that is ~1e-15 relative,
@@ -51,7 +51,7 @@ from .rnn import rnn_backward, rnn_forward
 from .sequences import random_normal
 from .validate import MAX_B, MAX_D, MAX_H, MAX_T, as_float_array, check_number, check_size
 
-MODELS = ("lstm", "rnn")
+EXPLORED_MODELS = ("lstm", "rnn")  # the models these experiments run
 LOG10_FLOOR = -300.0  # phase_grid value for "nothing measurable reached step 1" (ratio <= 1e-300, incl. exactly 0)
 LOG10_CEIL = 300.0  # phase_grid value for "exploded beyond float64" (ratio >= 1e300, incl. overflow to inf)
 MAX_SEED = 2**32 - 2  # seed and seed + 1 (the input's seed) must both be valid numpy seeds
@@ -63,8 +63,8 @@ _FLOATS_PER_STATE = 28  # float64 values held per (step, sequence, unit) by forw
 
 
 def _check_model(model) -> str:
-    if model not in MODELS:
-        raise ValueError(f"model: got {model!r}, needs one of {list(MODELS)}")
+    if model not in EXPLORED_MODELS:
+        raise ValueError(f"model: got {model!r}, needs one of {list(EXPLORED_MODELS)}")
     return model
 
 
@@ -77,8 +77,7 @@ def _check_axis(value, name: str, *, nonnegative: bool = False) -> np.ndarray:
     if not 1 <= a.size <= MAX_B:
         raise ValueError(f"{name}: got {a.size} values, needs 1 to {MAX_B}")
     if nonnegative and (a < 0).any():
-        what = " (input scales, for model='rnn')" if name == "forget_biases" else ""
-        raise ValueError(f"{name}: got {a.min()}, needs values >= 0{what}")
+        raise ValueError(f"{name}: got {a.min()}, needs values >= 0")
     return a
 
 
@@ -261,7 +260,7 @@ def phase_grid_axes(model: str = "lstm") -> tuple[str, str]:
 
 
 def phase_grid(
-    forget_biases,
+    first_axis,
     spectral_radii,
     *,
     T: int,
@@ -273,11 +272,12 @@ def phase_grid(
     bias_scale: float = 1.0,
 ) -> np.ndarray:
     """log10(‖dL/dc_1‖ / ‖dL/dc_T‖) for every (forget bias, spectral radius) pair, shape
-    (len(forget_biases), len(spectral_radii)); for model='rnn' log10(‖dL/dh_1‖ / ‖dL/dh_T‖) with the first axis
-    read as input scales (the RNN has no forget gate; the ``input_scale`` argument is then unused).
+    (len(first_axis), len(spectral_radii)); for model='rnn' log10(‖dL/dh_1‖ / ‖dL/dh_T‖) over (input scale,
+    spectral radius) pairs. ``first_axis`` is the LSTM's forget biases b_f, the RNN's input scales (the RNN has no
+    forget gate; the ``input_scale`` argument is then unused); phase_grid_axes names it.
 
-    Cell [a, b] is the experiment of the module docstring with forget_bias=forget_biases[a] (RNN:
-    input_scale=forget_biases[a], which must be >= 0) and spectral_radius=spectral_radii[b] (>= 0), i.e. the same
+    Cell [a, b] is the experiment of the module docstring with forget_bias=first_axis[a] (RNN:
+    input_scale=first_axis[a], which must be >= 0) and spectral_radius=spectral_radii[b] (>= 0), i.e. the same
     numbers as ``explore_params`` + ``explore_input`` + lstm_forward/lstm_backward with dL/dh_T = u for that cell.
     0 means the end's gradient reaches step 1 undiminished, −k that it arrives 10^k times smaller.
 
@@ -294,7 +294,8 @@ def phase_grid(
     T in [1, MAX_T]; each axis 1 to MAX_B finite values.
     """
     model = _check_model(model)
-    first = _check_axis(forget_biases, "forget_biases", nonnegative=(model == "rnn"))
+    first = _check_axis(first_axis, "forget_biases" if model == "lstm" else "input_scales",
+                        nonnegative=(model == "rnn"))
     radii = _check_axis(spectral_radii, "spectral_radii", nonnegative=True)
     T = check_size("T", T, MAX_T)
     H = check_size("hidden size H", hidden_size, MAX_H)

@@ -52,7 +52,7 @@ from .rnn import rnn_backward, rnn_forward
 from .tasks import DISTRACTORS, TASKS, Task, TaskBatch
 from .validate import MAX_B, MAX_H, MAX_T, check_number, check_size
 
-MODELS = ("lstm", "rnn")
+TRAINABLE_MODELS = ("lstm", "rnn")  # TrainConfig.model
 READOUT_PREFIX = "readout."
 MAX_EVAL_BYTES = 200 * 10**6  # one test evaluation (a forward pass over the whole test set) stays within this
 
@@ -96,8 +96,8 @@ class TrainConfig:
     noise: float = 0.5  # remember-first: σ of the Gaussian noise on every channel at the distractor steps
 
     def __post_init__(self) -> None:
-        if self.model not in MODELS:
-            raise ValueError(f"model: got {self.model!r}, needs one of {list(MODELS)}")
+        if self.model not in TRAINABLE_MODELS:
+            raise ValueError(f"model: got {self.model!r}, needs one of {list(TRAINABLE_MODELS)}")
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer: got {self.optimizer!r}, needs one of {list(OPTIMIZERS)}")
         check_size("hidden", self.hidden, MAX_H)
@@ -490,7 +490,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a long-gap task; '--task chars' trains the character model instead (its own options: "
                         "python -m lstm_core.train --task chars --help)")
     p.add_argument("--gap", type=int, default=d.gap, help="distractor steps before the readout (T = gap + 1)")
-    p.add_argument("--model", choices=MODELS, default=d.model)
+    p.add_argument("--model", choices=TRAINABLE_MODELS, default=d.model)
     p.add_argument("--hidden", type=int, default=d.hidden, help="hidden size H")
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--steps", type=int, default=d.steps, help="maximum training iterations")

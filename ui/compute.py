@@ -9,6 +9,7 @@ read-only (the core's traces and gradients are; ``memo.freeze`` makes the rest s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -54,32 +55,43 @@ class Run:
 
     trace: LSTMTrace | RNNTrace
     grads: LSTMGrads | RNNGrads
-    loss_value: float
     dh_direct: np.ndarray  # the loss's own ∂L/∂h_t, (T, H)
     norms: dict  # 'dh' (and 'dc' for the LSTM): (T,)
 
 
-MODELS = {"lstm": (LSTMParams, lstm_forward, lstm_backward), "rnn": (RNNParams, rnn_forward, rnn_backward)}
+class Model(NamedTuple):
+    """One model of the lab in the core: its parameter type and its forward and backward functions."""
+
+    params: type
+    forward: Callable
+    backward: Callable
 
 
-def _arrays(p) -> tuple:
-    return p.weight_ih, p.weight_hh, p.bias_ih, p.bias_hh
+LAB_MODELS = {"lstm": Model(LSTMParams, lstm_forward, lstm_backward),
+              "rnn": Model(RNNParams, rnn_forward, rnn_backward)}
 
 
-def _inputs(lab, model: str) -> tuple:
-    """The cache key of a model's run: its weights, the input, the loss and its options."""
-    return (*_arrays(lab.lstm if model == "lstm" else lab.rnn), lab.x, lab.loss,
-            tuple(sorted(lab.loss_kwargs.items())))
+def run_key(lab, model: str) -> tuple:
+    """What a model's run depends on, as plain values and arrays (the cache key): its weights (weight_ih,
+    weight_hh, bias_ih, bias_hh), the input, the loss and its options."""
+    p = lab.lstm if model == "lstm" else lab.rnn
+    return p.weight_ih, p.weight_hh, p.bias_ih, p.bias_hh, lab.x, lab.loss, tuple(sorted(lab.loss_kwargs.items()))
+
+
+def params_of(model: str, key: tuple):
+    """The model's parameters from its run_key."""
+    return LAB_MODELS[model].params(*key[:4])
 
 
 @COMPUTED.cached
-def _run(model: str, w_ih, w_hh, b_ih, b_hh, x, loss: str, loss_items: tuple) -> Run:
-    params_type, forward, backward = MODELS[model]
-    p = params_type(w_ih, w_hh, b_ih, b_hh)
-    trace = forward(p, x)
-    value, dh = losses.make_loss(loss, **dict(loss_items))(trace.h)
-    grads = backward(p, trace, dh)
-    return memo.freeze(Run(trace, grads, float(value), dh, analysis.grad_norms(grads)))
+def run_of(model: str, w_ih, w_hh, b_ih, b_hh, x, loss: str, loss_items: tuple) -> Run:
+    """Forward + BPTT of ``model`` with these weights on ``x`` under the loss (the arguments: a run_key)."""
+    core = LAB_MODELS[model]
+    p = core.params(w_ih, w_hh, b_ih, b_hh)
+    trace = core.forward(p, x)
+    _, dh = losses.make_loss(loss, **dict(loss_items))(trace.h)
+    grads = core.backward(p, trace, dh)
+    return memo.freeze(Run(trace, grads, dh, analysis.grad_norms(grads)))
 
 
 def half_lives(lstm: Run, rnn: Run) -> dict:
@@ -91,43 +103,43 @@ def half_lives(lstm: Run, rnn: Run) -> dict:
 
 def lstm_run(lab) -> Run:
     """Forward + BPTT of the lab's LSTM on its input, under its loss (cached by content)."""
-    return _run("lstm", *_inputs(lab, "lstm"))
+    return run_of("lstm", *run_key(lab, "lstm"))
 
 
 def rnn_run(lab) -> Run:
     """Forward + BPTT of the lab's tanh RNN on the same input and loss."""
-    return _run("rnn", *_inputs(lab, "rnn"))
+    return run_of("rnn", *run_key(lab, "rnn"))
 
 
 @CSV.cached
-def _csv(model: str, *inputs) -> bytes:
-    run = _run(model, *inputs)
+def _csv(model: str, *key) -> bytes:
+    run = run_of(model, *key)
     frame: pd.DataFrame = to_frame(run.trace, run.grads)
     return frame.to_csv(index=False).encode("utf-8")
 
 
 def traces_csv(lab, model: str = "lstm") -> bytes:
     """The tidy (step, batch, unit, quantity, value) CSV of a model's trace and gradients."""
-    return _csv(model, *_inputs(lab, model))
+    return _csv(model, *run_key(lab, model))
 
 
 @COMPUTED.cached
-def _preactivations(*inputs) -> dict:
-    return memo.freeze(lstm_preactivations(LSTMParams(*inputs[:4]), _run("lstm", *inputs).trace))
+def _preactivations(*key) -> dict:
+    return memo.freeze(lstm_preactivations(params_of("lstm", key), run_of("lstm", *key).trace))
 
 
 def preactivations(lab) -> dict:
     """Gate pre-activations z of the lab's LSTM, {'i','f','g','o'} -> (T, H)."""
-    return _preactivations(*_inputs(lab, "lstm"))
+    return _preactivations(*run_key(lab, "lstm"))
 
 
 @COMPUTED.cached
-def _path_factors(lstm_inputs: tuple, rnn_inputs: tuple):
-    lrun, rrun = _run("lstm", *lstm_inputs), _run("rnn", *rnn_inputs)
+def _path_factors(lstm_key: tuple, rnn_key: tuple):
+    lrun, rrun = run_of("lstm", *lstm_key), run_of("rnn", *rnn_key)
     return memo.freeze((analysis.carousel_factor(lrun.trace),
-                        analysis.rnn_path_factor(RNNParams(*rnn_inputs[:4]), rrun.trace)))
+                        analysis.rnn_path_factor(params_of("rnn", rnn_key), rrun.trace)))
 
 
 def path_factors(lab):
     """(LSTM carousel factor ∏f (T, H), RNN ‖∏ W_hhᵀ diag(1−h²)‖ (T,)) for the lab."""
-    return _path_factors(_inputs(lab, "lstm"), _inputs(lab, "rnn"))
+    return _path_factors(run_key(lab, "lstm"), run_key(lab, "rnn"))

@@ -2,7 +2,7 @@
 
 Like ui.compute: keys are plain values and arrays (``st.cache_data`` hashes them by content) and the functions only
 call the core. ``load_cell`` is the on_select callback of the phase diagrams: it reads the chart's selection from
-session state, as Streamlit delivers it, and writes the shared knob settings (fb_on, fb, rho_on, rho).
+session state, as Streamlit delivers it, and sets the shared knobs (fb_on, fb, rho_on, rho) through ui.state.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from ui import compute, figures, state
 CACHE = dict(max_entries=16, show_spinner=False)  # every value here is small: (T,) norms, n×n maps, a few sweeps
 JACOBIAN_AUTO_SECONDS = 2.0  # estimated cost up to which the Jacobian is computed without asking
 JACOBIAN_PROBE_STEPS = 64  # steps of the short sequence timed to estimate the Jacobian's cost (one chunk of norms)
-FLASH = "_explorer_loaded"  # session key of the message shown after a cell was loaded
+FLASH = "explorer phase"  # the state.flash section of the message shown after a cell was loaded
 
 
 # ---- phase diagrams --------------------------------------------------------------------------------------------------
@@ -80,19 +80,18 @@ def load_cell(model: str, chart_key: str, n: int, T: int, H: int, D: int, seed: 
         if not (0 <= a < first.size and 0 <= b < second.size):
             raise IndexError
     except (IndexError, TypeError, ValueError):
-        st.session_state[FLASH] = ("warning", "That point is not a cell of the current map; click a cell again.")
+        state.flash(FLASH, "That point is not a cell of the current map; click a cell again.", "warning")
         return
     value = float(phase_grid(model, n, T, H, D, seed)[a, b])
     regime = explore.REGIMES[int(explore.phase_regimes(np.array([value]))[0])]
-    ss = st.session_state
-    rho = snap(second[b], "rho")
-    ss["rho_on"], ss["rho"] = True, rho
+    rho = snap(second[b], state.RHO)
+    knobs = {state.RHO_ON: True, state.RHO: rho}
     notes = []
     if abs(rho - second[b]) > 1e-9:
         notes.append(f"ρ = {second[b]:.3f} rounded to the slider's {state.KNOB_STEPS['rho']:g} steps")
     if model == "lstm":
-        fb = snap(first[a], "fb")
-        ss["fb_on"], ss["fb"] = True, fb
+        fb = snap(first[a], state.FB)
+        knobs.update({state.FB_ON: True, state.FB: fb})
         if abs(fb - first[a]) > 1e-9:
             notes.append(f"b_f = {_signed(first[a], '.3f')} rounded to the slider's {state.KNOB_STEPS['fb']:g} steps")
         text = f"Loaded forget bias **b_f = {_signed(fb)}** and spectral radius **ρ = {rho:g}** ({regime} on this map"
@@ -101,7 +100,8 @@ def load_cell(model: str, chart_key: str, n: int, T: int, H: int, D: int, seed: 
                 "is not a shared setting and stays here")
     text += "; " + "; ".join(notes) + ")." if notes else ")."
     text += " Open *Gradient flow* or *Cell walkthrough* to see it."
-    ss[FLASH] = ("success", text)
+    state.apply_settings(knobs)
+    state.flash(FLASH, text)
 
 
 # ---- length sweep ----------------------------------------------------------------------------------------------------
@@ -122,28 +122,28 @@ def length_sweeps(T_max: int, H: int, D: int, seed: int, forget_bias, spectral_r
 
 
 @st.cache_data(**CACHE)
-def _clip_truncate(model: str, inputs: tuple, truncate, clip) -> explore.ClipTruncate:
-    run = compute._run(model, *inputs)  # the page's own cached run: its trace and the loss's ∂L/∂h_t
-    params = compute.MODELS[model][0](*inputs[:4])
-    return explore.clip_and_truncate(params, run.trace, run.dh_direct, truncate=truncate, clip=clip)
+def _clip_truncate(model: str, key: tuple, truncate, clip) -> explore.ClipTruncate:
+    run = compute.run_of(model, *key)  # the page's own cached run: its trace and the loss's ∂L/∂h_t
+    return explore.clip_and_truncate(compute.params_of(model, key), run.trace, run.dh_direct, truncate=truncate,
+                                     clip=clip)
 
 
 def clip_truncate(lab, model: str, truncate: int | None, clip: float | None) -> explore.ClipTruncate:
     """explore.clip_and_truncate for the lab's model, input and loss (cached by content)."""
-    return _clip_truncate(model, compute._inputs(lab, model), truncate, clip)
+    return _clip_truncate(model, compute.run_key(lab, model), truncate, clip)
 
 
 # ---- Jacobian --------------------------------------------------------------------------------------------------------
 
 
 @st.cache_data(**CACHE)
-def _jacobian(model: str, inputs: tuple) -> np.ndarray:
-    return analysis.jacobian_norms(compute.MODELS[model][0](*inputs[:4]), compute._run(model, *inputs).trace)
+def _jacobian(model: str, key: tuple) -> np.ndarray:
+    return analysis.jacobian_norms(compute.params_of(model, key), compute.run_of(model, *key).trace)
 
 
 def jacobian_norms(lab, model: str) -> np.ndarray:
     """analysis.jacobian_norms of the lab's model on its input (cached by content; the trace is the page's run)."""
-    return _jacobian(model, compute._inputs(lab, model))
+    return _jacobian(model, compute.run_key(lab, model))
 
 
 def jacobian_seconds(T: int, H: int) -> float:

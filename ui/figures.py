@@ -32,10 +32,6 @@ class Prebuilt(go.Figure):
     def to_dict(self) -> dict:  # noqa: D102 — the whole point of the class
         return self._spec
 
-    @property
-    def spec(self) -> dict:
-        return self._spec
-
 
 def content_key(*parts) -> str:
     """A short digest of arrays, params and plain values: equal content, equal key (ui.memo.digest)."""

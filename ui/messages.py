@@ -4,14 +4,13 @@ st.success / st.error / st.warning / st.caption render their text as Markdown: l
 fetches from any address), colours ``:red[…]``, icons, KaTeX ``$…$``, bare URLs. A file named
 ``[x](http://host/)![i](http://host/i.png).csv`` must appear as those characters, so every message that holds a
 user's text goes through ``inert`` before it is shown, and also messages of ours that quote one (lstm_core's errors).
-``flash`` / ``show_flashed`` carry a message from a callback to where its section is drawn.
+No Streamlit import: these are pure functions of text (a callback's message reaches its section through
+ui.state.flash and ui.widgets.flashed).
 """
 
 from __future__ import annotations
 
 import re
-
-import streamlit as st
 
 from lstm_core.validate import shorten
 
@@ -36,17 +35,3 @@ def inert(text, limit: int = MESSAGE_CHARS) -> str:
 def file_name(name: str) -> str:
     """An uploaded file's name for a message: at most 60 characters, inert."""
     return inert(name, limit=60)
-
-
-def flash(section: str, text: str) -> None:
-    """Leave ``text`` (Markdown, already inert where it quotes the user) for ``show_flashed(section)``."""
-    st.session_state.setdefault("_flash", []).append((section, text))
-
-
-def show_flashed(section: str) -> None:
-    """Show, once, the messages left for ``section`` (as st.success), where that section is drawn."""
-    messages = st.session_state.get("_flash", [])
-    for where, text in messages:
-        if where == section:
-            st.success(text, icon=":material/check_circle:")
-    st.session_state["_flash"] = [m for m in messages if m[0] != section]

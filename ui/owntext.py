@@ -13,7 +13,8 @@ import streamlit as st
 from charts.text import char_curves
 from lstm_core.chartrain import CharTrainConfig, text_corpus, train_chars
 from lstm_core.text import MAX_UPLOAD_BYTES, read_text_upload, vocab_of
-from ui import widgets
+from ui import routes, widgets
+from ui import text as text_lab
 from ui.text import OWN_MODEL
 
 RUN = "ot_run"  # session key: dict(name, rows, sample, state, reason)
@@ -60,19 +61,15 @@ def train_live(text: str, name: str, hidden: int, seed: int, budget: float, slot
 
 
 def open_in_text_lab() -> None:
-    ss = st.session_state
-    ss["tl_model"] = "own"
-    ss["tl_text"] = ss.get("_ot_excerpt", "")
-    ss["tl_example"] = None
-    for key in ("tl_pos", "tl_unit", "tl_sample"):
-        ss.pop(key, None)
-    ss["_ot_open"] = True
+    """on_click: the text lab reads a held-out part of the text with the user's model (the page opens next run)."""
+    text_lab.use_own_model(st.session_state.get("_ot_excerpt", ""))
+    st.session_state["_ot_open"] = True
 
 
 def section() -> None:
     ss = st.session_state
     if ss.pop("_ot_open", False):
-        st.switch_page("pages/text.py")
+        st.switch_page(routes.by_path("text").file)
     st.subheader("Train on your own text")
     st.caption(
         "Upload a plain-text file (UTF-8, at most 1 MB): a small character-level LSTM learns to predict its next "

@@ -1,11 +1,12 @@
 """Guided lessons and presenter mode, the Streamlit side (the lesson files themselves: ui/lessons.py).
 
-Session keys (all private to this module):
-    _lesson        {"id": lesson id, "step": 1-based step} while a lesson is active, else absent/None
-    _present       presenter mode on/off
-    _lesson_goto   url path of the page a lesson step asked for, until app.py has switched to it
-    _here          url path of the page the last run showed
-    _lesson_notes  problems found in a lesson URL (shown with the URL notes)
+Session keys (this module's own; other modules read them through its functions):
+    LESSON        {"id": lesson id, "step": 1-based step} while a lesson is active, else absent/None (``position()``)
+    PRESENT       presenter mode on/off (``presenting()``)
+    GOTO          url path of the page a lesson step asked for, until app.py has switched to it
+    HERE          url path of the page the last run showed
+    NOTES         problems found in a lesson URL (shown with the URL notes)
+    URL_READ      the session's first run has read the lesson URL
 
 URL parameters: ``lesson=<id>&step=<n>&present=1`` (ui.state.write_url keeps them, see state.PASSTHROUGH_KEYS).
 A bare lesson link (no ``preset`` parameter) loads the step's preset and settings and opens the step's page; a link
@@ -22,24 +23,32 @@ import streamlit as st
 
 from lstm_core.codefeatures import FEATURES, QUANTITIES
 from lstm_core.presets import PRESETS
-from ui import lessons, state, training
+from ui import lessons, routes, state, training
 from ui import text as text_lab
 
-URL_KEYS = state.PASSTHROUGH_KEYS  # lesson, step, present
-# Page widgets a lesson step may set ("controls: ex_view=clip"): widget key -> (page, valid values). A step resets
-# the ones it doesn't name to the page's own default, so Back / Next always show the same view.
-CONTROLS = {
-    "cell_mode": ("cell", ("Forward", "Backward")),
-    "ex_view": ("explorer", ("phase", "sweep", "clip", "jacobian")),
-    "ex_clip_on": ("explorer", (True, False)),
-    "ex_tbptt_on": ("explorer", (True, False)),
-    "tr_model": ("training", tuple(training.MODEL_CHOICES)),
-    "tr_gap": ("training", lessons.Span(*training.GAP_LIMITS)),
-    "tr_fb": ("training", lessons.Span(*training.FB_LIMITS, step=training.FB_STEP, whole=False)),
-    "tl_example": ("text", tuple(text_lab.EXAMPLES)),
-    "tl_feature": ("text", FEATURES),
-    "tl_quantity": ("text", QUANTITIES),
+LESSON, PRESENT, GOTO, HERE, NOTES, URL_READ = "_lesson", "_present", "_lesson_goto", "_here", "_lesson_notes", \
+    "_lesson_url_read"
+ON_OFF = (True, False)
+# The valid values of the page widgets a lesson step may set ("controls: ex_view=clip"); which page each one is on
+# is the route table's (Route.lesson_controls).
+CONTROL_VALUES = {
+    "cell_mode": ("Forward", "Backward"),
+    "ex_view": ("phase", "sweep", "clip", "jacobian"),
+    "ex_clip_on": ON_OFF,
+    "ex_tbptt_on": ON_OFF,
+    "tr_model": tuple(training.MODEL_CHOICES),
+    "tr_gap": lessons.Span(*training.GAP_LIMITS),
+    "tr_fb": lessons.Span(*training.FB_LIMITS, step=training.FB_STEP, whole=False),
+    "tl_example": tuple(text_lab.EXAMPLES),
+    "tl_feature": FEATURES,
+    "tl_quantity": QUANTITIES,
 }
+# widget key -> (page, valid values). A step resets the ones it doesn't name to the page's own default, so Back /
+# Next always show the same view.
+CONTROLS = {key: (route.path, CONTROL_VALUES[key]) for route in routes.ROUTES for key in route.lesson_controls}
+if set(CONTROLS) != set(CONTROL_VALUES):
+    raise ValueError(f"ui/presenter.py: CONTROL_VALUES and the route table's lesson_controls differ: "
+                     f"{sorted(set(CONTROLS) ^ set(CONTROL_VALUES))}")
 TRUE = ("1", "true", "True", "yes", "on")
 FALSE = ("0", "false", "False", "no", "off", "")
 
@@ -72,8 +81,9 @@ def _buildable(preset: str, settings: dict) -> None:
     PRESETS[preset].build(D=settings.get("D"), H=settings.get("H"), T=settings.get("T"), seed=settings.get("seed", 0))
 
 
-def rules(pages) -> lessons.Rules:
-    """What a lesson step may name: these pages (url paths), the presets, and ui.state's settings and ranges."""
+def rules(pages=routes.PATHS) -> lessons.Rules:
+    """What a lesson step may name: these pages (url paths; default: the route table's), the presets, and
+    ui.state's settings and ranges."""
     return lessons.Rules(
         pages=tuple(pages), presets=tuple(PRESETS),
         ints={k: state.LIMITS[k] for k in state.INT_KEYS}, floats=dict(state.KNOB_LIMITS), bools=state.BOOL_KEYS,
@@ -97,9 +107,9 @@ def _signature(folder: Path) -> tuple:
 
 
 def catalogue() -> tuple[list[lessons.Lesson], list[lessons.LessonError]]:
-    """The valid lessons (in order) and one error per malformed file, for the pages app.py routes."""
+    """The valid lessons (in order) and one error per malformed file, for the pages of the route table."""
     folder = lessons.folder()
-    found, errors = _load(str(folder), _signature(folder), tuple(st.session_state.get("_routes", ())))
+    found, errors = _load(str(folder), _signature(folder), routes.PATHS)
     return list(found), list(errors)
 
 
@@ -107,14 +117,20 @@ def find(lesson_id: str) -> lessons.Lesson | None:
     return next((lesson for lesson in catalogue()[0] if lesson.id == lesson_id), None)
 
 
+def position() -> tuple[str, int] | None:
+    """(lesson id, 1-based step) of the running lesson, or None."""
+    pos = st.session_state.get(LESSON)
+    return (pos["id"], pos["step"]) if pos else None
+
+
 def active() -> tuple[lessons.Lesson, int] | None:
     """(lesson, 1-based step) of the running lesson, or None."""
-    pos = st.session_state.get("_lesson")
+    pos = st.session_state.get(LESSON)
     if not pos:
         return None
     lesson = find(pos["id"])
     if lesson is None:  # its file was removed or broke while the lesson ran
-        st.session_state["_lesson"] = None
+        st.session_state[LESSON] = None
         return None
     return lesson, min(pos["step"], len(lesson.steps))
 
@@ -125,41 +141,38 @@ def active() -> tuple[lessons.Lesson, int] | None:
 def presenting() -> bool:
     """Presenter mode: the session's choice, or on the first run the URL's ``present=1``."""
     ss = st.session_state
-    if "_present" in ss:
-        return bool(ss["_present"])
+    if PRESENT in ss:
+        return bool(ss[PRESENT])
     return st.query_params.get("present", "0") in TRUE
 
 
-def init(routes, default_route: str) -> None:
-    """app.py, after state.init_session(): remember the routed pages (url paths; ``default_route`` is served at "/")
-    and, on a session's first run, read the lesson URL."""
+def init() -> None:
+    """app.py, after state.begin_run(): on a session's first run, read the lesson URL."""
     ss = st.session_state
-    ss["_routes"] = tuple(routes)
-    ss["_default_route"] = default_route
-    if ss.get("_lesson_url_read"):
+    if ss.get(URL_READ):
         return
-    ss["_lesson_url_read"] = True
+    ss[URL_READ] = True
     notes: list[str] = []
     raw = st.query_params.get("present")
     if raw is not None and raw not in TRUE + FALSE:
         notes.append(f"URL parameter `present={state.quote_url_value(raw)}` must be 1 or 0; presenter mode is off.")
-    ss["_present"] = raw in TRUE
+    ss[PRESENT] = raw in TRUE
     lesson_id = st.query_params.get("lesson")
     if lesson_id is None:
-        ss["_lesson_notes"] = notes
+        ss[NOTES] = notes
         return
     lesson = find(lesson_id)
     if lesson is None:
         known = ", ".join(lesson.id for lesson in catalogue()[0]) or "none"
         notes.append(f"URL parameter `lesson={state.quote_url_value(lesson_id)}` is not a lesson (lessons: {known}).")
-        ss["_lesson_notes"] = notes
+        ss[NOTES] = notes
         return
     n = _step_number(st.query_params.get("step", "1"), len(lesson.steps), notes)
-    ss["_lesson"] = {"id": lesson.id, "step": n}
-    if "preset" not in st.query_params:  # a bare lesson link: open the step as the lesson defines it
+    ss[LESSON] = {"id": lesson.id, "step": n}
+    if state.PRESET not in st.query_params:  # a bare lesson link: open the step as the lesson defines it
         apply_step(lesson.step(n))
-        ss["_lesson_goto"] = lesson.step(n).page
-    ss["_lesson_notes"] = notes
+        ss[GOTO] = lesson.step(n).page
+    ss[NOTES] = notes
 
 
 def _step_number(raw: str, n_steps: int, notes: list[str]) -> int:
@@ -179,25 +192,24 @@ def apply_step(step: lessons.Step) -> None:
     """The step's configuration: its preset's own settings, seed 0, t = 1, then the step's overrides, and its page
     controls. Hand edits of weights and inputs are dropped (a lesson step always shows what its text describes)."""
     ss = st.session_state
-    state.apply_config({**state.defaults(), "preset": step.preset, **state.preset_defaults(PRESETS[step.preset]),
-                        **step.settings})
+    state.apply_settings({**state.defaults(), state.PRESET: step.preset,
+                          **state.preset_defaults(PRESETS[step.preset]), **step.settings})
     for key in CONTROLS:
         if key in step.controls:
             ss[key] = step.controls[key]
         elif key in ss:
             del ss[key]  # the widget starts again from its page's default
-    if "_edits" in ss:
-        state.discard_edits(("weights", "inputs"))
+    state.discard_edits(("weights", "inputs"))
 
 
 def url_params() -> dict:
     """The lesson position and presenter mode, for the URL (state.write_url's ``extra``)."""
     ss = st.session_state
     out = {}
-    pos = ss.get("_lesson")
+    pos = ss.get(LESSON)
     if pos:
         out.update(lesson=pos["id"], step=pos["step"])
-    if ss.get("_present"):
+    if ss.get(PRESENT):
         out["present"] = 1
     return out
 
@@ -205,24 +217,23 @@ def url_params() -> dict:
 def step_link(lesson: lessons.Lesson, n: int = 1, *, present: bool = True) -> str:
     """A bare link to step n (absolute when the app knows its own URL, e.g. http://host/gradients?lesson=…)."""
     query = {"lesson": lesson.id, "step": n, **({"present": 1} if present else {})}
-    page = lesson.step(n).page
-    # The default page is served at "/" only: Streamlit 1.67 answers its own path (e.g. /cell) with "Page not found".
-    relative = f"./{'' if page == st.session_state.get('_default_route') else page}?{urlencode(query)}"
+    relative = "." + routes.by_path(lesson.step(n).page).url + f"?{urlencode(query)}"
     return urljoin(st.context.url or "", relative)
 
 
 def follow(pages: dict) -> None:
     """app.py, before st.navigation: if a lesson step asked for another page than the last run showed, switch to it
-    (ends this run). Before st.navigation, so a first run never resolves (and reports) the requested page first."""
+    (ends this run; ``pages``: url path -> st.Page). Before st.navigation, so a first run never resolves (and
+    reports) the requested page first."""
     ss = st.session_state
-    goto = ss.pop("_lesson_goto", None)
-    if goto and goto != ss.get("_here") and goto in pages:
+    goto = ss.pop(GOTO, None)
+    if goto and goto != ss.get(HERE) and goto in pages:
         st.switch_page(pages[goto], query_params=url_params())
 
 
 def arrived(url_path: str) -> None:
     """app.py, after st.navigation: the page this run shows."""
-    st.session_state["_here"] = url_path
+    st.session_state[HERE] = url_path
 
 
 # ---- callbacks -----------------------------------------------------------------------------------------------------
@@ -235,23 +246,23 @@ def go(lesson_id: str, n: int, present: bool | None = None) -> None:
         return
     n = min(max(n, 1), len(lesson.steps))
     ss = st.session_state
-    ss["_lesson"] = {"id": lesson.id, "step": n}
+    ss[LESSON] = {"id": lesson.id, "step": n}
     if present is not None:
-        ss["_present"] = present
+        ss[PRESENT] = present
     apply_step(lesson.step(n))
-    ss["_lesson_goto"] = lesson.step(n).page
+    ss[GOTO] = lesson.step(n).page
 
 
 def _goto_page(url_path: str) -> None:
-    st.session_state["_lesson_goto"] = url_path
+    st.session_state[GOTO] = url_path
 
 
 def end_lesson() -> None:
-    st.session_state["_lesson"] = None
+    st.session_state[LESSON] = None
 
 
 def set_presenting(on: bool) -> None:
-    st.session_state["_present"] = on
+    st.session_state[PRESENT] = on
 
 
 # ---- rendering -----------------------------------------------------------------------------------------------------
@@ -262,10 +273,10 @@ def style() -> None:
 
 
 def notes() -> list[str]:
-    return list(st.session_state.get("_lesson_notes", []))
+    return list(st.session_state.get(NOTES, []))
 
 
-def panel(current_url_path: str, titles: dict) -> None:
+def panel(current_url_path: str) -> None:
     """The running lesson's step above the page: the text to read, what to look at, the question, back / next."""
     pos = active()
     if pos is None:
@@ -290,5 +301,5 @@ def panel(current_url_path: str, titles: dict) -> None:
             end.button("End", icon=":material/close:", key="lesson_end", help="End the lesson", on_click=end_lesson,
                        width="stretch")
             if step.page != current_url_path:
-                st.button(f"Back to this step's page ({titles.get(step.page, step.page)})", icon=":material/undo:",
+                st.button(f"Back to this step's page ({routes.by_path(step.page).title})", icon=":material/undo:",
                           key="lesson_return", on_click=_goto_page, args=(step.page,), width="stretch")

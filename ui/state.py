@@ -1,22 +1,35 @@
-"""The shared state of the app: configuration (bound to the URL), the user's edits, and the resolved "lab".
+"""The app's shared state: the settings (bound to the URL), the user's edits, the resolved "lab", one-off messages.
 
-No maths here: this module only decides WHICH weights and inputs are current. Pages call ``current()`` to get
-the resolved Lab and ``set_weights`` / ``set_inputs`` to store the user's edits.
+Every session key the pages share is a named constant here, and only this module writes them: pages and ui/ modules
+read the lab with ``lab()`` and change a setting through a function of this module (usually a widget callback).
+No maths here: this module only decides WHICH weights and inputs are current.
 
 Rules it enforces:
-- Every shared control lives in ``st.session_state`` under a fixed key, mirrored into the URL query string, so a
-  link reproduces the view. Values read from a URL are validated; anything out of range is brought into range with
-  a visible note, never silently.
-- Edits (weights, inputs) are kept until the user decides: when a control change would rebuild what they edited,
+- Every shared setting lives in ``st.session_state`` under a fixed key, the same name as its URL parameter and its
+  lesson field, so a link reproduces the view. Values read from a URL are validated; anything out of range is
+  brought into range with a visible note, never silently.
+- A widget owns its value: code writes a shared widget's key only to change it (in a callback, or to keep the step t
+  within T), never re-assigns it on an ordinary rerun, so a value the browser is still sending is never overwritten
+  by an older one. Shared widgets are created with ``persist_state="session"``, so a value survives pages (and
+  presenter mode) that do not draw its widget.
+- A second control of the same setting (the sidebar's T box and a page's own T slider beside the T slider, the
+  weights page's input pills beside the sidebar's input box) is a *mirror* (``mirror`` / ``on_mirror``): it is
+  never written to; when the setting changes elsewhere it is drawn anew under a new key, showing the new value, and
+  a value the browser sends for the mirror it showed before is recognised as stale by its key and ignored. (The
+  browser sends every widget's value with each change; a widget written by code while the browser still shows its
+  old value would send that old value back as if the user had chosen it.) Quick successive changes therefore reach
+  the widgets, the lab, the URL and the share link in order, none lost.
+- Edits (weights, inputs) are kept until the user decides: when a settings change would rebuild what they edited,
   the app keeps showing the edited state and asks (apply the change and discard the edits, or undo the change).
-- A configuration that cannot be built (e.g. a preset that needs D ≥ 2) shows an error naming the field and the
-  fix, and the last valid lab stays on screen.
+- Settings that cannot be built (e.g. a preset that needs D ≥ 2) show an error naming the field and the fix, and
+  the last valid lab stays on screen.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from urllib.parse import urlencode
 
 import numpy as np
 import streamlit as st
@@ -26,23 +39,36 @@ from lstm_core.presets import PRESETS, Preset
 from lstm_core.sequences import GENERATORS
 from ui import compute
 
-# ---- the shared configuration ------------------------------------------------------------------------------------
+# ---- session keys ------------------------------------------------------------------------------------------------
+# The shared settings: each is a widget's key, a URL parameter and a lesson step's field, under the same name.
+PRESET, D, H, T, SEED, INPUT, STEP = "preset", "D", "H", "T", "seed", "input", "t"
+FB_ON, FB, RHO_ON, RHO, SCALE = "fb_on", "fb", "rho_on", "rho", "scale"
+T_BOX = "T_box"  # the sidebar's exact-length box: a mirror of T
+# This module's own (no widget, not in the URL):
+INITIALISED = "_initialised"
+URL_NOTES = "_url_notes"  # what was wrong with the URL the session started from
+EDITS = "_edits"  # Edits: the user's weights and inputs
+LAB = "_lab"  # the Lab on screen (always a valid one)
+LAB_SETTINGS = "_lab_settings"  # the settings LAB was resolved for
+FLASH = "_flash"  # [(section, kind, text)] left by a callback for where its section is drawn
+MIRRORS = "_mirrors"  # {mirror name: (generation, the value it was drawn with)}
 
 DEFAULT_PRESET = "default"
 PRESET_INPUT = "preset"  # input choice meaning "the preset's own input sequence"
-LIMITS = {"D": (1, 8), "H": (1, 64), "T": (1, 2000), "seed": (0, 2**31 - 1), "t": (1, 2000)}
-KNOB_LIMITS = {"fb": (-10.0, 10.0), "rho": (0.0, 3.0), "scale": (0.0, 5.0)}
-KNOB_STEPS = {"fb": 0.5, "rho": 0.05, "scale": 0.1}  # the knob sliders' steps (ui.widgets.knob_controls)
-# URL parameter names are the session-state keys.
-INT_KEYS = ("D", "H", "T", "seed", "t")
-FLOAT_KEYS = ("fb", "rho", "scale")
-BOOL_KEYS = ("fb_on", "rho_on")
-TEXT_KEYS = ("preset", "input")
+LIMITS = {D: (1, 8), H: (1, 64), T: (1, 2000), SEED: (0, 2**31 - 1), STEP: (1, 2000)}
+KNOB_LIMITS = {FB: (-10.0, 10.0), RHO: (0.0, 3.0), SCALE: (0.0, 5.0)}
+KNOB_STEPS = {FB: 0.5, RHO: 0.05, SCALE: 0.1}  # the knob sliders' steps (ui.widgets.knob_controls)
+INT_KEYS = (D, H, T, SEED, STEP)
+FLOAT_KEYS = (FB, RHO, SCALE)
+BOOL_KEYS = (FB_ON, RHO_ON)
+TEXT_KEYS = (PRESET, INPUT)
 SHARED_KEYS = TEXT_KEYS + INT_KEYS + BOOL_KEYS + FLOAT_KEYS
-WEIGHT_DEPS = ("preset", "D", "H", "seed", "fb_on", "fb", "rho_on", "rho", "scale")
+WEIGHT_DEPS = (PRESET, D, H, SEED, FB_ON, FB, RHO_ON, RHO, SCALE)
+INPUT_DEPS = (PRESET, D, T, SEED, INPUT)
+LAB_DEPS = tuple(k for k in SHARED_KEYS if k != STEP)  # the step t changes what is shown, not what is computed
 # URL parameters other modules own (ui/presenter.py: lesson, step, presenter mode); write_url keeps them.
 PASSTHROUGH_KEYS = ("lesson", "step", "present")
-INPUT_DEPS = ("preset", "D", "T", "seed", "input")
+FLASH_KINDS = ("success", "info", "warning", "error")
 
 
 def input_options() -> list[str]:
@@ -54,15 +80,18 @@ def input_label(key: str) -> str:
 
 
 def preset_defaults(preset: Preset) -> dict:
-    """The configuration a preset starts from: its sizes, its own input, no knob overrides."""
+    """The settings a preset starts from: its sizes, its own input, no knob overrides."""
     return {
-        "D": preset.D, "H": preset.H, "T": preset.T, "input": PRESET_INPUT,
-        "fb_on": False, "fb": 1.0, "rho_on": False, "rho": 1.0, "scale": 1.0,
+        D: preset.D, H: preset.H, T: preset.T, INPUT: PRESET_INPUT,
+        FB_ON: False, FB: 1.0, RHO_ON: False, RHO: 1.0, SCALE: 1.0,
     }
 
 
 def defaults() -> dict:
-    return {"preset": DEFAULT_PRESET, "seed": 0, "t": 1, **preset_defaults(PRESETS[DEFAULT_PRESET])}
+    return {PRESET: DEFAULT_PRESET, SEED: 0, STEP: 1, **preset_defaults(PRESETS[DEFAULT_PRESET])}
+
+
+# ---- the URL a session starts from -------------------------------------------------------------------------------
 
 
 def quote_url_value(raw: str) -> str:
@@ -76,7 +105,7 @@ def _coerce(key: str, raw: str, notes: list[str]):
     """One URL value -> a valid setting, or None (with a note) when it cannot be read."""
     shown = quote_url_value(raw)
     if key in TEXT_KEYS:
-        valid = list(PRESETS) if key == "preset" else input_options()
+        valid = list(PRESETS) if key == PRESET else input_options()
         if raw in valid:
             return raw
         notes.append(f"URL parameter `{key}={shown}` is not known; valid values: {', '.join(valid)}. Using the default.")
@@ -105,10 +134,10 @@ def _coerce(key: str, raw: str, notes: list[str]):
     return value
 
 
-def init_session() -> None:
+def _init_session() -> None:
     """First run of a session: defaults, then the preset's sizes, then URL values on top (validated, with notes)."""
     ss = st.session_state
-    if ss.get("_initialised"):
+    if ss.get(INITIALISED):
         return
     notes: list[str] = []
     from_url = {}
@@ -117,117 +146,137 @@ def init_session() -> None:
             value = _coerce(key, st.query_params[key], notes)
             if value is not None:
                 from_url[key] = value
-    cfg = defaults()
-    if "preset" in from_url:
-        cfg.update(preset=from_url["preset"], **preset_defaults(PRESETS[from_url["preset"]]))
-    cfg.update(from_url)
-    if apply_config(cfg):
-        notes.append(f"URL step t={cfg['t']} is beyond the sequence length T={cfg['T']}; showing t={cfg['T']}.")
-    ss["_url_notes"] = notes
-    ss["_edits"] = Edits()
-    ss["_initialised"] = True
+    settings = defaults()
+    if PRESET in from_url:
+        settings.update({PRESET: from_url[PRESET], **preset_defaults(PRESETS[from_url[PRESET]])})
+    settings.update(from_url)
+    if apply_settings(settings):
+        notes.append(f"URL step t={settings[STEP]} is beyond the sequence length T={settings[T]}; "
+                     f"showing t={settings[T]}.")
+    ss[URL_NOTES] = notes
+    ss[EDITS] = Edits()
+    ss[INITIALISED] = True
 
 
-def apply_config(cfg: dict) -> bool:
-    """Write a whole configuration (every shared key) to session state, the step t brought within T; returns
-    whether t had to be (the caller says so where it matters)."""
+def begin_run() -> str | None:
+    """app.py, first thing every run (before any widget): the session's first run reads the URL; then the step t is
+    brought within T if T shrank below it. Returns a message when t moved."""
+    _init_session()
     ss = st.session_state
-    for key, value in cfg.items():
-        ss[key] = value
-    ss["t"] = min(cfg["t"], cfg["T"])
-    return cfg["t"] > cfg["T"]
+    if ss[STEP] > ss[T]:
+        ss[STEP] = ss[T]
+        return f"Step moved to t = {ss[T]}, the new last step."
+    return None
 
 
-def keep_shared_keys() -> None:
-    """Every run, before the sidebar: re-assign the shared widget keys so Streamlit keeps them when the widget is not
-    on the current page, and set the exact-length box T_box to T (whatever changed T since: a slider, a preset, a
-    lesson step, an upload; the box's own edits reach T through on_T_box)."""
-    ss = st.session_state
-    for key in SHARED_KEYS:
-        if key in ss:
-            ss[key] = ss[key]
-    if "T" in ss:
-        ss["T_box"] = ss["T"]
+def url_notes() -> list[str]:
+    """What was wrong with the URL this session started from (shown with the settings it changed)."""
+    return list(st.session_state.get(URL_NOTES, []))
 
 
-def keep_shared_keys_again() -> None:
-    """Re-assign every shared key whose widget is not drawn yet in this run (pages and fragments call this through
-    ``current`` / ``refresh``).
-
-    app.py's keep_shared_keys does this at the top of a full run. A fragment rerun skips app.py, and Streamlit then
-    keeps a shared value whose widget was last drawn on another page only as that widget's state and deletes it as
-    stale (a fragment run after a page switch), or deletes it when the page changes next (after a fragment run of
-    the page that draws it): the next full run has no "t" or "fb_on" (KeyError in app.py). Assigned through
-    st.session_state, a value is kept. A widget already drawn in this run (app.py's sidebar) cannot be assigned and
-    needs nothing: it was kept before it was drawn."""
-    from streamlit.errors import StreamlitWidgetAlreadyInstantiatedError
-
-    ss = st.session_state
-    for key in SHARED_KEYS:
-        if key in ss:
-            try:
-                ss[key] = ss[key]
-            except StreamlitWidgetAlreadyInstantiatedError:
-                pass
+# ---- reading and writing the settings ----------------------------------------------------------------------------
 
 
-def config() -> dict:
+def settings() -> dict:
+    """Every shared setting, as the session holds it now."""
     ss = st.session_state
     return {key: ss[key] for key in SHARED_KEYS}
 
 
-def write_url(cfg: dict, extra: dict | None = None) -> None:
-    """Mirror the configuration into the URL (knobs only when switched on), then the ``extra`` parameters; without
-    ``extra`` the PASSTHROUGH_KEYS already in the URL stay as they are (pages call this from their fragments)."""
-    params = {k: cfg[k] for k in ("preset", "D", "H", "T", "seed", "input", "t")}
-    if cfg["fb_on"]:
-        params.update(fb_on=1, fb=cfg["fb"])
-    if cfg["rho_on"]:
-        params.update(rho_on=1, rho=cfg["rho"])
-    if cfg["scale"] != 1.0:
-        params["scale"] = cfg["scale"]
-    text = {k: f"{v:g}" if isinstance(v, float) else str(v) for k, v in params.items()}
-    if extra is None:
-        text.update({k: st.query_params[k] for k in PASSTHROUGH_KEYS if k in st.query_params})
-    else:
-        text.update({k: str(v) for k, v in extra.items()})
-    if dict(st.query_params) != text:
-        st.query_params.from_dict(text)
+def setting(key: str):
+    return st.session_state[key]
 
 
-def share_link() -> str:
-    """This view's address: the page's URL with its query (which write_url keeps equal to the settings)."""
-    from urllib.parse import urlencode
+def apply_settings(values: dict) -> bool:
+    """Write these settings (a callback's, the URL's, a lesson step's; every key a SHARED_KEYS one), the step t
+    brought within T. Returns whether t had to be (the caller says so where it matters)."""
+    unknown = set(values) - set(SHARED_KEYS)
+    if unknown:
+        raise KeyError(f"not shared settings: {sorted(unknown)}")
+    ss = st.session_state
+    for key, value in values.items():
+        ss[key] = value
+    moved = ss[STEP] > ss[T]
+    if moved:
+        ss[STEP] = ss[T]
+    return moved
 
-    base = (st.context.url or "").split("?")[0]
-    return f"{base}?{urlencode(dict(st.query_params))}"
 
-
-# ---- callbacks used by the sidebar ---------------------------------------------------------------------------------
+def set_step(t: int) -> None:
+    """Callback: show step t (1-based)."""
+    st.session_state[STEP] = t
 
 
 def on_preset_change() -> None:
     """Choosing a preset loads its sizes and input and clears knob overrides (edits are asked about separately)."""
+    apply_settings(preset_defaults(PRESETS[st.session_state[PRESET]]))
+
+
+def choose_preset(key: str) -> None:
+    """Callback: switch to preset ``key`` (as if chosen in the sidebar)."""
+    apply_settings({PRESET: key, **preset_defaults(PRESETS[key])})
+
+
+def mirror(setting: str, name: str) -> tuple[str, tuple]:
+    """The key of ``name``, a mirror of shared setting ``setting`` (another widget for it), and the ``args`` of its
+    on_change (``on_mirror``). Draw it with the setting's value as its default: ``st.number_input(…,
+    value=setting(T), key=key, on_change=on_mirror, args=args)``. The key changes (a new widget, showing the
+    setting) whenever the setting changed by anything but this mirror since it was last drawn."""
     ss = st.session_state
-    for key, value in preset_defaults(PRESETS[ss["preset"]]).items():
-        ss[key] = value
-    ss["t"] = min(ss["t"], ss["T"])
+    mirrors = ss.setdefault(MIRRORS, {})
+    generation, shown = mirrors.get(name, (0, None))
+    if shown != ss[setting]:
+        generation, shown = generation + 1, ss[setting]
+        mirrors[name] = (generation, shown)
+    return f"{name}_{generation}", (setting, name, generation)
 
 
-def on_T_box() -> None:
-    st.session_state["T"] = st.session_state["T_box"]
+def on_mirror(setting: str, name: str, generation: int) -> None:
+    """Callback of a mirror: the setting takes its value, unless the value was sent for a mirror drawn before the
+    setting changed elsewhere (a stale one: ignored). Clearing a mirror (a deselected pill) keeps the setting and
+    draws the mirror anew."""
+    ss = st.session_state
+    mirrors = ss[MIRRORS]
+    if mirrors.get(name, (None,))[0] != generation:
+        return
+    value = ss.get(f"{name}_{generation}")
+    if value is None:
+        mirrors[name] = (generation, None)
+        return
+    apply_settings({setting: value})
+    mirrors[name] = (generation, value)
 
 
 def next_seed() -> None:
-    st.session_state["seed"] = (st.session_state["seed"] + 1) % (LIMITS["seed"][1] + 1)
+    ss = st.session_state
+    ss[SEED] = (ss[SEED] + 1) % (LIMITS[SEED][1] + 1)
 
 
 def rewind_seed() -> None:
     """Same seed, fresh initialisation: drop weight edits and knob overrides."""
     ss = st.session_state
-    ss["_edits"] = ss["_edits"].without_weights()
-    ss["fb_on"] = ss["rho_on"] = False
-    ss["scale"] = 1.0
+    ss[EDITS] = ss[EDITS].without_weights()
+    ss[FB_ON] = ss[RHO_ON] = False
+    ss[SCALE] = 1.0
+
+
+# ---- one-off messages ----------------------------------------------------------------------------------------------
+
+
+def flash(section: str, text: str, kind: str = "success") -> None:
+    """Leave ``text`` (Markdown, already inert where it quotes the user) for ``section``: a callback's message, shown
+    once where that section is drawn (ui.widgets.flashed). ``kind``: success, info, warning or error."""
+    if kind not in FLASH_KINDS:
+        raise ValueError(f"kind must be one of {FLASH_KINDS}")
+    st.session_state.setdefault(FLASH, []).append((section, kind, text))
+
+
+def take_flashed(section: str) -> list[tuple[str, str]]:
+    """The (kind, text) messages left for ``section``, removed as they are taken."""
+    ss = st.session_state
+    messages = ss.get(FLASH, [])
+    ss[FLASH] = [m for m in messages if m[0] != section]
+    return [(kind, text) for where, kind, text in messages if where == section]
 
 
 # ---- edits and the resolved lab ------------------------------------------------------------------------------------
@@ -256,10 +305,9 @@ class Edits:
 
 @dataclass(frozen=True)
 class Lab:
-    """Everything a page needs: the configuration, the preset, both models' weights, the input and the loss."""
+    """Everything a page needs: the settings, both models' weights, the input and the loss."""
 
     cfg: dict
-    preset: Preset
     lstm: LSTMParams
     rnn: RNNParams
     x: np.ndarray  # (T, D)
@@ -285,126 +333,143 @@ def _deps(cfg: dict, keys) -> dict:
 
 
 def build_lab(cfg: dict) -> Lab:
-    """The lab the settings describe, before any hand edits (raises ValueError for an impossible configuration)."""
-    preset = PRESETS[cfg["preset"]]
-    sc = compute.scenario(cfg["preset"], cfg["D"], cfg["H"], cfg["T"], cfg["seed"])
-    x = sc.x if cfg["input"] == PRESET_INPUT else compute.inputs(cfg["input"], cfg["T"], cfg["D"], cfg["seed"])
+    """The lab the settings describe, before any hand edits (raises ValueError for impossible settings)."""
+    sc = compute.scenario(cfg[PRESET], cfg[D], cfg[H], cfg[T], cfg[SEED])
+    x = sc.x if cfg[INPUT] == PRESET_INPUT else compute.inputs(cfg[INPUT], cfg[T], cfg[D], cfg[SEED])
     lstm, rnn = compute.apply_knobs(
         sc.lstm, sc.rnn,
-        forget_bias=cfg["fb"] if cfg["fb_on"] else None,
-        spectral_radius=cfg["rho"] if cfg["rho_on"] else None,
-        scale=cfg["scale"],
+        forget_bias=cfg[FB] if cfg[FB_ON] else None,
+        spectral_radius=cfg[RHO] if cfg[RHO_ON] else None,
+        scale=cfg[SCALE],
     )
-    return Lab(cfg=dict(cfg), preset=preset, lstm=lstm, rnn=rnn, x=x, loss=sc.loss, loss_kwargs=dict(sc.loss_kwargs))
+    return Lab(cfg=dict(cfg), lstm=lstm, rnn=rnn, x=x, loss=sc.loss, loss_kwargs=dict(sc.loss_kwargs))
 
 
 def resolve() -> tuple[Lab, list[str], str | None]:
-    """Resolve the current lab. Returns (lab, conflicts, error): ``conflicts`` names the edits a pending settings
-    change would discard (the lab shown is then the last one, unchanged); ``error`` is a message when the settings
-    cannot be built (the last valid lab is shown)."""
+    """app.py, every run: resolve the lab for the current settings and keep it for ``lab()``. Returns (lab,
+    conflicts, error): ``conflicts`` names the edits a pending settings change would discard (the lab shown is then
+    the last one, unchanged); ``error`` is a message when the settings cannot be built (the last valid lab is
+    shown)."""
     ss = st.session_state
-    cfg = config()
-    edits: Edits = ss["_edits"]
-    last: Lab | None = ss.get("_last_lab")
+    cfg = settings()
+    edits: Edits = ss[EDITS]
+    last: Lab | None = ss.get(LAB)
     conflicts = []
     if edits.has_weights and _deps(cfg, WEIGHT_DEPS) != edits.weights_base:
         conflicts.append("weights")
     if edits.x is not None and _deps(cfg, INPUT_DEPS) != edits.inputs_base:
         conflicts.append("inputs")
+    error = None
     if conflicts and last is not None:
-        return last, conflicts, None
-    try:
-        lab = build_lab(cfg)
-    except ValueError as exc:
-        if last is None:  # the very first run cannot fail on defaults; a bad URL preset/size combination can
-            fallback = {**cfg, **defaults()}
-            return build_lab(fallback), [], f"{exc}"
-        return last, [], f"{exc}"
-    if edits.has_weights:
-        lab = replace(lab, lstm=edits.lstm or lab.lstm, rnn=edits.rnn or lab.rnn, edited_weights=True)
-    if edits.x is not None:
-        lab = replace(lab, x=edits.x, edited_inputs=True, cfg={**lab.cfg, "T": edits.x.shape[0]})
-    ss["_last_lab"] = lab
-    return lab, [], None
+        lab = last
+    else:
+        conflicts = []
+        try:
+            lab = build_lab(cfg)
+        except ValueError as exc:
+            error = f"{exc}"
+            # the very first run cannot fail on defaults; a bad URL preset/size combination can
+            lab = last if last is not None else build_lab({**cfg, **defaults()})
+        else:
+            if edits.has_weights:
+                lab = replace(lab, lstm=edits.lstm or lab.lstm, rnn=edits.rnn or lab.rnn, edited_weights=True)
+            if edits.x is not None:
+                lab = replace(lab, x=edits.x, edited_inputs=True, cfg={**lab.cfg, T: edits.x.shape[0]})
+    ss[LAB] = lab
+    ss[LAB_SETTINGS] = cfg
+    return lab, conflicts, error
 
 
-def current() -> Lab:
-    """The lab that app.py resolved for this run. Every page calls this first."""
-    from streamlit.runtime.pages_manager import PagesManager
+def lab() -> Lab:
+    """The lab on screen: what every page (and every fragment in it) reads. Inside a fragment whose control changed
+    a setting, the lab is resolved again and the URL updated; if that raises a question or an error, the whole app
+    reruns to show it."""
+    ss = st.session_state
+    now = settings()
+    before = ss[LAB_SETTINGS]
+    if now == before:
+        return ss[LAB]
+    if _deps(now, LAB_DEPS) == _deps(before, LAB_DEPS):  # only the step moved: nothing to compute again
+        ss[LAB_SETTINGS] = now
+        write_url()
+        return ss[LAB]
+    current, conflicts, error = resolve()
+    if conflicts or error:
+        st.rerun(scope="app")
+    write_url()
+    return current
 
-    if PagesManager.uses_pages_directory or "_lab" not in st.session_state:
-        _rerun_through_router()
-    keep_shared_keys_again()
-    return st.session_state["_lab"]
 
-
-def _rerun_through_router() -> None:
-    """A page ran without app.py: Streamlit's legacy pages/ routing, which is only switched off once st.navigation
-    has run in the process, so the first deep link (e.g. /gates) after a server start lands here. Switch the legacy
-    routing off and rerun: app.py then runs and routes to the same page."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    PagesManager.uses_pages_directory = False
-    st.rerun()
+def edits() -> Edits:
+    return st.session_state[EDITS]
 
 
 def set_weights(lstm: LSTMParams | None = None, rnn: RNNParams | None = None) -> None:
     """Store hand-edited weights (validated params objects) for the current settings."""
     ss = st.session_state
-    e: Edits = ss["_edits"]
-    ss["_edits"] = Edits(
+    e: Edits = ss[EDITS]
+    ss[EDITS] = Edits(
         lstm=lstm if lstm is not None else e.lstm,
         rnn=rnn if rnn is not None else e.rnn,
-        weights_base=_deps(config(), WEIGHT_DEPS),
+        weights_base=_deps(settings(), WEIGHT_DEPS),
         x=e.x,
         inputs_base=e.inputs_base,
     )
 
 
 def set_inputs(x: np.ndarray) -> None:
-    """Store a hand-edited or uploaded input sequence (T, D) for the current settings."""
+    """Store a hand-edited or uploaded input sequence (T, D) for the current settings; a sequence of another length
+    moves T with it (so the settings it is stored under are the ones it was made under)."""
+    if x.shape[0] != st.session_state[T]:
+        apply_settings({T: int(x.shape[0])})
     ss = st.session_state
-    e: Edits = ss["_edits"]
-    ss["_edits"] = Edits(lstm=e.lstm, rnn=e.rnn, weights_base=e.weights_base, x=np.asarray(x, dtype=float),
-                         inputs_base=_deps(config(), INPUT_DEPS))
+    e: Edits = ss[EDITS]
+    ss[EDITS] = Edits(lstm=e.lstm, rnn=e.rnn, weights_base=e.weights_base, x=np.asarray(x, dtype=float),
+                      inputs_base=_deps(settings(), INPUT_DEPS))
 
 
 def discard_edits(kinds) -> None:
     ss = st.session_state
     for kind in kinds:
-        ss["_edits"] = ss["_edits"].without_weights() if kind == "weights" else ss["_edits"].without_inputs()
+        ss[EDITS] = ss[EDITS].without_weights() if kind == "weights" else ss[EDITS].without_inputs()
 
 
 def undo_settings(kinds) -> None:
     """Put the settings back to the ones the edits were made under."""
-    ss = st.session_state
-    e: Edits = ss["_edits"]
+    e: Edits = st.session_state[EDITS]
     for kind in kinds:
-        for key, value in (e.weights_base if kind == "weights" else e.inputs_base).items():
-            ss[key] = value
+        apply_settings(e.weights_base if kind == "weights" else e.inputs_base)
 
 
-def choose_preset(key: str) -> None:
-    """Callback: switch to preset ``key`` (as if chosen in the sidebar)."""
-    st.session_state["preset"] = key
-    on_preset_change()
+# ---- the URL -------------------------------------------------------------------------------------------------------
 
 
-def remember_resolved(lab: Lab) -> None:
-    """app.py: the lab resolved for this full run, and the settings it was resolved from."""
-    st.session_state["_lab"] = lab
-    st.session_state["_resolved_cfg"] = config()
+def url_params(cfg: dict) -> dict[str, str]:
+    """The URL parameters that reproduce ``cfg``: the preset, sizes, seed, input and step; knobs only when on."""
+    params = {k: cfg[k] for k in (PRESET, D, H, T, SEED, INPUT, STEP)}
+    if cfg[FB_ON]:
+        params.update({FB_ON: 1, FB: cfg[FB]})
+    if cfg[RHO_ON]:
+        params.update({RHO_ON: 1, RHO: cfg[RHO]})
+    if cfg[SCALE] != 1.0:
+        params[SCALE] = cfg[SCALE]
+    return {k: f"{v:g}" if isinstance(v, float) else str(v) for k, v in params.items()}
 
 
-def refresh() -> Lab:
-    """Inside an @st.fragment: the lab for the current settings. A fragment rerun after a shared control changed
-    resolves again (and updates the URL); if that raises a question or an error, the whole app reruns to show it."""
-    keep_shared_keys_again()
-    if config() == st.session_state.get("_resolved_cfg"):
-        return current()
-    lab, conflicts, error = resolve()
-    if conflicts or error:
-        st.rerun(scope="app")
-    remember_resolved(lab)
-    write_url(config())
-    return lab
+def write_url(extra: dict | None = None) -> None:
+    """Mirror the settings of the lab on screen into the URL, then the ``extra`` parameters (app.py: the lesson
+    position and presenter mode); without ``extra`` the PASSTHROUGH_KEYS already in the URL stay as they are. The URL
+    is written only when it changes."""
+    text = url_params(st.session_state[LAB_SETTINGS])
+    if extra is None:
+        text.update({k: st.query_params[k] for k in PASSTHROUGH_KEYS if k in st.query_params})
+    else:
+        text.update({k: str(v) for k, v in extra.items()})
+    if dict(st.query_params) != text:
+        st.query_params.from_dict(text)
+
+
+def share_link() -> str:
+    """This view's address: the page's URL with its query (which write_url keeps equal to the settings)."""
+    base = (st.context.url or "").split("?")[0]
+    return f"{base}?{urlencode(dict(st.query_params))}"

@@ -1,5 +1,5 @@
 """Editable number tables (st.data_editor) of the "Inputs and weights" page: arrays in, exact float64 out; the weight
-blocks' tables beside their heatmaps, and the new weights assembled from them.
+blocks' tables beside their heatmaps, the new weights assembled from them, and Apply / Discard of both sections.
 
 The cells are edited as text and read with ``lstm_core.io.parse_number``. Streamlit's number-cell editor keeps only
 the characters it likes from what is typed (``1e-3`` was saved as −13, ``2.5e-4`` as −2.54, ``1e300`` as 1300) and
@@ -19,12 +19,31 @@ import streamlit as st
 from charts.weights import weight_heatmap
 from lstm_core import io
 from lstm_core.params import GATE_NAMES, LSTMParams, block_symbol, with_block
-from ui import widgets
+from ui import figures, state, widgets
+from ui.messages import inert
 
 MATRICES = {  # weight array -> (label, what a column is)
     "weight_ih": ("input weights, reading x_t", "input channel"),
     "weight_hh": ("recurrent weights, reading h_t−1", "previous hidden unit"),
 }
+INPUTS, WEIGHTS = "inputs", "weights"  # the page's two sections (also their state.flash sections)
+NETWORK_NAMES = {"lstm": "LSTM", "rnn": "tanh RNN"}  # how the weights page and its messages name the two networks
+
+
+def _nonce_key(section: str) -> str:
+    return f"_wp_{section}_nonce"
+
+
+def editor_key(section: str, *parts) -> str:
+    """A key for the tables of ``section`` ("inputs" / "weights") that changes with their data (``parts``: arrays or
+    params, fingerprinted by ui.figures.content_key) and with every Discard, so a table shows what is applied."""
+    nonce = st.session_state.get(_nonce_key(section), 0)
+    return f"{section}_{figures.content_key(*parts)[:10]}n{nonce}"
+
+
+def discard_table_edits(section: str) -> None:
+    """Callback: new editor keys for ``section``, so its tables show the applied values again."""
+    st.session_state[_nonce_key(section)] = st.session_state.get(_nonce_key(section), 0) + 1
 
 
 def cell_text(value: float) -> str:
@@ -167,3 +186,26 @@ def assemble(params, edited_by_gate: dict):
         bias = values(edited["bias"], shown, where=where, row_name="unit")
         new = with_block(with_block(new, "bias_ih", gate, bias[:, 0]), "bias_hh", gate, bias[:, 1])
     return new
+
+
+def apply_inputs(edited: pd.DataFrame, x: np.ndarray, changed: int) -> str | None:
+    """Apply the edited input table (``x`` as shown): store it through ui.state and leave a message for the section;
+    or return the message naming the bad cell (nothing is stored)."""
+    try:
+        new = values(edited, x, where="Input table", row_name="t")
+    except ValueError as exc:
+        return f"{inert(exc)} The previous inputs are kept."
+    state.set_inputs(new)
+    state.flash(INPUTS, f"Applied your edits: {changed} cell(s) of the input sequence changed.")
+    return None
+
+
+def apply_weights(model: str, params, edited_by_gate: dict, changed: int) -> str | None:
+    """Apply ``model``'s edited weight tables (``params`` as shown), like apply_inputs."""
+    try:
+        new = assemble(params, edited_by_gate)
+    except ValueError as exc:
+        return f"Could not apply the weight edits: {inert(exc)} The previous weights are kept."
+    state.set_weights(**{model: new})
+    state.flash(WEIGHTS, f"Applied your edits to the {NETWORK_NAMES[model]}'s weights ({changed} cell(s)).")
+    return None

@@ -105,12 +105,22 @@ def load_example() -> None:
     ss.pop("tl_sample", None)
 
 
-def init_text() -> None:
-    """The text box's first content; and on arriving at a lesson step (ui/presenter.py sets tl_example, tl_feature,
-    tl_quantity), that step's example from its own start: the best unit, the example's default character."""
+def use_own_model(excerpt: str) -> None:
+    """The user's own model (OWN_MODEL) reading ``excerpt``, from its start (the training lab's "Open it")."""
     ss = st.session_state
-    lesson = ss.get("_lesson")
-    where = (lesson["id"], lesson["step"]) if lesson else None
+    ss["tl_model"] = "own"
+    ss["tl_text"] = excerpt
+    ss["tl_example"] = None
+    for key in ("tl_pos", "tl_unit", "tl_sample"):
+        ss.pop(key, None)
+
+
+def init_text(lesson: tuple[str, int] | None) -> None:
+    """The text box's first content; and on arriving at a lesson step (``lesson``: its id and step number; the step
+    sets tl_example, tl_feature, tl_quantity), that step's example from its own start: the best unit, the example's
+    default character."""
+    ss = st.session_state
+    where = lesson
     if where is not None and ss.get("_tl_lesson") != where:
         ss["_tl_lesson"] = where
         ss["tl_text"] = EXAMPLES[ss.get("tl_example") or DEFAULT_EXAMPLE][1]

@@ -28,12 +28,12 @@ RUNNING = "tr_running"  # True while the live loop runs; still True on the next 
 STOP = "tr_stop"  # set by the Stop button's callback
 GO = "tr_go"  # set by the Train button's callback: this run trains
 STATUS = "tr_status"  # (kind, text) about how the last run ended
-FLASH = "tr_flash"  # (kind, text) from the hand-over callback
+HAND_OVER = "training hand-over"  # the state.flash section of the hand-over callback's message
 HANDED = "tr_handed"  # {model: params} handed over to the shared state
 
 GAP_LIMITS, GAP_DEFAULT = (1, 200), 20  # the Gap slider (distractor steps)
 FB_LIMITS, FB_STEP, FB_DEFAULT = (-5.0, 10.0), 0.5, 4.0  # the LSTM's initial forget-bias slider
-MODELS = {"lstm": "LSTM", "rnn": "RNN"}
+MODEL_LABELS = {"lstm": "LSTM", "rnn": "RNN"}  # how the training lab names the models it trains
 MODEL_CHOICES = {"both": "LSTM and RNN", "lstm": "LSTM", "rnn": "RNN"}
 DRAW_EVERY = 0.5  # seconds of wall time between live redraws (the last report is always drawn)
 STOP_ACCURACY, STOP_MSE = 0.99, 0.01  # "stop when solved" targets
@@ -91,7 +91,7 @@ class ModelRun:
 
 def make_configs(choice: str, **fields) -> dict[str, TrainConfig]:
     """The TrainConfig of each chosen model (``choice``: "both" | "lstm" | "rnn"); raises ValueError naming the field."""
-    models = list(MODELS) if choice == "both" else [choice]
+    models = list(MODEL_LABELS) if choice == "both" else [choice]
     return {m: TrainConfig(model=m, **fields) for m in models}
 
 
@@ -115,11 +115,11 @@ def plan_text(configs: dict[str, TrainConfig]) -> str:
     parts = []
     for m, cont in resume.items():
         if cont:
-            parts.append(f"{MODELS[m]} continues from iteration {runs[m].iteration} (same settings)")
+            parts.append(f"{MODEL_LABELS[m]} continues from iteration {runs[m].iteration} (same settings)")
         elif m in runs:
-            parts.append(f"{MODELS[m]} starts fresh (the settings changed since its last run)")
+            parts.append(f"{MODEL_LABELS[m]} starts fresh (the settings changed since its last run)")
         else:
-            parts.append(f"{MODELS[m]} starts fresh")
+            parts.append(f"{MODEL_LABELS[m]} starts fresh")
     return "Train: " + "; ".join(parts) + "."
 
 
@@ -155,7 +155,7 @@ def settle() -> None:
     for run in runs.values():
         if not run.reason:
             run.reason = reason
-    where = ", ".join(f"{MODELS[m]} at iteration {run.iteration}" for m, run in runs.items())
+    where = ", ".join(f"{MODEL_LABELS[m]} at iteration {run.iteration}" for m, run in runs.items())
     if stopped:
         ss[STATUS] = ("info", f"Stopped: {where}. The results so far are kept; Train continues from here.")
     else:
@@ -230,7 +230,7 @@ def run_live(configs: dict[str, TrainConfig], *, budget: float, stop_when_solved
             draw_seconds = max(draw_seconds, last_draw - started)
     ss[RUNNING] = False
     ss[STATUS] = ("success", f"Done in {clock() - t0:.1f} s of the {budget:g} s budget: " + "; ".join(
-        f"{MODELS[m]} {run.latest()} ({REASONS.get(run.reason, run.reason)})" for m, run in runs.items()) + ".")
+        f"{MODEL_LABELS[m]} {run.latest()} ({REASONS.get(run.reason, run.reason)})" for m, run in runs.items()) + ".")
 
 
 # ---- showing the results ---------------------------------------------------------------------------------------------
@@ -261,12 +261,12 @@ def show(runs: dict[str, ModelRun], curves_slot, strips_slot, *, x: str = "itera
         for col, (m, run) in zip(cols, runs.items()):
             with col:
                 fig = gradient_strip(run.iterations, np.array(run.step_norms), quantity=quantity(m), zrange=zrange,
-                                     title=f"{MODELS[m]} {quantity(m)}")
+                                     title=f"{MODEL_LABELS[m]} {quantity(m)}")
                 widgets.chart(fig, key=f"tr_strip_{m}{suffix}", filename=f"gradient_strip_{m}")
 
 
 def progress_text(runs: dict[str, ModelRun], elapsed: float, budget: float) -> str:
-    parts = [f"{MODELS[m]} {run.latest()}" for m, run in runs.items()]
+    parts = [f"{MODEL_LABELS[m]} {run.latest()}" for m, run in runs.items()]
     return f"{elapsed:.0f} / {budget:.0f} s — " + " · ".join(parts)
 
 
@@ -279,7 +279,7 @@ def hand_over_problem(models: tuple[str, ...]) -> str | None:
     runs: dict[str, ModelRun] = ss.get(RESULTS) or {}
     missing = [m for m in models if m not in runs or runs[m].iteration == 0]
     if missing:
-        return f"Nothing trained yet for {', '.join(MODELS[m] for m in missing)}."
+        return f"Nothing trained yet for {', '.join(MODEL_LABELS[m] for m in missing)}."
     cfg = runs[models[0]].config
     task = cfg.make_task()
     D, H, T = task.input_size, cfg.hidden, task.T
@@ -287,13 +287,14 @@ def hand_over_problem(models: tuple[str, ...]) -> str | None:
         c = runs[m].config
         if (c.make_task().input_size, c.hidden, c.make_task().T) != (D, H, T):
             return "The LSTM and the RNN were trained with different sizes: hand them over one at a time."
-    for name, value, key in (("input size D", D, "D"), ("hidden size H", H, "H"), ("sequence length T", T, "T")):
+    for name, value, key in (("input size D", D, state.D), ("hidden size H", H, state.H),
+                             ("sequence length T", T, state.T)):
         lo, hi = state.LIMITS[key]
         if not lo <= value <= hi:
             return (f"The other pages take {name} {lo}–{hi}; this network has {name} = {value}. "
                     f"Train with a {'smaller hidden size' if key == 'H' else 'shorter gap'} to hand it over.")
     try:
-        compute.scenario(ss["preset"], D, H, T, int(ss["seed"]))
+        compute.scenario(state.setting(state.PRESET), D, H, T, int(state.setting(state.SEED)))
     except ValueError as exc:
         return f"The sidebar's preset cannot be built at D = {D}, H = {H}, T = {T}: {exc} Choose another preset."
     return None
@@ -305,14 +306,14 @@ def hand_over(models: tuple[str, ...]) -> None:
     ss = st.session_state
     problem = hand_over_problem(models)
     if problem:
-        ss[FLASH] = ("error", problem)
+        state.flash(HAND_OVER, problem, "error")
         return
     runs: dict[str, ModelRun] = ss[RESULTS]
     cfg = runs[models[0]].config
     task = cfg.make_task()
     T = task.T
-    ss["D"], ss["H"], ss["T"], ss["t"] = task.input_size, cfg.hidden, T, T
-    ss["input"] = state.PRESET_INPUT
+    state.apply_settings({state.D: task.input_size, state.H: cfg.hidden, state.T: T, state.STEP: T,
+                          state.INPUT: state.PRESET_INPUT})
     state.discard_edits(["weights"])  # the other model goes back to the preset's weights at the new sizes
     state.set_weights(**{m: runs[m].state.params for m in models})
     example = test_batch(cfg)
@@ -322,14 +323,13 @@ def hand_over(models: tuple[str, ...]) -> None:
         what = f"its cue (step 1) is symbol {int(example.target[0, 0]) + 1} of {task.n_symbols}"
     else:
         what = f"the target sum is {float(example.target[0, 0, 0]):.3f}"
-    ss[FLASH] = ("success", f"The trained {' and '.join(MODELS[m] for m in models)} and a held-out {cfg.task} "
-                            f"example (T = {T}; {what}) are now the shared network and input: sidebar set to "
-                            f"D = {task.input_size}, H = {cfg.hidden}, T = {T}.")
+    state.flash(HAND_OVER, f"The trained {' and '.join(MODEL_LABELS[m] for m in models)} and a held-out {cfg.task} "
+                           f"example (T = {T}; {what}) are now the shared network and input: sidebar set to "
+                           f"D = {task.input_size}, H = {cfg.hidden}, T = {T}.")
 
 
 def handed_models() -> list[str]:
     """The models whose handed-over weights are still what the other pages show."""
-    ss = st.session_state
-    handed = ss.get(HANDED) or {}
-    edits = ss.get("_edits")
-    return [m for m, p in handed.items() if edits is not None and getattr(edits, m) is p]
+    handed = st.session_state.get(HANDED) or {}
+    edits = state.edits()
+    return [m for m, p in handed.items() if getattr(edits, m) is p]

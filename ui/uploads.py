@@ -11,9 +11,9 @@ import streamlit as st
 
 from lstm_core import io
 from ui import state
-from ui.messages import file_name, flash, inert
+from ui.messages import file_name, inert
+from ui.tables import INPUTS, NETWORK_NAMES
 
-MODELS = {"lstm": "LSTM", "rnn": "tanh RNN"}
 INPUTS_KEY, INPUTS_ERROR = "wp_inputs_file", "_wp_inputs_upload_error"
 WEIGHTS_ERROR = "_wp_weights_upload_error"
 # What the uploaders' help says; the widget gets the same number (max_upload_size) and prints "Limit 5MB per file".
@@ -24,27 +24,29 @@ def weights_key(model: str) -> str:
     return f"wp_weights_file_{model}"
 
 
+def flash_section(model: str) -> str:
+    """Where a weights file's message shows: under that model's uploader, where the user is looking."""
+    return f"upload {model}"
+
+
 def on_inputs_upload() -> None:
     """A CSV of inputs for the current D, at most the app's T; a new length T moves the sidebar's T with it."""
     ss = st.session_state
     uploaded = ss.get(INPUTS_KEY)
     if uploaded is None:
         return
-    D = state.current().x.shape[1]
+    D = state.lab().x.shape[1]
     try:
-        x = io.inputs_from_csv_bytes(uploaded.getvalue(), expected_D=D, max_rows=state.LIMITS["T"][1],
-                                     max_columns=state.LIMITS["D"][1])
+        x = io.inputs_from_csv_bytes(uploaded.getvalue(), expected_D=D, max_rows=state.LIMITS[state.T][1],
+                                     max_columns=state.LIMITS[state.D][1])
         io.check_magnitude(x, ".csv")
     except ValueError as exc:
         ss[INPUTS_ERROR] = (uploaded.file_id, file_error(uploaded.name, exc, "inputs"))
         return
     ss.pop(INPUTS_ERROR, None)
-    T = x.shape[0]
-    if T != ss["T"]:
-        ss["T"] = T
-    state.set_inputs(x)
-    flash("inputs", f"Loaded {file_name(uploaded.name)}: {T} steps × {D} channel(s). Every page now uses these "
-                    "inputs.")
+    state.set_inputs(x)  # a file of another length moves T with it
+    state.flash(INPUTS, f"Loaded {file_name(uploaded.name)}: {x.shape[0]} steps × {D} channel(s). Every page now "
+                          "uses these inputs.")
 
 
 def on_weights_upload(model: str) -> None:
@@ -53,7 +55,7 @@ def on_weights_upload(model: str) -> None:
     uploaded = ss.get(weights_key(model))
     if uploaded is None:
         return
-    lab = state.current()
+    lab = state.lab()
     current = lab.lstm if model == "lstm" else lab.rnn
     try:
         params = io.load_params(uploaded.getvalue(), uploaded.name, model=model,
@@ -64,9 +66,8 @@ def on_weights_upload(model: str) -> None:
         return
     ss.pop(WEIGHTS_ERROR, None)
     state.set_weights(**{model: params})
-    # shown under this model's uploader, where the user is looking, not at the top of the Weights section
-    flash(f"upload {model}", f"Loaded {file_name(uploaded.name)} into the {MODELS[model]}. Every page now uses "
-                             "these weights.")
+    state.flash(flash_section(model), f"Loaded {file_name(uploaded.name)} into the {NETWORK_NAMES[model]}. Every "
+                                      "page now uses these weights.")
 
 
 def file_error(name: str, exc: ValueError, kept: str) -> str:

@@ -35,6 +35,10 @@ BPTT = r"""
 """
 
 
+FLASH_ICONS = {"success": ":material/check_circle:", "info": ":material/info:", "warning": ":material/warning:",
+               "error": ":material/error:"}
+
+
 def chart(fig: go.Figure, *, key: str, filename: str, **kwargs):
     """Show a figure full width, SVG-friendly, with a PNG download in its modebar."""
     return st.plotly_chart(fig, width="stretch", config=plotly_config(filename), key=key, **kwargs)
@@ -103,33 +107,32 @@ def glossary() -> None:
         st.markdown(_glossary.markdown())
 
 
-def _set_step(value: int) -> None:
-    st.session_state["t"] = value
-
-
 def step_controls(T: int, *, key: str, reverse: bool = False) -> int:
     """First / previous / next / last buttons and a step slider bound to the shared step t (1-based).
 
     ``reverse`` (backward mode) labels the buttons in the direction BPTT walks: from T back to 1.
     Returns the selected 0-based step index.
     """
-    t = st.session_state["t"]
+    t = state.setting(state.STEP)
     cols = st.columns([1, 1, 1, 1, 6])
     first, last = (T, 1) if reverse else (1, T)
     delta = -1 if reverse else 1
-    cols[0].button("", icon=":material/first_page:", key=f"{key}_first", help=f"Go to t = {first}", on_click=_set_step, args=(first,),
-                   disabled=t == first, width="stretch")
-    cols[1].button("", icon=":material/chevron_left:", key=f"{key}_prev", help="One step back" + (" (toward t = T)" if reverse else ""),
-                   on_click=_set_step, args=(min(max(t - delta, 1), T),), disabled=t == first, width="stretch")
-    cols[2].button("", icon=":material/chevron_right:", key=f"{key}_next", help="One step forward" + (" (toward t = 1)" if reverse else ""),
-                   on_click=_set_step, args=(min(max(t + delta, 1), T),), disabled=t == last, width="stretch")
-    cols[3].button("", icon=":material/last_page:", key=f"{key}_last", help=f"Go to t = {last}", on_click=_set_step, args=(last,),
-                   disabled=t == last, width="stretch")
+    cols[0].button("", icon=":material/first_page:", key=f"{key}_first", help=f"Go to t = {first}",
+                   on_click=state.set_step, args=(first,), disabled=t == first, width="stretch")
+    cols[1].button("", icon=":material/chevron_left:", key=f"{key}_prev",
+                   help="One step back" + (" (toward t = T)" if reverse else ""),
+                   on_click=state.set_step, args=(min(max(t - delta, 1), T),), disabled=t == first, width="stretch")
+    cols[2].button("", icon=":material/chevron_right:", key=f"{key}_next",
+                   help="One step forward" + (" (toward t = 1)" if reverse else ""),
+                   on_click=state.set_step, args=(min(max(t + delta, 1), T),), disabled=t == last, width="stretch")
+    cols[3].button("", icon=":material/last_page:", key=f"{key}_last", help=f"Go to t = {last}",
+                   on_click=state.set_step, args=(last,), disabled=t == last, width="stretch")
     if T > 1:
-        cols[4].slider("Step t", 1, T, key="t", help="The time step shown (1 = first input, T = last).")
+        cols[4].slider("Step t", 1, T, key=state.STEP, persist_state="session",
+                       help="The time step shown (1 = first input, T = last).")
     else:
         cols[4].markdown("**Step t = 1** (the sequence has one step)")
-    return st.session_state["t"] - 1
+    return state.setting(state.STEP) - 1
 
 
 def unit_slider(key: str, label: str, H: int, *, where=st, help: str | None = None, notes: bool = False) -> int:
@@ -152,31 +155,34 @@ def knob_controls() -> None:
     """The shared weight knobs: forget-gate bias, W_hh spectral radius, weight scale (both models)."""
     c1, c2, c3 = st.columns(3)
     with c1:
-        st.toggle("Set the forget-gate bias", key="fb_on",
+        st.toggle("Set the forget-gate bias", key=state.FB_ON, persist_state="session",
                   help="Off: the preset's own forget biases. On: every LSTM unit's b_f = b_ih,f + b_hh,f is set.")
-        st.slider("Forget-gate bias b_f", *state.KNOB_LIMITS["fb"], step=state.KNOB_STEPS["fb"], key="fb",
-                  disabled=not st.session_state["fb_on"],
+        st.slider("Forget-gate bias b_f", *state.KNOB_LIMITS[state.FB], step=state.KNOB_STEPS[state.FB],
+                  key=state.FB, persist_state="session", disabled=not state.setting(state.FB_ON),
                   help="f = σ(b_f + …): σ(+3) ≈ 0.95 keeps most of the cell state per step; σ(−3) ≈ 0.05 forgets it.")
     with c2:
-        st.toggle("Set the W_hh spectral radius", key="rho_on",
+        st.toggle("Set the W_hh spectral radius", key=state.RHO_ON, persist_state="session",
                   help="Off: as initialised. On: the RNN's W_hh and each LSTM gate block of W_hh are rescaled.")
-        st.slider("Spectral radius of W_hh", *state.KNOB_LIMITS["rho"], step=state.KNOB_STEPS["rho"], key="rho",
-                  disabled=not st.session_state["rho_on"],
+        st.slider("Spectral radius of W_hh", *state.KNOB_LIMITS[state.RHO], step=state.KNOB_STEPS[state.RHO],
+                  key=state.RHO, persist_state="session", disabled=not state.setting(state.RHO_ON),
                   help="Below 1 a tanh RNN's gradient vanishes. Above 1 it can explode, from just above 1 for tiny "
                        "inputs; larger inputs saturate tanh and push that border up. Spectral radius: "
                        + _glossary.TERMS["spectral radius"])
     with c3:
-        st.slider("Weight scale (×)", *state.KNOB_LIMITS["scale"], step=state.KNOB_STEPS["scale"], key="scale",
+        st.slider("Weight scale (×)", *state.KNOB_LIMITS[state.SCALE], step=state.KNOB_STEPS[state.SCALE],
+                  key=state.SCALE, persist_state="session",
                   help="Multiplies every weight and bias of both models (applied before the two knobs on the left).")
 
 
 def length_control(*, key: str) -> None:
-    """A sequence-length slider on a page, kept in step with the sidebar's T (same shared setting)."""
-    page_key = f"T_{key}"
-    st.session_state[page_key] = st.session_state["T"]
-
-    def sync() -> None:
-        st.session_state["T"] = st.session_state[page_key]
-
-    st.slider("Sequence length T", *state.LIMITS["T"], key=page_key, on_change=sync,
+    """A sequence-length slider on a page: a mirror of the sidebar's T (the same shared setting, ui.state.mirror)."""
+    widget_key, args = state.mirror(state.T, f"T_{key}")
+    st.slider("Sequence length T", *state.LIMITS[state.T], value=state.setting(state.T), key=widget_key,
+              on_change=state.on_mirror, args=args,
               help="The same setting as in the sidebar: longer sequences make the difference plain.")
+
+
+def flashed(section: str) -> None:
+    """Show, once, the messages a callback left for ``section`` (state.flash), where that section is drawn."""
+    for kind, text in state.take_flashed(section):
+        getattr(st, kind)(text, icon=FLASH_ICONS[kind])

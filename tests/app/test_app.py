@@ -11,8 +11,8 @@ from lstm_core.analysis import grad_norms
 from lstm_core.losses import make_loss
 from lstm_core.presets import PRESETS
 from lstm_core.sequences import GENERATORS
-from tests.app.conftest import PAGES, decode, figure, lab_of, open_app, trace_named
-from ui import state
+from tests.helpers import APP, PAGES, decode, figure, json_trace, lab_of, mirror, open_app, page_file
+from ui import routes, state
 
 
 def expected_runs(preset="default", seed=0, **sizes):
@@ -31,30 +31,48 @@ def test_every_page_loads_at_defaults(page):
     at = open_app(page)
     assert not at.exception
     assert at.header, "each page has a heading"
-    if page not in ("pages/lessons.py", "pages/training.py"):  # a list of lessons; nothing trained yet
+    if page not in (page_file("lessons"), page_file("training")):  # a list of lessons; nothing trained yet
         assert len(at.get("plotly_chart")) >= 1, "each page draws at least one chart"
     glossary = [e for e in at.sidebar.expander if e.label == "Glossary"]
     assert glossary and "**half-life**" in glossary[0].markdown[0].value, "the glossary is reachable from every page"
 
 
+SHARED_CONTROLS = {routes.STEP: "t", routes.LENGTH: "T_", routes.KNOBS: "fb"}  # -> the key of a slider it draws
+VIEWS = {"explorer": {"ex_view": "sweep"}}  # a page that draws a shared control in one of its views: that view
+
+
+@pytest.mark.parametrize("route", routes.ROUTES, ids=lambda r: r.path)
+def test_the_route_table_says_which_shared_controls_each_page_draws(route):
+    at = open_app()
+    for key, value in VIEWS.get(route.path, {}).items():
+        at.session_state[key] = value
+    at.switch_page(route.file).run()
+    assert not at.exception
+    assert [h.value for h in at.header] == [route.header], "app.py draws the route's heading"
+    main = [w.key for w in at.main.get("slider") if w.key]
+    for control, key in SHARED_CONTROLS.items():
+        drawn = any(k == key or (key.endswith("_") and k.startswith(key)) for k in main)
+        assert drawn == (control in route.controls), (route.path, control, main)
+
+
 def test_forget_gate_heatmap_is_the_core_trace():
-    at = open_app("pages/gates.py")
+    at = open_app("gates")
     _, lt, *_ = expected_runs()
     fig = figure(at, "gate_heatmaps")
-    z = decode(trace_named(fig, "f")["z"])
+    z = decode(json_trace(fig, "f")["z"])
     np.testing.assert_allclose(np.asarray(z, dtype=float).T, lt.f, rtol=1e-12)
-    h = decode(trace_named(fig, "h")["z"])
+    h = decode(json_trace(fig, "h")["z"])
     np.testing.assert_allclose(np.asarray(h, dtype=float).T, lt.h, rtol=1e-12)
 
 
 def test_gradient_flow_curves_are_the_core_norms():
-    at = open_app("pages/gradients.py")
+    at = open_app("gradients")
     _, _, lg, _, rg = expected_runs()
     fig = figure(at, "grad_flow")
     want = {"LSTM ‖∂L/∂c_t‖": grad_norms(lg)["dc"], "LSTM ‖∂L/∂h_t‖": grad_norms(lg)["dh"],
             "RNN ‖∂L/∂h_t‖": grad_norms(rg)["dh"]}
     for name, norms in want.items():
-        y = decode(trace_named(fig, name)["y"])
+        y = decode(json_trace(fig, name)["y"])
         y = np.array([np.nan if v is None else v for v in y], dtype=float) if y.dtype == object else y
         shown = np.isfinite(y)
         assert shown.sum() >= (norms > 0).sum() - 1
@@ -63,7 +81,7 @@ def test_gradient_flow_curves_are_the_core_norms():
 
 def test_deep_link_reproduces_sizes_seed_preset_and_step():
     query = {"preset": "preserved_lstm", "D": 3, "H": 5, "T": 77, "seed": 9, "t": 12, "input": "sine"}
-    at = open_app("pages/cell.py", query=query)
+    at = open_app("cell", query=query)
     lab = lab_of(at)
     assert (lab.cfg["preset"], lab.x.shape, lab.lstm.hidden_size, lab.cfg["seed"]) == ("preserved_lstm", (77, 3), 5, 9)
     assert at.session_state["t"] == 12
@@ -103,7 +121,7 @@ SIDEBAR_NUMBERS = {"D": (1, 4, 8), "H": (1, 32, 64), "seed": (0, 12345, 2**31 - 
 def test_sidebar_number_boxes_min_mid_max(key):
     at = open_app()
     for value in SIDEBAR_NUMBERS[key]:
-        at.number_input(key=key).set_value(value).run()
+        (mirror(at, "number_input", key) if key == "T_box" else at.number_input(key=key)).set_value(value).run()
         assert not at.exception, (key, value)
         cfg = lab_of(at).cfg
         want_key = "T" if key == "T_box" else key
@@ -113,11 +131,11 @@ def test_sidebar_number_boxes_min_mid_max(key):
 
 
 def test_sequence_length_slider_and_box_stay_in_step():
-    at = open_app("pages/gates.py")
+    at = open_app("gates")
     for value in (1, 1000, 2000):
         at.slider(key="T").set_value(value).run()
         assert not at.exception
-        assert at.number_input(key="T_box").value == value
+        assert mirror(at, "number_input", "T_box").value == value
         assert lab_of(at).T == value
 
 
@@ -134,7 +152,7 @@ def test_each_preset_on_each_page(preset, page):
 
 @pytest.mark.parametrize("source", state.input_options())
 def test_each_input_generator(source):
-    at = open_app("pages/cell.py")
+    at = open_app("cell")
     at.selectbox(key="input").set_value(source).run()
     assert not at.exception
     lab = lab_of(at)
@@ -143,7 +161,7 @@ def test_each_input_generator(source):
 
 
 def test_new_weights_and_rewind_buttons():
-    at = open_app("pages/cell.py")
+    at = open_app("cell")
     w0 = lab_of(at).lstm.weight_hh.copy()
     next(b for b in at.sidebar.button if b.label == "New random weights").click().run()
     assert at.session_state["seed"] == 1
@@ -160,7 +178,7 @@ def test_new_weights_and_rewind_buttons():
 
 
 def test_latch_with_one_input_channel_shows_an_error_and_keeps_the_last_view():
-    at = open_app("pages/gates.py")
+    at = open_app("gates")
     at.selectbox(key="preset").set_value("latch").run()
     before = lab_of(at)
     at.number_input(key="D").set_value(1).run()
@@ -170,7 +188,7 @@ def test_latch_with_one_input_channel_shows_an_error_and_keeps_the_last_view():
 
 
 def test_edited_weights_are_not_dropped_without_asking():
-    at = open_app("pages/cell.py")
+    at = open_app("cell")
     lab = lab_of(at)
     edited = type(lab.lstm)(lab.lstm.weight_ih * 0 + 0.5, lab.lstm.weight_hh, lab.lstm.bias_ih, lab.lstm.bias_hh)
     at.session_state["_edits"] = state.Edits(lstm=edited, weights_base={k: lab.cfg[k] for k in state.WEIGHT_DEPS})
@@ -197,11 +215,14 @@ def test_edited_weights_are_not_dropped_without_asking():
     assert not at.warning and lab_of(at).edited_weights and lab_of(at).T == 60
 
 
-def test_a_page_reached_by_legacy_pages_routing_reruns_through_the_router(monkeypatch):
-    """Without the conftest's fixture, AppTest (like a fresh server's first deep link) runs pages/gates.py alone,
-    through Streamlit's legacy pages/ routing; state.current() must rerun through app.py: sidebar and all."""
-    monkeypatch.undo()  # switch the autouse fixture off: the legacy route is taken again
-    at = open_app("pages/gates.py", query={"T": 33})
+def test_a_deep_link_runs_the_router_first():
+    """A session whose very first run is a deep link (/gates?T=33) runs app.py, sidebar and all, then the page: no
+    legacy pages/ routing exists to run a page on its own (the page files live in app_pages/)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["T"] = "33"
+    at.switch_page(page_file("gates")).run()
     assert not at.exception
     assert at.sidebar.selectbox(key="preset").value == "default", "app.py's sidebar ran"
     assert lab_of(at).T == 33 and [h.value for h in at.header] == ["Gates over time"]

@@ -16,13 +16,13 @@ import pytest
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from lstm_core import explore as E
-from lstm_core.analysis import grad_norms, jacobian_norms, state_grad_norms
+from lstm_core.analysis import jacobian_norms, state_grad_norms
 from lstm_core.losses import make_loss
 from lstm_core.params import forget_bias_of, spectral_radius
-from tests.app.conftest import decode, figure, lab_of, open_app, trace_named
+from tests.helpers import decode, figure, json_trace, lab_of, mirror, open_app, page_file
 from ui.explore import JACOBIAN_AUTO_SECONDS, jacobian_seconds
 
-PAGE = "pages/explorer.py"
+PAGE = page_file("explorer")
 
 
 def open_view(view: str, query: dict | None = None):
@@ -128,7 +128,7 @@ def test_clicking_an_lstm_cell_loads_it_into_the_shared_state(row, col, fb, rho,
     assert "Loaded forget bias" in msg and f"ρ = {rho:g}" in msg and "Gradient flow" in msg
     assert ("rounded to the slider" in msg) == snapped
     # the green marker of the shared setting now sits on the clicked cell
-    mark = trace_named(figure(at, "ex_phase_lstm"), "shared setting")
+    mark = json_trace(figure(at, "ex_phase_lstm"), "shared setting")
     assert floats(mark["x"])[0] == rho and floats(mark["y"])[0] == fb
 
 
@@ -178,7 +178,7 @@ def test_length_sweep_slider_and_the_chart_is_the_core_sweep(T_max):
     for name in ("LSTM", "RNN"):
         want = E.length_sweep(name.lower(), E.sweep_lengths(T_max), hidden_size=lab.lstm.hidden_size,
                               input_size=lab.lstm.input_size, seed=lab.cfg["seed"], bias_scale=E.PHASE_BIAS_SCALE)
-        pts = trace_named(fig, f"{name}: measured")
+        pts = json_trace(fig, f"{name}: measured")
         np.testing.assert_array_equal(floats(pts["x"]), want.lengths)
         np.testing.assert_array_equal(floats(pts["y"]), want.grad_at_first)
         assert f"×{np.exp(want.rate_per_step):.4g}" in text
@@ -197,7 +197,7 @@ def test_length_sweep_uses_the_knobs():
     want = E.length_sweep("lstm", E.sweep_lengths(200), hidden_size=lab.lstm.hidden_size,
                           input_size=lab.lstm.input_size, seed=lab.cfg["seed"], forget_bias=5.0, spectral_radius=0.5,
                           bias_scale=E.PHASE_BIAS_SCALE)
-    np.testing.assert_array_equal(floats(trace_named(figure(at, "ex_sweep_chart"), "LSTM: measured")["y"]),
+    np.testing.assert_array_equal(floats(json_trace(figure(at, "ex_sweep_chart"), "LSTM: measured")["y"]),
                                   want.grad_at_first)
     text = " ".join(m.value for m in at.markdown)
     hl = want.half_life
@@ -250,7 +250,7 @@ def test_clip_and_truncate_switched_off_shows_the_full_gradient():
 def test_tbptt_window_follows_a_shorter_sequence():
     at = open_view("clip")
     at.slider(key="ex_tbptt_k").set_value(40).run()
-    at.number_input(key="T_box").set_value(12).run()
+    mirror(at, "number_input", "T_box").set_value(12).run()
     assert not at.exception
     assert at.slider(key="ex_tbptt_k").value == 12 and at.slider(key="ex_tbptt_k").max == 12
 
@@ -264,11 +264,11 @@ def test_jacobian_curves_are_the_exact_norms():
     from lstm_core import lstm_backward, lstm_forward
     tr = lstm_forward(lab.lstm, lab.x)
     fig = figure(at, "ex_jacobian_chart")
-    np.testing.assert_array_equal(floats(trace_named(fig, "LSTM ‖∂(h_T,c_T)/∂(h_t,c_t)‖₂")["y"]),
+    np.testing.assert_array_equal(floats(json_trace(fig, "LSTM ‖∂(h_T,c_T)/∂(h_t,c_t)‖₂")["y"]),
                                   jacobian_norms(lab.lstm, tr))
     g = lstm_backward(lab.lstm, tr, make_loss(lab.loss, **lab.loss_kwargs)(tr.h)[1])
     s = state_grad_norms(tr, g)
-    solid = floats(trace_named(fig, "LSTM ‖∂L/∂(h_t, c_t)‖ ÷ its value at T")["y"])
+    solid = floats(json_trace(fig, "LSTM ‖∂L/∂(h_t, c_t)‖ ÷ its value at T")["y"])
     np.testing.assert_allclose(solid, s / s[-1], rtol=1e-15)
     assert np.all(solid <= jacobian_norms(lab.lstm, tr) * (1 + 1e-9)), "the Jacobian norm is an upper bound"
     text = " ".join(c.value for c in at.caption)

@@ -4,7 +4,7 @@ across all pages. After the first run of a session and after EVERY action:
 - no exception on the page (``at.exception`` is empty: neither an uncaught error nor an ``st.exception`` element);
 - every number in every Plotly chart's JSON (data, layout, frames; base64 ``bdata`` arrays decoded) is finite:
   ``None`` gaps are allowed, NaN / ±inf are not;
-- no Python warning from our code (app.py, ui/, pages/, charts/, lstm_core/) and no RuntimeWarning from anywhere
+- no Python warning from our code (app.py, ui/, app_pages/, charts/, lstm_core/) and no RuntimeWarning from anywhere
   was raised during the run. Python warnings go to the log, never to the page, so they are recorded with
   ``warnings.catch_warnings(record=True)`` + ``simplefilter("always")`` around ``at.run()``; warnings raised
   inside site-packages by Streamlit or a library about itself (DeprecationWarning and the like) are not ours and
@@ -30,32 +30,34 @@ is reported as found, with the session's actions from its link on. ``FUZZ_EXAMPL
 
 from __future__ import annotations
 
-import json
-import math
 import os
 import random
 import time
-import warnings
-from pathlib import Path
 
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from lstm_core.params import params_equal
 from lstm_core.presets import PRESETS
-from tests.app.conftest import APP, decode, lab_of
+from tests.helpers import (
+    APP,
+    IGNORED_WARNINGS,
+    RUN_TIMES,
+    base_key,
+    chart_problems,
+    lab_of,
+    mirror,
+    page_file,
+    run,
+    same_lab,
+)
 from ui import state
-
-ROOT = Path(__file__).resolve().parents[2]
-OUR_DIRS = tuple(str(ROOT / d) for d in ("app.py", "ui", "pages", "charts", "lstm_core"))
 
 # How often each page starts a session / is switched to: the cheap pages more often (per run, the weights page
 # costs ~0.4 s CPU and the myths page up to ~1 s on a new lab; the others 0.05-0.3 s).
-PAGE_WEIGHTS = {"pages/cell.py": 4, "pages/gates.py": 4, "pages/gradients.py": 4, "pages/weights.py": 2,
-                "pages/explorer.py": 2, "pages/myths.py": 1, "pages/training.py": 1, "pages/lessons.py": 1}
+PAGE_WEIGHTS = {page_file("cell"): 4, page_file("gates"): 4, page_file("gradients"): 4, page_file("weights"): 2,
+                page_file("explorer"): 2, page_file("myths"): 1, page_file("training"): 1, page_file("lessons"): 1}
 
 # Small sizes mostly (cheap, and repeated often enough to hit the caches), the edges now and then.
 D_VALUES = [2, 1, 3, 2, 1, 8]
@@ -70,67 +72,9 @@ INPUTS = state.input_options()
 # ---- checks --------------------------------------------------------------------------------------------------------
 
 
-def _non_finite_numbers(node, path="") -> list[str]:
-    """Paths of every NaN / ±inf number in a Plotly figure's JSON (None is a gap and allowed)."""
-    bad = []
-    if isinstance(node, dict):
-        if "bdata" in node and "dtype" in node:
-            arr = decode(node)
-            if arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):
-                bad.append(f"{path} (bdata {arr.dtype}: {int(np.count_nonzero(~np.isfinite(arr)))} non-finite)")
-            return bad
-        for k, v in node.items():
-            bad += _non_finite_numbers(v, f"{path}.{k}")
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            bad += _non_finite_numbers(v, f"{path}[{i}]")
-    elif isinstance(node, float) and not math.isfinite(node):
-        bad.append(f"{path} = {node}")
-    return bad
-
-
-def chart_problems(at: AppTest) -> dict[str, list[str]]:
-    out = {}
-    for i, chart in enumerate(at.get("plotly_chart")):
-        spec = json.loads(chart.proto.spec)  # json.loads reads NaN / Infinity tokens as floats: caught below
-        bad = _non_finite_numbers(spec)
-        if bad:
-            out[chart.proto.id or str(i)] = bad[:5]
-    return out
-
-
-def _ours(w: warnings.WarningMessage) -> bool:
-    return str(w.filename).startswith(OUR_DIRS) or issubclass(w.category, RuntimeWarning)
-
-
-IGNORED_WARNINGS: list[str] = []  # Streamlit's / libraries' own warnings about themselves, for the summary
-TIMES: list = []  # (seconds, what) of every run, printed with FUZZ_TIMES=1
-
-
-def run(at: AppTest, what: str) -> AppTest:
-    """``at.run()`` with every Python warning recorded; fails on a warning from our code or a RuntimeWarning."""
-    t0 = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        at.run()
-    TIMES.append((time.perf_counter() - t0, what[-120:]))
-    ours = [w for w in caught if _ours(w)]
-    IGNORED_WARNINGS.extend(f"{w.category.__name__}: {w.message} ({w.filename}:{w.lineno})"
-                            for w in caught if not _ours(w))
-    assert not ours, f"{what}: Python warnings from the app: " + "; ".join(
-        f"{w.category.__name__}: {w.message} ({w.filename}:{w.lineno})" for w in ours)
-    return at
-
-
 def url_value(at: AppTest, key: str) -> str:
     value = at.query_params[key]
     return str(value[0] if isinstance(value, list) else value)
-
-
-def same_lab(a, b) -> bool:
-    """The same configuration, input and weights of both models (every array compared exactly)."""
-    return (a.cfg == b.cfg and np.array_equal(a.x, b.x) and a.loss == b.loss
-            and params_equal(a.lstm, b.lstm) and params_equal(a.rnn, b.rnn))
 
 
 def check(at: AppTest, what: str, before=None) -> None:
@@ -156,7 +100,8 @@ def check(at: AppTest, what: str, before=None) -> None:
         # the URL describes the view
         assert url_value(at, "T") == str(ss["T"]) and url_value(at, "H") == str(ss["H"]), what
     assert 1 <= ss["t"] <= ss["T"], f"{what}: step t = {ss['t']} outside 1…{ss['T']}"
-    assert ss["T_box"] == ss["T"], f"{what}: the T box ({ss['T_box']}) and T ({ss['T']}) disagree"
+    box = mirror(at, "number_input", "T_box").value
+    assert box == ss["T"], f"{what}: the T box ({box}) and T ({ss['T']}) disagree"
 
 
 # ---- actions -------------------------------------------------------------------------------------------------------
@@ -197,9 +142,9 @@ def apply(at: AppTest, action: tuple) -> bool:
         if how == "slider":
             at.slider(key="T").set_value(value)
         elif how == "box":
-            at.number_input(key="T_box").set_value(value)
+            mirror(at, "number_input", "T_box").set_value(value)
         else:  # the gradient page's own length slider
-            w = _widget(at, "slider", "T_grad")
+            w = next((w for w in at.slider if w.key and base_key(w.key) == "T_grad"), None)
             if w is None:
                 return False
             w.set_value(value)
@@ -258,11 +203,11 @@ def apply(at: AppTest, action: tuple) -> bool:
             return False
         w.set_value(args[0])
     elif kind == "wp_overview":
-        if page != "pages/weights.py":
+        if page != page_file("weights"):
             return False
         ss["wp_overview"] = args[0]
     elif kind == "wp_pick":
-        w = next((p for p in at.button_group if p.key == "wp_input_pick"), None)
+        w = next((p for p in at.button_group if p.key and base_key(p.key) == "wp_input_pick"), None)
         if w is None:
             return False
         w.set_value(args[0])
@@ -323,26 +268,26 @@ STEP_ACTIONS = {
     lambda r: ("t", r.choice([1, 2, 20, 2000])): 1,
 }
 PAGE_ACTIONS = {
-    "pages/cell.py": {**STEP_ACTIONS, lambda r: ("cell_mode", r.choice(["Forward", "Backward"])): 1.5,
+    page_file("cell"): {**STEP_ACTIONS, lambda r: ("cell_mode", r.choice(["Forward", "Backward"])): 1.5,
                       lambda r: ("unit", r.choice([1, 2, 64]), 0): 1},
-    "pages/gates.py": {**STEP_ACTIONS, lambda r: ("gates_units", r.sample(range(64), r.randint(0, 9))): 1,
+    page_file("gates"): {**STEP_ACTIONS, lambda r: ("gates_units", r.sample(range(64), r.randint(0, 9))): 1,
                        lambda r: ("gates_quantities", r.sample("ifgoch", r.randint(0, 6))): 1},
-    "pages/gradients.py": {lambda r: ("quick", r.choice(["vanishing_rnn", "preserved_lstm", "exploding_rnn"])): 1.5,
+    page_file("gradients"): {lambda r: ("quick", r.choice(["vanishing_rnn", "preserved_lstm", "exploding_rnn"])): 1.5,
                            lambda r: ("T", "page", r.choice(T_VALUES)): 1},
-    "pages/weights.py": {lambda r: ("wp_model", r.choice(["lstm", "rnn"])): 1,
+    page_file("weights"): {lambda r: ("wp_model", r.choice(["lstm", "rnn"])): 1,
                          lambda r: ("wp_overview", r.random() < 0.5): 1,
                          lambda r: ("wp_pick", r.choice(INPUTS)): 1},
-    "pages/explorer.py": {lambda r: ("ex_view", r.choice(["phase", "sweep", "clip", "jacobian"])): 2,
+    page_file("explorer"): {lambda r: ("ex_view", r.choice(["phase", "sweep", "clip", "jacobian"])): 2,
                           lambda r: (r.choice(["ex_tbptt_on", "ex_clip_on"]), r.random() < 0.6): 1.5,
                           lambda r: ("ex_tbptt_k", r.choice([1, 5, 2000])): 1,
                           lambda r: ("ex_clip", r.choice([0.001, 1.0, 1000.0])): 1,
                           lambda r: ("ex_sweep_T", r.choice([20, 200])): 0.5},
-    "pages/myths.py": {lambda r: ("myth_x_only", r.random() < 0.6): 1, lambda r: ("unit", r.choice([1, 2, 64]),
+    page_file("myths"): {lambda r: ("myth_x_only", r.random() < 0.6): 1, lambda r: ("unit", r.choice([1, 2, 64]),
                                                                                    r.randint(0, 3)): 1},
     # Visited with the shared controls only: training runs only on its own button (not pressed: seconds per run),
     # and a lesson's Start switches pages by itself (the session's page bookkeeping would not follow).
-    "pages/training.py": {},
-    "pages/lessons.py": {},
+    page_file("training"): {},
+    page_file("lessons"): {},
 }
 
 
@@ -384,7 +329,7 @@ def _report_stats():
         print("  runs per page:", STATS["pages"])
         print("  actions run:", dict(sorted(STATS["actions"].items(), key=lambda kv: -kv[1])))
     if os.environ.get("FUZZ_TIMES"):
-        for sec, what in sorted(TIMES, reverse=True)[:15]:
+        for sec, what in sorted(RUN_TIMES, reverse=True)[:15]:
             print(f"{sec:6.2f}s {what[-160:]}")
     if IGNORED_WARNINGS:
         print("  warnings not from our code (ignored):", sorted(set(IGNORED_WARNINGS))[:10])
@@ -452,7 +397,7 @@ def test_random_control_sequences_keep_the_app_sound(seed):
 
 def test_myth_history_chart_has_no_nan_gaps():
     at = AppTest.from_file(APP, default_timeout=120)
-    at.switch_page("pages/myths.py")
+    at.switch_page(page_file("myths"))
     run(at, "open myths")
     assert not at.exception, [e.message for e in at.exception]
     assert any("myth_history" in (c.proto.id or "") for c in at.get("plotly_chart")), "the chart is on the page"

@@ -35,14 +35,21 @@ from streamlit.testing.v1 import AppTest
 from lstm_core import io
 from lstm_core.params import LSTMParams
 from lstm_core.presets import PRESETS
-from tests.app.conftest import APP, lab_of, plain
+from tests.helpers import APP, chart_problems, lab_of, page_file, plain, run, same_lab
 from tests import hostile
-from tests.app.test_fuzz import chart_problems, run, same_lab
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE = "pages/weights.py"
+PAGE = page_file("weights")
 SIZES = {"D": 2, "H": 3, "T": 6}  # small: the weights page costs less, the shapes are still distinct
 D, H = SIZES["D"], SIZES["H"]
+
+
+def test_the_hostile_payloads_assume_the_apps_limits():
+    """tests/hostile.py builds its payloads for the app's largest sizes: they are ui.state's."""
+    from ui import state
+
+    assert (state.LIMITS[state.T][1], state.LIMITS[state.D][1], state.LIMITS[state.H][1]) == (
+        hostile.APP_T, hostile.APP_D, hostile.APP_H)
 
 
 # ---- helpers -------------------------------------------------------------------------------------------------------
@@ -78,7 +85,7 @@ def upload(at: AppTest, key: str, name: str, data: bytes) -> AppTest:
 
 def still_works(at: AppTest) -> None:
     """A normal interaction after the refusal: the cell page, one step forward."""
-    at.switch_page("pages/cell.py")
+    at.switch_page(page_file("cell"))
     run(at, "cell page")
     t = at.session_state["t"]
     at.button(key="cell_next").click()
@@ -401,7 +408,7 @@ def test_a_rerun_stays_quick_while_another_session_parses_the_worst_allowed_file
     slow shared machine moves both (the bound is then relative: at most 3× the baseline's median)."""
     worst = [(r, build()) for r, build in (hostile.ALLOWED[n][::1] for n in hostile.ALLOWED) if r != "csv core"]
     assert {r for r, _ in worst} == {"csv D=8", "w.json"}
-    b = open_page("pages/cell.py")
+    b = open_page(page_file("cell"))
 
     def reruns(n: int) -> list[float]:
         times = []
@@ -448,7 +455,7 @@ def test_a_rerun_stays_quick_while_another_session_parses_the_worst_allowed_file
 
 
 def open_link(query: dict) -> AppTest:
-    return open_page("pages/cell.py", query)
+    return open_page(page_file("cell"), query)
 
 
 def notes(at: AppTest) -> str:

@@ -5,16 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app.conftest import open_app
-from ui import lessons, presenter
+from tests.helpers import open_app
+from ui import lessons, presenter, routes
 
-ROUTES = ("lessons", "cell", "gates", "gradients", "weights", "explorer", "myths", "training", "text")
-HEADINGS = {  # url path -> the start of the page's st.header
-    "cell": "Cell walkthrough", "gates": "Gates over time", "gradients": "Gradient flow", "weights": "Inputs and weights",
-    "explorer": "Gradient explorer", "myths": "Myths vs. measurements", "training": "Training", "lessons": "Lessons",
-    "text": "Text lab",
-}
-LESSONS, ERRORS = lessons.load_lessons(lessons.DEFAULT_FOLDER, presenter.rules(ROUTES))
+HEADINGS = {route.path: route.header for route in routes.ROUTES}  # url path -> the page's heading
+LESSONS, ERRORS = lessons.load_lessons(lessons.DEFAULT_FOLDER, presenter.rules())
 STEPS = [(lesson.id, n) for lesson in LESSONS for n in range(1, len(lesson.steps) + 1)]
 
 
@@ -105,7 +100,7 @@ def test_a_bad_lesson_link_says_so(query, note):
 
 
 def test_the_lessons_page_lists_and_starts_every_lesson():
-    at = open_app("pages/lessons.py")
+    at = open_app("lessons")
     assert heading(at) == "Lessons"
     text = " ".join(m.value for m in at.markdown)
     for lesson in LESSONS:
@@ -122,7 +117,7 @@ def test_a_malformed_lesson_file_is_reported_by_file_and_field(tmp_path, monkeyp
     (tmp_path / "02-broken.md").write_text(good.replace("id: gates", "id: broken").replace("preset: latch", "preset: latchh", 1),
                                            encoding="utf-8")
     monkeypatch.setenv(lessons.FOLDER_ENV, str(tmp_path))
-    at = open_app("pages/lessons.py")
+    at = open_app("lessons")
     errors = [e.value for e in at.error]
     assert len(errors) == 1, errors
     assert "02-broken.md" in errors[0] and "field 'preset'" in errors[0] and "'latchh' is not a preset" in errors[0]

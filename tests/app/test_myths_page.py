@@ -8,16 +8,16 @@ import pytest
 
 from lstm_core import lstm_forward, myths
 from lstm_core.presets import PRESETS
-from tests.app.conftest import decode, figure, lab_of, open_app, trace_named
+from tests.helpers import decode, figure, json_trace, lab_of, open_app, page_file
 
-PAGE = "pages/myths.py"
+PAGE = page_file("myths")
 CHARTS = ("myth_history", "myth_forget", "myth_output", "myth_distribution", "myth_bptt", "myth_clock",
           "myth_recurrent", "myth_input", "myth_shapes", "myth_limits", "myth_sharing", "myth_growth",
           "myth_variant_task", "myth_lab_variant")
 
 
 def y_of(fig, name):
-    return decode(trace_named(fig, name)["y"])
+    return decode(json_trace(fig, name)["y"])
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +59,7 @@ def test_lab_charts_carry_the_core_numbers(page):
         assert counts.sum() == d.n_values == 200 * lab.lstm.hidden_size
 
     fig = figure(page, "myth_bptt")
-    T = decode(trace_named(fig, "stored numbers")["x"])
+    T = decode(json_trace(fig, "stored numbers")["x"])
     D, H = lab.lstm.input_size, lab.lstm.hidden_size
     np.testing.assert_array_equal(y_of(fig, "stored numbers"), T * (D + 6 * H) + 2 * H)
     assert np.all(y_of(fig, "measured") > 0)
@@ -72,7 +72,7 @@ def test_lab_charts_carry_the_core_numbers(page):
 
     fig = figure(page, "myth_recurrent")
     for n_, k in enumerate("ifgo"):
-        z = decode(trace_named(fig, k)["z"])
+        z = decode(json_trace(fig, k)["z"])
         np.testing.assert_array_equal(np.asarray(z, dtype=float).reshape(H, H), lab.lstm.weight_hh[n_ * H:(n_ + 1) * H])
 
     fig = figure(page, "myth_shapes")

@@ -14,7 +14,7 @@ from lstm_core.analysis import carousel_factor, first_last_ratio, grad_norms, me
 from lstm_core.losses import make_loss
 from lstm_core.params import forget_bias_of, spectral_radius
 from lstm_core.presets import PRESETS
-from tests.app.conftest import decode, figure, lab_of, open_app, trace_named
+from tests.helpers import decode, figure, json_trace, lab_of, mirror, open_app
 from ui.equations import num
 
 
@@ -33,7 +33,7 @@ def latex_text(at) -> str:
 @pytest.mark.parametrize("t", [1, 20, 40])
 @pytest.mark.parametrize("unit", [1, 4, 8])
 def test_cell_step_and_unit_show_the_core_values(t, unit):
-    at = open_app("pages/cell.py")
+    at = open_app("cell")
     at.slider(key="t").set_value(t).run()
     at.slider(key="cell_unit").set_value(unit).run()
     assert not at.exception
@@ -45,7 +45,7 @@ def test_cell_step_and_unit_show_the_core_values(t, unit):
 
 
 def test_cell_backward_mode_shows_bptt_numbers():
-    at = open_app("pages/cell.py")
+    at = open_app("cell")
     at.segmented_control(key="cell_mode").set_value("Backward").run()
     at.slider(key="t").set_value(7).run()
     assert not at.exception
@@ -57,7 +57,7 @@ def test_cell_backward_mode_shows_bptt_numbers():
 
 @pytest.mark.parametrize("mode", ["Forward", "Backward"])
 def test_cell_step_buttons(mode):
-    at = open_app("pages/cell.py")
+    at = open_app("cell")
     at.segmented_control(key="cell_mode").set_value(mode).run()
     T = lab_of(at).T
     backward = mode == "Backward"
@@ -84,7 +84,7 @@ def shown_code(at) -> list[str]:
 def test_cell_shows_the_step_functions_own_source_and_the_lines_of_the_chosen_quantity():
     """Beside the equations: the lines of the function that computed them that compute the chosen quantity, named
     by line number, and the whole function: inspect.getsource of lstm_step (forward) or lstm_step_backward."""
-    at = open_app("pages/cell.py")
+    at = open_app("cell")
     forward = inspect.getsource(lstm_step)
     assert forward.rstrip("\n") in shown_code(at)
     assert "c = f * c_prev + i * g  # cell state" in shown_code(at)  # c by default
@@ -102,7 +102,7 @@ def test_cell_shows_the_step_functions_own_source_and_the_lines_of_the_chosen_qu
 
 
 def test_gradient_flow_shows_one_step_back_of_each_model():
-    at = open_app("pages/gradients.py")
+    at = open_app("gradients")
     assert not at.exception
     shown = shown_code(at)
     for fn in (lstm_step_backward, rnn_step_backward, rnn_step):
@@ -112,7 +112,7 @@ def test_gradient_flow_shows_one_step_back_of_each_model():
 
 
 def test_cell_diagram_starts_at_the_selected_step():
-    at = open_app("pages/cell.py")
+    at = open_app("cell")
     at.slider(key="t").set_value(13).run()
     fig = figure(at, "cell_diagram")
     names = [f["name"] for f in fig["frames"]]
@@ -120,7 +120,7 @@ def test_cell_diagram_starts_at_the_selected_step():
 
 
 def test_cell_page_with_one_unit_and_one_step():
-    at = open_app("pages/cell.py", query={"H": 1, "T": 1})
+    at = open_app("cell", query={"H": 1, "T": 1})
     assert not at.exception
     tr, _ = core_run(lab_of(at))
     assert num(tr.h[0, 0]) in latex_text(at)
@@ -130,7 +130,7 @@ def test_cell_page_with_one_unit_and_one_step():
 
 
 def test_gates_step_buttons_move_the_marker():
-    at = open_app("pages/gates.py")
+    at = open_app("gates")
     at.button(key="gates_last").click().run()
     T = lab_of(at).T
     shapes = figure(at, "gate_heatmaps")["layout"]["shapes"]
@@ -142,7 +142,7 @@ def test_gates_step_buttons_move_the_marker():
 
 
 def test_gates_line_view_units_and_quantities():
-    at = open_app("pages/gates.py")
+    at = open_app("gates")
     tr, _ = core_run(lab_of(at))
     at.multiselect(key="gates_units").set_value([0, 7]).run()
     at.multiselect(key="gates_quantities").set_value(["i", "o"]).run()
@@ -156,7 +156,7 @@ def test_gates_line_view_units_and_quantities():
 
 
 def test_gates_units_survive_a_smaller_hidden_size():
-    at = open_app("pages/gates.py")
+    at = open_app("gates")
     at.multiselect(key="gates_units").set_value([0, 7]).run()
     at.number_input(key="H").set_value(3).run()
     assert not at.exception
@@ -168,7 +168,7 @@ def test_gates_units_survive_a_smaller_hidden_size():
 
 @pytest.mark.parametrize("preset", ["vanishing_rnn", "preserved_lstm", "exploding_rnn", "exploding_lstm"])
 def test_gradient_quick_preset_buttons(preset):
-    at = open_app("pages/gradients.py")
+    at = open_app("gradients")
     at.button(key=f"quick_{preset}").click().run()
     assert not at.exception
     assert lab_of(at).cfg["preset"] == preset
@@ -178,7 +178,7 @@ def test_gradient_quick_preset_buttons(preset):
 @pytest.mark.parametrize("preset", ["preserved_lstm", "exploding_lstm"])
 def test_gradient_page_numbers_name_what_they_measure(preset):
     """The ratios, the half-lives (threshold ½) and the caption separating ∏ f from ∂L/∂c, against the core."""
-    at = open_app("pages/gradients.py", query={"preset": preset})
+    at = open_app("gradients", query={"preset": preset})
     assert not at.exception
     lab = lab_of(at)
     tr, gr = core_run(lab)
@@ -198,14 +198,14 @@ def test_gradient_page_numbers_name_what_they_measure(preset):
 
 @pytest.mark.parametrize("fb", [-10.0, 0.0, 10.0])
 def test_gradient_forget_bias_knob_redraws_the_curves(fb):
-    at = open_app("pages/gradients.py")
+    at = open_app("gradients")
     at.toggle(key="fb_on").set_value(True).run()
     at.slider(key="fb").set_value(fb).run()
     assert not at.exception
     lab = lab_of(at)
     np.testing.assert_array_equal(forget_bias_of(lab.lstm), fb)
     _, gr = core_run(lab)
-    y = decode(trace_named(figure(at, "grad_flow"), "LSTM ‖∂L/∂c_t‖")["y"])
+    y = decode(json_trace(figure(at, "grad_flow"), "LSTM ‖∂L/∂c_t‖")["y"])
     y = np.array([np.nan if v is None else v for v in y], dtype=float)
     want = grad_norms(gr)["dc"]
     ok = np.isfinite(y)
@@ -215,7 +215,7 @@ def test_gradient_forget_bias_knob_redraws_the_curves(fb):
 
 @pytest.mark.parametrize("rho", [0.0, 1.5, 3.0])
 def test_gradient_spectral_radius_knob(rho):
-    at = open_app("pages/gradients.py")
+    at = open_app("gradients")
     at.toggle(key="rho_on").set_value(True).run()
     at.slider(key="rho").set_value(rho).run()
     assert not at.exception
@@ -224,7 +224,7 @@ def test_gradient_spectral_radius_knob(rho):
 
 @pytest.mark.parametrize("scale", [0.0, 2.5, 5.0])
 def test_gradient_weight_scale_knob(scale):
-    at = open_app("pages/gradients.py")
+    at = open_app("gradients")
     base = lab_of(at).rnn.weight_ih.copy()
     at.slider(key="scale").set_value(scale).run()
     assert not at.exception
@@ -233,8 +233,8 @@ def test_gradient_weight_scale_knob(scale):
 
 @pytest.mark.parametrize("T", [1, 1000, 2000])
 def test_gradient_page_length_slider(T):
-    at = open_app("pages/gradients.py")
-    at.slider(key="T_grad").set_value(T).run()
+    at = open_app("gradients")
+    mirror(at, "slider", "T_grad").set_value(T).run()
     assert not at.exception
-    assert lab_of(at).T == T and at.session_state["T_box"] == T
+    assert lab_of(at).T == T and mirror(at, "number_input", "T_box").value == T
     assert len(at.metric) == 5

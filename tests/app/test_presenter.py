@@ -3,13 +3,13 @@ buttons, larger type, and it survives page switches and lesson steps until the t
 
 from __future__ import annotations
 
-from tests.app.conftest import open_app
+from tests.helpers import base_key, open_app, page_file
 
 SIDEBAR_CONTROLS = ("preset", "D", "H", "T", "T_box", "seed", "input")
 
 
 def keys(elements) -> set:
-    return {e.key for e in elements if e.key}
+    return {base_key(e.key) for e in elements if e.key}
 
 
 def sidebar_controls(at) -> set:
@@ -45,7 +45,7 @@ def test_presenter_mode_survives_lesson_steps_and_page_switches():
     assert at.header[0].value == "Gates over time"
     assert sidebar_controls(at) == set()
     assert (at.query_params["present"], at.query_params["step"]) == ("1", "4")
-    at.switch_page("pages/gradients.py").run()
+    at.switch_page(page_file("gradients")).run()
     assert not at.exception
     assert sidebar_controls(at) == set()
     assert at.query_params["present"] == "1"
@@ -63,7 +63,7 @@ def test_presenter_mode_can_be_left_and_entered():
 
 
 def test_the_lessons_page_present_button_starts_in_presenter_mode():
-    at = open_app("pages/lessons.py")
+    at = open_app("lessons")
     at.button(key="lesson_present_carousel").click().run()
     assert not at.exception
     assert at.header[0].value.startswith("Gradient flow")

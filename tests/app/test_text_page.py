@@ -11,10 +11,10 @@ import pytest
 
 from lstm_core.codefeatures import read_code
 from lstm_core.text import CharModel, top_next
-from tests.app.conftest import decode, figure, open_app
+from tests.helpers import decode, figure, open_app, page_file
 from ui.text import EXAMPLES, MAX_CHARS
 
-PAGE = "pages/text.py"
+PAGE = page_file("text")
 
 
 @pytest.fixture(scope="module")

@@ -7,11 +7,11 @@ import numpy as np
 
 from lstm_core.counting import COUNTER, find_counter
 from lstm_core.train import test_batch
-from tests.app.conftest import decode, figure, open_app
+from tests.helpers import decode, figure, open_app
 
 
 def test_counter_trains_and_shows_the_counting_unit():
-    at = open_app("pages/training.py")
+    at = open_app("training")
     assert any("Train the counter" in i.value for i in at.info)
     at.number_input(key="ct_seed").set_value(1).run()
     at.button(key="ct_train").click().run(timeout=120)

@@ -9,7 +9,6 @@ import itertools
 
 import streamlit as st
 
-from lstm_core.train import TrainConfig
 from ui import training as tr
 
 

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from lstm_core.train import test_batch as core_test_batch
-from tests.app.conftest import decode, figure, open_app
+from tests.helpers import decode, figure, mirror, open_app, page_file
 from ui import training as tr
 
-PAGE = "pages/training.py"
+PAGE = page_file("training")
 CONFLICT = "rebuilds your"  # app.py's edit-protection question
 
 
@@ -35,17 +35,10 @@ def texts(elements) -> str:
 @pytest.fixture(scope="module")
 def trained():
     """One app after a 2 s run of both models (shared by read-only tests)."""
-    import streamlit.runtime.pages_manager as pages_manager
-
-    from tests.app.conftest import _PathWithoutLegacyPagesDir
-
-    mp = pytest.MonkeyPatch()
-    mp.setattr(pages_manager, "Path", _PathWithoutLegacyPagesDir)
     at = small(open_app(PAGE))
     at.button(key="tr_train").click().run()
     assert not at.exception, [e.message for e in at.exception]
-    yield at
-    mp.undo()
+    return at
 
 
 # ---- the page and its controls ---------------------------------------------------------------------------------------
@@ -221,16 +214,17 @@ def test_hand_over_sets_the_shared_state_without_a_conflict_and_the_cell_page_lo
         np.testing.assert_array_equal(getattr(lab.lstm, name), getattr(trained_lstm, name))
     np.testing.assert_array_equal(lab.x, core_test_batch(runs["lstm"].config).x[:, 0, :])
     ss = at.session_state
-    assert (ss["D"], ss["H"], ss["T"], ss["T_box"], ss["t"], ss["input"]) == (8, 8, 6, 6, 6, "preset")
+    assert (ss["D"], ss["H"], ss["T"], ss["t"], ss["input"]) == (8, 8, 6, 6, "preset")
+    assert mirror(at, "number_input", "T_box").value == 6
     assert "are now the shared network" in texts(at.success)
     assert len(at.get("page_link")) == 2
 
-    at.switch_page("pages/cell.py").run()
+    at.switch_page(page_file("cell")).run()
     assert not at.exception, [e.message for e in at.exception]
     assert not at.warning, texts(at.warning)  # app.py's edit-protection did not ask
     assert at.session_state["_lab"].lstm is trained_lstm or np.array_equal(
         at.session_state["_lab"].lstm.weight_hh, trained_lstm.weight_hh)
-    at.switch_page("pages/gates.py").run()
+    at.switch_page(page_file("gates")).run()
     assert not at.exception
 
     at.switch_page(PAGE).run()
@@ -248,5 +242,4 @@ def test_hand_over_is_refused_when_the_sidebar_cannot_hold_the_network():
     assert not at.exception
     assert at.button(key="tr_handover_lstm").disabled
     assert "hidden size H 1–64" in texts(at.warning)
-    at.session_state[tr.FLASH] = None
     assert at.session_state["H"] != 65, "nothing was handed over"

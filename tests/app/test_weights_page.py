@@ -15,10 +15,10 @@ from streamlit.testing.v1 import AppTest
 
 from lstm_core import io
 from lstm_core.params import LSTMParams, RNNParams, forget_bias_of, params_equal
-from tests.app.conftest import lab_of, open_app, plain
+from tests.helpers import lab_of, mirror, open_app, page_file, plain
 from ui.tables import cell_text
 
-PAGE = "pages/weights.py"
+PAGE = page_file("weights")
 
 
 @pytest.fixture
@@ -150,7 +150,7 @@ def test_upload_inputs_csv_with_new_length_moves_T(at):
     uploader(at, "wp_inputs_file").upload("mine.csv", io.inputs_to_csv_bytes(x), "text/csv")
     at.run()
     assert not at.exception, at.exception
-    assert at.session_state["T"] == 37 and at.session_state["T_box"] == 37
+    assert at.session_state["T"] == 37 and mirror(at, "number_input", "T_box").value == 37
     assert lab_of(at).edited_inputs and lab_of(at).T == 37
     np.testing.assert_array_equal(lab_of(at).x, x)
     assert at.slider(key="T").value == 37
@@ -199,7 +199,7 @@ def test_long_sequence_gets_a_note_and_a_scrolling_table(at):
 
 
 def test_generator_pills_choose_the_shared_input(at):
-    pills = next(p for p in at.button_group if p.key == "wp_input_pick")
+    pills = mirror(at, "button_group", "wp_input_pick")
     assert pills.value == at.session_state["input"]
     other = next(o for o in ("sine", "random", "step", "ramp") if o != at.session_state["input"])
     pills.set_value(other).run()
@@ -210,7 +210,7 @@ def test_generator_pills_choose_the_shared_input(at):
     edit(at, editor_key(at, "wp_inputs_"), {0: {"x1": "9"}})
     at.button(key="wp_apply_inputs").click().run()
     edited = lab_of(at).x.copy()
-    next(p for p in at.button_group if p.key == "wp_input_pick").set_value("ramp" if other != "ramp" else "step").run()
+    mirror(at, "button_group", "wp_input_pick").set_value("ramp" if other != "ramp" else "step").run()
     assert any("rebuilds your edited inputs" in w for w in texts(at, "warning"))
     np.testing.assert_array_equal(lab_of(at).x, edited)
 

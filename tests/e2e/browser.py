@@ -23,6 +23,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from ui.routes import ROUTES
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "e2e"
 CHROMIUM = os.environ.get("LSTM_LAB_CHROMIUM", "/usr/bin/chromium")
@@ -32,17 +34,11 @@ VIEWPORT = {"width": 1280, "height": 720}  # a classroom projector
 LOAD_TIMEOUT_MS = 90_000  # first page load of a session (cold caches, a busy 2-core CI machine)
 RERUN_TIMEOUT_MS = 60_000
 UNSEEN_RUN_MS = 15_000  # after this long with no run observed, check whether it ran unseen (see App.rerun)
-PAGE_HEADINGS = {  # URL path -> the page's st.header. The default page (Cell walkthrough) is served at "/".
-    "/": "Cell walkthrough",
-    "/gates": "Gates over time",
-    "/gradients": "Gradient flow: LSTM vs tanh RNN",
-    "/weights": "Inputs and weights",
-}
+PAGE_HEADINGS = {route.url: route.header for route in ROUTES}  # URL path -> the page's heading ("/": the default)
 IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 
-# A page's first complete run is on screen (argument: IDLE), or an exception box ended it. The sidebar's preset box is
-# drawn by app.py only, so a legacy pages/ run that reroutes through app.py does not count; skeletons are widgets
-# still loading their code.
+# A page's first complete run is on screen (argument: IDLE), or an exception box ended it: the sidebar's preset box
+# (app.py draws it) is there and no skeleton (a widget still loading its code) is left.
 READY = """sel => document.querySelector('[data-testid=stException]') !== null || (
   window.__e2e && window.__e2e.idle > 0 && document.querySelector(sel) !== null
   && document.querySelector('[data-testid=stSidebar] .st-key-preset input') !== null
@@ -189,9 +185,9 @@ class App:
 
     def ready(self, path: str = "/", heading: str | None = None) -> "App":
         """Wait for the first complete run of the router after ``goto``: the script idle, the sidebar's preset
-        box drawn (app.py draws it; a legacy pages/ run that reroutes through app.py does not) and no widget still
-        loading, all at the same moment; then the page's heading (``heading``, default the one PAGE_HEADINGS knows
-        for ``path``; "" for none). An exception box ends the wait at once."""
+        box drawn (app.py draws it) and no widget still loading, all at the same moment; then the page's heading
+        (``heading``, default the one PAGE_HEADINGS knows for ``path``; "" for none). An exception box ends the wait
+        at once."""
         self.page.wait_for_function(READY, arg=IDLE, timeout=LOAD_TIMEOUT_MS)
         assert not self.exceptions(), (f"{path}: stException on the page: {self.exceptions()}\n"
                                        f"server log:\n{self.server.log_tail()}")
@@ -250,6 +246,11 @@ class App:
 
     def number_input(self, key: str):
         return self.page.locator(f".st-key-{key} input")
+
+    def mirror(self, name: str):
+        """The input of widget ``name`` that mirrors a shared setting (ui.state.mirror: its key is "<name>_<n>",
+        e.g. the sidebar's T box "T_box")."""
+        return self.page.locator(f"[class*='st-key-{name}_'] input")
 
     # -- reading what is shown --
 

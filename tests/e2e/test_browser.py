@@ -17,26 +17,16 @@ import numpy as np
 import pandas as pd
 from playwright.sync_api import expect
 
-from lstm_core import io, lstm_backward, lstm_forward
+from lstm_core import io
 from lstm_core.analysis import first_last_ratio, grad_norms
 from lstm_core.frame import COLUMNS
-from lstm_core.losses import make_loss
 from lstm_core.lstm import lstm_preactivations
-from lstm_core.params import LSTMParams, with_forget_bias
+from lstm_core.params import LSTMParams
 from lstm_core.presets import PRESETS
 from tests.e2e.browser import PAGE_HEADINGS, new_app
+from tests.helpers import DEFAULT, default_run
+from ui import routes
 from ui.equations import forward_latex
-
-DEFAULT = dict(D=2, H=8, T=40, seed=0)  # the "default" preset's sizes, what the app opens with
-
-
-def default_run(forget_bias: float | None = None, params: LSTMParams | None = None):
-    """(params, trace, grads) of the app's default view, optionally with the forget-bias knob or other weights."""
-    sc = PRESETS["default"].build(**DEFAULT)
-    p = params or (with_forget_bias(sc.lstm, forget_bias) if forget_bias is not None else sc.lstm)
-    trace = lstm_forward(p, sc.x)
-    grads = lstm_backward(p, trace, make_loss(sc.loss, **sc.loss_kwargs)(trace.h)[1])
-    return p, trace, grads
 
 
 def cell_latex(trace, z, step: int, unit: int = 0) -> list[str]:
@@ -244,8 +234,9 @@ def check_deep_link_view(app) -> None:
     page = app.page
     sidebar = page.locator("[data-testid=stSidebar]")
     expect(sidebar.locator(".st-key-preset input")).to_have_value(PRESETS["preserved_lstm"].title)
-    for key in ("D", "H", "seed", "T_box"):
-        expect(app.number_input(key)).to_have_value(str(DEEP["T" if key == "T_box" else key]))
+    for key in ("D", "H", "seed"):
+        expect(app.number_input(key)).to_have_value(str(DEEP[key]))
+    expect(app.mirror("T_box")).to_have_value(str(DEEP["T"]))
     expect(app.slider("T")).to_have_value("55")
     expect(app.slider("t")).to_have_value("12")
     expect(app.slider("t")).to_have_attribute("max", "55")
@@ -257,8 +248,9 @@ def check_deep_link_view(app) -> None:
 
 
 def test_deep_link_is_the_first_request_of_a_fresh_server(fresh_app):
-    """Streamlit runs legacy pages/ routing until st.navigation has run once in the process: the very first
-    request after a server start must still reach /gates with every setting of the link."""
+    """The very first request after a server start reaches /gates with every setting of the link (the pages live in
+    app_pages/: Streamlit's legacy routing of a pages/ folder, active until some session has run st.navigation,
+    never applies)."""
     fresh_app.open("/gates", DEEP)
     check_deep_link_view(fresh_app)
     fresh_app.screenshot("deep-link-first-request")
@@ -284,6 +276,17 @@ def test_a_class_arriving_at_once_on_a_fresh_server(browser, fresh_server):
 def test_deep_link_on_a_running_server(app):
     app.open("/gates", DEEP)
     check_deep_link_view(app)
+
+
+def test_the_default_pages_own_path_opens_it_with_the_links_settings(app):
+    """/cell (the default page's route path, typed or shared) opens the cell walkthrough at "/" with the link's
+    settings, not Streamlit's "Page not found"."""
+    app.goto(f"/{routes.DEFAULT.path}", {"T": 33, "seed": 4})
+    app.ready("/")
+    app.page.wait_for_url(re.compile(r"/\?"))
+    app.page.locator(".st-key-cell_diagram g.textpoint text", has_text="step t = 1 of 33").wait_for()
+    assert app.path() == "/" and app.query()["T"] == "33" and app.query()["seed"] == "4"
+    app.assert_healthy()
 
 
 def test_out_of_range_link_values_get_a_visible_note(app):

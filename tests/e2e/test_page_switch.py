@@ -2,8 +2,9 @@
 
 Moving the step slider or a weight knob reruns only that part of the page (an @st.fragment). Streamlit then held the
 setting only as the widget's state and dropped it at the next page switch: the new page ended in an error box
-("st.session_state has no key 't'"). bench/bench_class.py's simulated students found it; ui.state.current() and
-refresh() now keep every shared setting in fragment runs too (state.keep_shared_keys_again).
+("st.session_state has no key 't'"). bench/bench_class.py's simulated students found it. Since issue 14 the shared
+widgets are drawn with ``persist_state="session"`` (ui/state.py), which keeps their values through fragment runs and
+pages that do not draw them; this test holds that in a real browser.
 """
 
 from __future__ import annotations

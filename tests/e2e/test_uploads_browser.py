@@ -10,7 +10,7 @@ import numpy as np
 from playwright.sync_api import expect
 
 from lstm_core import io
-from tests.e2e.test_browser import DEFAULT, default_run
+from tests.helpers import DEFAULT, default_run
 
 MARKDOWN_NAME = "[x](http://127.0.0.1:9/)![i](http://127.0.0.1:9/i.png).csv"
 TRAP = "127.0.0.1:9"

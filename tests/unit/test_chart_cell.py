@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from charts.cell import EDGES, LABELS_AT, NODES, SignedLog, cell_diagram, unit_bars
 from lstm_core import LSTMTrace, init_lstm, lstm_backward, lstm_forward
 
-from .conftest import trace_named
+from tests.helpers import trace_named
 
 T, D, H = 12, 2, 3
 

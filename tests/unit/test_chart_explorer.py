@@ -23,8 +23,7 @@ from charts.gradients import GAP_NOTE
 from lstm_core import explore as E
 from lstm_core import init_lstm, init_rnn, lstm_forward, rnn_forward
 from lstm_core.analysis import jacobian_norms
-from tests.unit.test_chart_gradients import as_float
-from tests.unit.conftest import bad_numbers, trace_named
+from tests.helpers import as_float, bad_numbers, trace_named
 
 ROOT = Path(__file__).resolve().parents[2]
 

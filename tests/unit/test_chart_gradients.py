@@ -10,7 +10,7 @@ import pytest
 from charts.gradients import GAP_NOTE, gradient_flow, log_ticks, path_factors
 from charts.style import COLORS
 from lstm_core import init_lstm, init_rnn, lstm_backward, lstm_forward, rnn_backward, rnn_forward
-from tests.unit.conftest import bad_numbers, trace_named
+from tests.helpers import as_float, bad_numbers, trace_named
 
 LC, LH, RH = "LSTM ‖dL/dc_t‖", "LSTM ‖dL/dh_t‖", "RNN ‖dL/dh_t‖"
 
@@ -25,11 +25,6 @@ def norms_from_core(T: int = 30, H: int = 6, seed: int = 0) -> dict[str, np.ndar
     gl = lstm_backward(pl, lstm_forward(pl, x), dh)
     gr = rnn_backward(pr, rnn_forward(pr, x), dh)
     return {LC: np.linalg.norm(gl.dc, axis=1), LH: np.linalg.norm(gl.dh, axis=1), RH: np.linalg.norm(gr.dh, axis=1)}
-
-
-def as_float(y) -> np.ndarray:
-    """Plot data as floats, None (a gap) as NaN — for comparison only; the figure itself holds None."""
-    return np.array([np.nan if v is None else v for v in y], dtype=np.float64)
 
 
 def carousel_of(f: np.ndarray) -> np.ndarray:

@@ -12,7 +12,7 @@ import pytest
 from charts.text import (char_curves, colored_text_html, connectivity_figure, counter_figure, hover_titles,
                          next_chars_bar, ranking_figure, shown, unit_line)
 
-from .conftest import bad_numbers
+from tests.helpers import bad_numbers
 
 HOSTILE = [
     "<script>alert(1)</script>",

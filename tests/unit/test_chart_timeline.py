@@ -11,7 +11,7 @@ from charts.style import COLORS, DIVERGING, SEQUENTIAL
 from charts.timeline import QUANTITIES, gate_heatmaps, saturation_bars, unit_lines
 from lstm_core import init_lstm, init_rnn, lstm_forward, rnn_forward
 
-from .conftest import bad_numbers, colorscale_of, step_shapes_x, trace_named
+from tests.helpers import bad_numbers, colorscale_of, step_shapes_x, trace_named
 
 
 def lstm_trace(T: int = 12, H: int = 5, D: int = 3, seed: int = 0):

@@ -8,7 +8,7 @@ import pytest
 from charts.style import DIVERGING, SEQUENTIAL
 from charts.weights import gate_weight_heatmaps, input_lines, weight_heatmap
 from lstm_core import init_lstm, init_rnn
-from tests.unit.conftest import bad_numbers, colorscale_of, step_shapes_x, trace_named
+from tests.helpers import bad_numbers, colorscale_of, step_shapes_x, trace_named
 
 
 @pytest.fixture(scope="module")

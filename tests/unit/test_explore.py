@@ -153,7 +153,7 @@ def test_phase_grid_chunks_agree_with_one_pass(monkeypatch):
 
 
 def test_phase_grid_axes_are_ordered_as_given():
-    """Row a is forget_biases[a], column b is spectral_radii[b]: reversing an input reverses that axis."""
+    """Row a is first_axis[a] (a forget bias), column b is spectral_radii[b]: reversing an input reverses that axis."""
     fbs, radii = np.array([-1.0, 0.5, 3.0]), np.array([0.2, 0.9])
     grid = E.phase_grid(fbs, radii, T=15, hidden_size=4, seed=2)
     flipped = E.phase_grid(fbs[::-1], radii[::-1], T=15, hidden_size=4, seed=2)
@@ -338,11 +338,11 @@ def test_length_sweep_rejects_bad_arguments(kwargs, name):
     "kwargs, name",
     [
         (dict(model="lstm2"), "model"),
-        (dict(forget_biases=[]), "forget_biases"),
-        (dict(forget_biases=[0.0, float("nan")]), "forget_biases"),
-        (dict(forget_biases=[[0.0]]), "forget_biases"),
-        (dict(forget_biases=np.zeros(MAX_B + 1)), "forget_biases"),
-        (dict(forget_biases=[-1.0], model="rnn"), "forget_biases"),  # the RNN's input scales are >= 0
+        (dict(first_axis=[]), "forget_biases"),
+        (dict(first_axis=[0.0, float("nan")]), "forget_biases"),
+        (dict(first_axis=[[0.0]]), "forget_biases"),
+        (dict(first_axis=np.zeros(MAX_B + 1)), "forget_biases"),
+        (dict(first_axis=[-1.0], model="rnn"), "input_scales"),  # the RNN's input scales are >= 0
         (dict(spectral_radii=[]), "spectral_radii"),
         (dict(spectral_radii=[-0.1, 1.0]), "spectral_radii"),
         (dict(spectral_radii=[np.inf]), "spectral_radii"),
@@ -356,10 +356,10 @@ def test_length_sweep_rejects_bad_arguments(kwargs, name):
     ],
 )
 def test_phase_grid_rejects_bad_arguments(kwargs, name):
-    args = dict(forget_biases=[0.0, 1.0], spectral_radii=[0.5], T=5, hidden_size=4, seed=0, model="lstm")
+    args = dict(first_axis=[0.0, 1.0], spectral_radii=[0.5], T=5, hidden_size=4, seed=0, model="lstm")
     args.update(kwargs)
     with pytest.raises(ValueError, match=name):
-        E.phase_grid(args.pop("forget_biases"), args.pop("spectral_radii"), **args)
+        E.phase_grid(args.pop("first_axis"), args.pop("spectral_radii"), **args)
 
 
 # ------------------------------------------------------------------ the gradient explorer page's additions

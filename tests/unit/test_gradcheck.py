@@ -12,7 +12,7 @@ import pytest
 
 from lstm_core import lstm_forward, rnn_forward
 
-from .conftest import EPS, analytic_grads, backward, forward, make_problem, numeric_grads, rel_error
+from tests.helpers import EPS, analytic_grads, backward, forward, make_problem, numeric_grads, rel_error
 
 TOL = 1e-6
 CONFIGS = [pytest.param(m, B, id=f"{m}-B{B}") for m in ("lstm", "rnn") for B in (None, 2)]

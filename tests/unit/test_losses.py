@@ -7,7 +7,7 @@ import pytest
 
 from lstm_core.losses import LOSSES, Loss, describe_loss, last_step_mse, make_loss, probe_unit
 
-from .conftest import centered_diff
+from tests.helpers import centered_diff
 
 
 def numeric_grad(fn, h):

@@ -13,7 +13,7 @@ from lstm_core import (
 )
 from lstm_core.params import param_arrays
 
-from .conftest import PARAM_NAMES
+from tests.helpers import PARAM_NAMES
 
 INITS = {"lstm": init_lstm, "rnn": init_rnn}
 

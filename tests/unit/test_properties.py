@@ -16,7 +16,7 @@ from lstm_core import (
     sigmoid,
 )
 
-from .conftest import PARAM_NAMES, analytic_grads, backward, forward, make_problem, numeric_grads
+from tests.helpers import PARAM_NAMES, analytic_grads, backward, forward, make_problem, numeric_grads
 
 MODELS = ("lstm", "rnn")
 

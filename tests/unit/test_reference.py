@@ -7,7 +7,7 @@ import pytest
 
 from lstm_core import LSTMParams, RNNParams, lstm_backward, lstm_forward, rnn_backward, rnn_forward
 
-from .conftest import case_arrays, load_reference
+from tests.helpers import case_arrays, load_reference
 
 CASES = load_reference()["cases"]
 

@@ -20,7 +20,7 @@ from lstm_core import (
     lstm_step_backward, rnn_backward, rnn_forward, rnn_step, rnn_step_backward,
 )
 
-from .conftest import PARAM_NAMES
+from tests.helpers import PARAM_NAMES
 
 RTOL, ATOL = 1e-13, 1e-15  # a hand loop rounds like the library's loop, up to the order of a few additions
 RUN = {"lstm": (lstm_forward, lstm_backward, LSTMTrace), "rnn": (rnn_forward, rnn_backward, RNNTrace)}

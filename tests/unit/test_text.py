@@ -18,7 +18,7 @@ from lstm_core.text import (CODE_VOCAB, SHIPPED, UNKNOWN, CharModel, decode, enc
                             read_text_upload, top_next, vocab_of)
 from lstm_core.validate import MAX_D, MAX_T
 
-from .conftest import centered_diff, rel_error
+from tests.helpers import centered_diff, rel_error
 
 TOL = 1e-6
 
@@ -209,7 +209,7 @@ def test_shipped_files_are_small_and_documented(shipped):
     assert SHIPPED.stat().st_size <= 5_000_000
     meta = json.loads(SHIPPED.with_suffix(".json").read_text())
     assert meta["vocab"] == CODE_VOCAB
-    for key in ("settings", "corpus", "heldout", "heldout_check", "best_units", "command", "core", "train_seconds"):
+    for key in ("settings", "corpus", "heldout", "heldout_check", "best_units", "command", "train_seconds"):
         assert key in meta, key
     assert meta["command"].startswith("python -m lstm_core.train --task chars")
     assert meta["heldout"]["bits_per_char"] <= 2.2  # the target, on the whole held-out set

@@ -22,7 +22,7 @@ from lstm_core.train import (
 )
 from lstm_core.train import test_batch as held_out_batch
 
-from .conftest import centered_diff, rel_error
+from tests.helpers import centered_diff, rel_error
 
 ROOT = Path(__file__).resolve().parents[2]
 

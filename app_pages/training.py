@@ -6,23 +6,19 @@ strip on the right; after training, one click puts the trained weights and a tas
 The loop, the session keys and the callbacks live in ui/training.py; the figures in charts/training.py.
 """
 
-import ui.preload  # noqa: F401  (first: see ui/preload.py)
-
 import itertools
 
 import streamlit as st
 
 from lstm_core.tasks import DISTRACTORS, LONG_GAP_TASKS
 from lstm_core.train import OPTIMIZERS
-from ui import counting, owntext, state
+from ui import counting, owntext, routes, state
 from ui import training as tr
 
-lab = state.current()
 ss = st.session_state
 tr.settle()  # a run cut short by Stop or another control: mark it, keep its results
 training = bool(ss.pop(tr.GO, False))
 
-st.header("Training lab")
 st.caption(
     "Train a network to remember the first symbol of a sequence across a gap of distracting, noisy steps (or to add "
     "two marked numbers). The LSTM's forget gate lets the cue — and its gradient — cross the gap; watch the strip "
@@ -150,7 +146,7 @@ with right:
         cols = st.columns(len(options) + (1 if len(options) < 3 else 0))
         for col, models in zip(cols, options):
             problem = tr.hand_over_problem(models)
-            col.button(f"Use {'both' if len(models) > 1 else 'the ' + tr.MODELS[models[0]]}",
+            col.button(f"Use {'both' if len(models) > 1 else 'the ' + tr.MODEL_LABELS[models[0]]}",
                        key=f"tr_handover_{'_'.join(models)}", on_click=tr.hand_over, args=(models,),
                        icon=":material/move_item:", disabled=problem is not None, width="stretch",
                        help=problem or "Sets the sidebar's D, H and T to the task's and loads the weights and one "
@@ -158,16 +154,19 @@ with right:
         problem = next((p for p in map(tr.hand_over_problem, options) if p), None)
         if problem:
             st.warning(problem, icon=":material/block:")
-        flash = ss.pop(tr.FLASH, None)
-        if flash and flash[0] == "error":
-            st.error(flash[1], icon=":material/error:")
+        flashed = state.take_flashed(tr.HAND_OVER)
+        for kind, text in flashed:
+            if kind == "error":
+                st.error(text, icon=":material/error:")
         handed = tr.handed_models()
         if handed:
-            st.success(flash[1] if flash else f"The other pages show the trained {' and '.join(tr.MODELS[m] for m in handed)}.",
+            done = [text for kind, text in flashed if kind == "success"]
+            st.success(done[-1] if done else f"The other pages show the trained "
+                                             f"{' and '.join(tr.MODEL_LABELS[m] for m in handed)}.",
                        icon=":material/check_circle:")
-            l1, l2 = st.columns(2)
-            l1.page_link("pages/cell.py", label="Cell walkthrough", icon=":material/biotech:")
-            l2.page_link("pages/gates.py", label="Gates over time", icon=":material/stacked_line_chart:")
+            for column, path in zip(st.columns(2), ("cell", "gates")):
+                route = routes.by_path(path)
+                column.page_link(route.file, label=route.title, icon=route.icon)
         st.caption(
             "Handed over: the recurrent weights (W_ih, W_hh, biases) and one held-out sequence. The readout "
             "(W_y, b_y) that turns h_T into the answer is not part of the lab, and the other pages' gradients use "

@@ -11,14 +11,12 @@ import pytest
 from ui import lessons
 from ui.lessons import LessonError, Rules, load_lessons, parse_lesson
 
-ROUTES = ("lessons", "cell", "gates", "gradients", "weights", "explorer", "myths", "training", "text")
-
 
 @pytest.fixture(scope="module")
 def rules() -> Rules:
     from ui import presenter  # the app's own rules: ui.state's ranges, the presets, the page controls
 
-    return presenter.rules(ROUTES)
+    return presenter.rules()
 
 
 GOOD = """---

@@ -1,7 +1,5 @@
 """Gradient flow: the same input through an LSTM and a tanh RNN; how much gradient reaches each earlier step."""
 
-import ui.preload  # noqa: F401  (first: see ui/preload.py)
-
 import numpy as np
 import streamlit as st
 
@@ -14,8 +12,7 @@ from ui.glossary import TERMS
 QUICK = {"vanishing_rnn": "Vanishing (RNN)", "preserved_lstm": "Preserved (LSTM)", "exploding_rnn": "Exploding (RNN)",
          "exploding_lstm": "Exploding (LSTM)"}
 
-lab = state.current()
-st.header("Gradient flow: LSTM vs tanh RNN")
+lab = state.lab()
 st.caption(
     "Both models read the same input and the same loss; the curves show how large ∂L/∂h_t and ∂L/∂c_t are at "
     "every earlier step t. Read them from right (where the loss is) to left (the start of the sequence)."
@@ -25,7 +22,7 @@ cols = st.columns(len(QUICK) + 1)
 cols[0].markdown("**Presets:**")
 for col, (key, label) in zip(cols[1:], QUICK.items()):
     col.button(label, key=f"quick_{key}", on_click=state.choose_preset, args=(key,), width="stretch",
-               type="primary" if lab.cfg["preset"] == key else "secondary")
+               type="primary" if lab.cfg[state.PRESET] == key else "secondary")
 
 
 def _ratio(r: float) -> str:
@@ -41,7 +38,7 @@ widgets.length_control(key="grad")
 
 @st.fragment
 def flow() -> None:
-    lab = state.refresh()
+    lab = state.lab()
     widgets.knob_controls()
     lstm, rnn = compute.lstm_run(lab), compute.rnn_run(lab)
     st.markdown(f"**Loss:** {describe_loss(lab.loss, **lab.loss_kwargs)}",

@@ -1,17 +1,10 @@
 """Lessons: six guided lessons for one class. Each step loads its preset and page and shows, above the page, the
 text to read aloud, what to point at and a question for the class. The lessons are files in assets/lessons/."""
 
-import ui.preload  # noqa: F401  (first: see ui/preload.py)
+import streamlit as st
 
-from ui import state
+from ui import presenter
 
-state.current()  # first, on every page: makes sure the router (app.py) ran
-
-import streamlit as st  # noqa: E402
-
-from ui import presenter  # noqa: E402
-
-st.header("Lessons")
 lessons, errors = presenter.catalogue()
 total = sum(lesson.minutes or 0 for lesson in lessons)
 st.caption(

@@ -7,48 +7,25 @@ naming the place and the fix; the previous inputs / weights are kept.
 
 from __future__ import annotations
 
-import ui.preload  # noqa: F401  (first: see ui/preload.py)
-
 from functools import partial
 
-import numpy as np
 import streamlit as st
 
 from charts.weights import gate_weight_heatmaps, input_lines, weight_heatmap
 from lstm_core import io
 from lstm_core.params import GATE_NAMES, GATES, block_symbol
-from ui import figures, state, tables, uploads, widgets
-from ui.messages import flash, inert, show_flashed
-from ui.uploads import MODELS
+from ui import state, tables, uploads, widgets
+from ui.tables import INPUTS, NETWORK_NAMES, WEIGHTS
 
-ss = st.session_state
 BIG_T = 500  # above this many steps the inputs table gets a note (it always scrolls)
-
-
-def _digest(*parts) -> str:
-    """Short fingerprint (ui.figures.content_key) of arrays or params: part of an editor's key, so a table resets
-    when its data changes elsewhere."""
-    return figures.content_key(*parts)[:10]
-
-
-def _discard_table_edits(section: str) -> None:
-    """Callback: new editor keys for ``section`` ('inputs' / 'weights'), so its tables show the applied values."""
-    ss[f"_wp_{section}_nonce"] = ss.get(f"_wp_{section}_nonce", 0) + 1
-
-
-def _on_input_pick() -> None:
-    """The input pills choose the input, like the sidebar's *Input sequence* (a deselect keeps the choice)."""
-    if ss.get("wp_input_pick"):
-        ss["input"] = ss["wp_input_pick"]
 
 
 # ---- the page -----------------------------------------------------------------------------------------------------
 
-lab = state.current()
+lab = state.lab()
 T, D = lab.x.shape
 H = lab.lstm.hidden_size
 
-st.header("Inputs and weights")
 st.caption(
     f"Everything the networks compute from: the input sequence x (T = {T} steps × D = {D} channels) and the weights "
     f"of the LSTM and the tanh RNN (H = {H} units). Edit a table, then press its **Apply** button; every page follows."
@@ -57,14 +34,14 @@ st.caption(
 # ---- 1. inputs ------------------------------------------------------------------------------------------------------
 
 st.subheader("Input sequence x")
-show_flashed("inputs")
+widgets.flashed(INPUTS)
 if lab.edited_inputs:
     st.info("These inputs are your own (edited or uploaded), not the generated sequence.", icon=":material/edit:")
 
 
 @st.fragment
 def inputs_section() -> None:
-    lab = state.current()
+    lab = state.lab()
     T, D = lab.x.shape
     left, right = st.columns([2, 3])
     with left:
@@ -72,26 +49,23 @@ def inputs_section() -> None:
         if T > BIG_T:
             st.caption(f"{T} rows: the table scrolls. Every cell is still editable; downloading the CSV, editing it "
                        "in a spreadsheet and uploading it back is quicker for big changes.")
-        edited = tables.editor(lab.x, key=f"wp_inputs_{_digest(lab.x)}_{ss.get('_wp_inputs_nonce', 0)}",
-                               row_name="t", col_prefix="x", height=min(36 + 35 * T, 390))
+        edited = tables.editor(lab.x, key=f"wp_{tables.editor_key(INPUTS, lab.x)}", row_name="t", col_prefix="x",
+                               height=min(36 + 35 * T, 390))
         changed = tables.changed_cells(edited, lab.x)
         b1, b2 = st.columns(2)
         apply = b1.button("Apply edited inputs", type="primary" if changed else "secondary", key="wp_apply_inputs",
                           disabled=not changed, width="stretch",
                           help="Use the table as the input of both networks on every page.")
         b2.button("Discard table edits", key="wp_discard_inputs", disabled=not changed, width="stretch",
-                  on_click=_discard_table_edits, args=("inputs",),
+                  on_click=tables.discard_table_edits, args=(INPUTS,),
                   help="Show the applied inputs again (nothing else changes).")
         if changed:
             st.caption(f"{changed} cell(s) changed in the table, not applied yet.")
         if apply:
-            try:
-                x = tables.values(edited, lab.x, where="Input table", row_name="t")
-            except ValueError as exc:
-                st.error(f"{inert(exc)} The previous inputs are kept.", icon=":material/error:")
+            problem = tables.apply_inputs(edited, lab.x, changed)
+            if problem:
+                st.error(problem, icon=":material/error:")
             else:
-                state.set_inputs(x)
-                flash("inputs", f"Applied your edits: {changed} cell(s) of the input sequence changed.")
                 st.rerun(scope="app")
     with right:
         preview = tables.preview(edited, lab.x)  # a bad cell is reported by Apply; the chart keeps the applied x
@@ -104,9 +78,9 @@ def inputs_section() -> None:
 inputs_section()
 
 st.markdown("**Generated sequences** (the same choice as *Input sequence* in the sidebar)")
-ss["wp_input_pick"] = lab.cfg["input"]  # follow the shared setting (set before the widget is drawn)
-st.pills("Input sequence", state.input_options(), format_func=state.input_label, key="wp_input_pick",
-         on_change=_on_input_pick, label_visibility="collapsed",
+pick_key, pick_args = state.mirror(state.INPUT, "wp_input_pick")  # the sidebar's Input sequence, as pills
+st.pills("Input sequence", state.input_options(), format_func=state.input_label, default=state.setting(state.INPUT),
+         key=pick_key, on_change=state.on_mirror, args=pick_args, label_visibility="collapsed",
          help="Choosing one while you have edited inputs asks before discarding them.")
 if lab.edited_inputs:
     st.button("⟲ Reset inputs to the generated sequence", key="wp_reset_inputs",
@@ -126,7 +100,7 @@ with c2:
         f"A CSV with one row per step and {D} number column(s) (an optional leading 'step' column is ignored)",
         type=["csv"], key=uploads.INPUTS_KEY, on_change=uploads.on_inputs_upload, max_upload_size=io.MAX_UPLOAD_MB,
         help=f"{uploads.LIMIT_TEXT} A file with a different number of rows sets the sequence length T "
-             f"(1–{state.LIMITS['T'][1]}); a number has at most {io.MAX_NUMBER_CHARS} characters.",
+             f"(1–{state.LIMITS[state.T][1]}); a number has at most {io.MAX_NUMBER_CHARS} characters.",
     )
     uploads.show_error(uploads.INPUTS_ERROR, uploads.INPUTS_KEY)
 
@@ -135,10 +109,10 @@ st.divider()
 # ---- 2. weights -----------------------------------------------------------------------------------------------------
 
 st.subheader("Weights")
-show_flashed("weights")
+widgets.flashed(WEIGHTS)
 if lab.edited_weights:
     st.info("The weights include your own edits or an uploaded file.", icon=":material/edit:")
-model = st.segmented_control("Model", list(MODELS), format_func=MODELS.get, default="lstm", key="wp_model",
+model = st.segmented_control("Model", list(NETWORK_NAMES), format_func=NETWORK_NAMES.get, default="lstm", key="wp_model",
                              help="Which network's weights to show, edit, save or load.") or "lstm"
 
 overview = st.expander("Overview: every weight at once", key="wp_overview", on_change="rerun")
@@ -167,9 +141,9 @@ with overview:
 
 @st.fragment
 def weights_section(model: str) -> None:
-    lab = state.current()
+    lab = state.lab()
     params = lab.lstm if model == "lstm" else lab.rnn
-    tag = f"{model}_{_digest(params)}n{ss.get('_wp_weights_nonce', 0)}"
+    tag = f"{model}_{tables.editor_key(WEIGHTS, params)}"
     st.caption("Each table is one block of the weights; the heatmap beside it shows the table (red +, blue −). "
                "Edit any cells, in any tab, then press **Apply weight edits** below.")
     edited_by_gate, changed = {}, 0
@@ -185,20 +159,16 @@ def weights_section(model: str) -> None:
     a, b, c = st.columns([1, 1, 2])
     apply = a.button("Apply weight edits", type="primary" if changed else "secondary", key="wp_apply_weights",
                      disabled=not changed, width="stretch",
-                     help=f"Use the tables as the {MODELS[model]}'s weights on every page.")
+                     help=f"Use the tables as the {NETWORK_NAMES[model]}'s weights on every page.")
     b.button("Discard table edits", key="wp_discard_weights", disabled=not changed, width="stretch",
-             on_click=_discard_table_edits, args=("weights",),
+             on_click=tables.discard_table_edits, args=(WEIGHTS,),
              help="Show the applied weights again in every table (nothing else changes).")
     c.caption(f"{changed} cell(s) changed in the tables, not applied yet." if changed else "No unapplied changes.")
     if apply:
-        try:
-            new = tables.assemble(params, edited_by_gate)
-        except ValueError as exc:
-            st.error(f"Could not apply the weight edits: {inert(exc)} The previous weights are kept.",
-                     icon=":material/error:")
+        problem = tables.apply_weights(model, params, edited_by_gate, changed)
+        if problem:
+            st.error(problem, icon=":material/error:")
         else:
-            state.set_weights(**{model: new})
-            flash("weights", f"Applied your edits to the {MODELS[model]}'s weights ({changed} cell(s)).")
             st.rerun(scope="app")
 
 
@@ -226,7 +196,7 @@ d1, d2 = st.columns(2)
 for col, m in ((d1, "lstm"), (d2, "rnn")):
     p = lab.lstm if m == "lstm" else lab.rnn
     with col:
-        st.markdown(f"**{MODELS[m]}** ({'4H' if m == 'lstm' else 'H'} = {p.weight_hh.shape[0]} rows, D = {D}, H = {H})")
+        st.markdown(f"**{NETWORK_NAMES[m]}** ({'4H' if m == 'lstm' else 'H'} = {p.weight_hh.shape[0]} rows, D = {D}, H = {H})")
         stem = f"lstm_gate_lab_{m}_D{D}_H{H}"
         e1, e2 = st.columns(2)
         e1.download_button("⬇ .npz", data=partial(io.to_npz_bytes, p), file_name=f"{stem}.npz",
@@ -237,13 +207,13 @@ for col, m in ((d1, "lstm"), (d2, "rnn")):
                            mime="application/json",
                            key=f"wp_json_{m}", on_click="ignore", width="stretch",
                            help="One JSON object: the four arrays as nested lists of numbers.")
-        st.file_uploader(f"Load {MODELS[m]} weights (.npz or .json, D = {D}, H = {H})", type=["npz", "json"],
+        st.file_uploader(f"Load {NETWORK_NAMES[m]} weights (.npz or .json, D = {D}, H = {H})", type=["npz", "json"],
                          key=uploads.weights_key(m), on_change=uploads.on_weights_upload, args=(m,),
                          max_upload_size=io.MAX_UPLOAD_MB,
                          help=f"{uploads.LIMIT_TEXT} The sizes must match the sidebar's D and H; change them there "
                               "first if needed.")
         uploads.show_error(uploads.WEIGHTS_ERROR, uploads.weights_key(m))
-        show_flashed(f"upload {m}")
+        widgets.flashed(uploads.flash_section(m))
 
 st.divider()
 widgets.csv_download(lab, "lstm", key="weights_csv")

@@ -1,7 +1,5 @@
 """Gates over time: every gate, cell and hidden value as a unit × step heatmap on one shared time axis."""
 
-import ui.preload  # noqa: F401  (first: see ui/preload.py)
-
 import streamlit as st
 
 from charts.timeline import gate_heatmaps, saturation_bars, unit_lines
@@ -9,8 +7,8 @@ from lstm_core.analysis import gate_saturation
 from ui import compute, state, widgets
 from ui.glossary import TERMS
 
-state.current()  # first, on every page: makes sure the router (app.py) ran
-st.header("Gates over time")
+UNITS, QUANTITIES = "gates_units", "gates_quantities"  # the line view's choices
+
 st.caption(
     "Each row is one quantity, each heatmap row one unit, each column one step t. Gates i, f, o run from 0 (shut) "
     "to 1 (open); g and h from −1 to 1; the cell state c has no such bound, so its colours span its own largest "
@@ -20,30 +18,32 @@ st.caption(
 
 @st.fragment
 def heatmaps() -> None:
-    lab = state.current()
+    lab = state.lab()
     run = compute.lstm_run(lab)
     step = widgets.step_controls(lab.T, key="gates")
-    state.write_url(state.config())
     widgets.cached_chart(lab, "gate_heatmaps", lambda s: gate_heatmaps(run.trace, step=s), step=step,
                          key="gate_heatmaps", filename="gates_over_time")
 
 
 @st.fragment
 def lines() -> None:
-    lab = state.current()
+    lab = state.lab()
     run = compute.lstm_run(lab)
     H = lab.lstm.hidden_size
     st.subheader("Line view of chosen units")
     ss = st.session_state
-    # Keep only units that still exist after H changed (first visit: the first two units).
-    ss["gates_units"] = [u for u in ss.get("gates_units", [0, 1]) if u < H]
-    ss.setdefault("gates_quantities", ["f", "c", "h"])
+    # Keep only units that still exist after H changed (first visit: the first two units); written only when that
+    # changes them, so quick choices in the widget are never overwritten by a rerun.
+    chosen = ss.get(UNITS, [0, 1])
+    if UNITS not in ss or any(u >= H for u in chosen):
+        ss[UNITS] = [u for u in chosen if u < H]
+    ss.setdefault(QUANTITIES, ["f", "c", "h"])
     units = st.multiselect(
         "Units (up to 8)", list(range(H)), max_selections=8,
-        format_func=lambda u: f"unit {u + 1}", key="gates_units",
+        format_func=lambda u: f"unit {u + 1}", key=UNITS,
     )
     quantities = st.multiselect(
-        "Quantities", ["i", "f", "g", "o", "c", "h"], key="gates_quantities",
+        "Quantities", ["i", "f", "g", "o", "c", "h"], key=QUANTITIES,
         format_func=lambda q: {"i": "input gate i", "f": "forget gate f", "g": "candidate g", "o": "output gate o",
                                "c": "cell c", "h": "hidden h"}[q],
     )
@@ -56,7 +56,7 @@ def lines() -> None:
 
 heatmaps()
 lines()
-lab = state.current()
+lab = state.lab()
 st.subheader("Gate saturation")
 st.caption("Share of all (unit, step) values that are saturated: i, f, o below 0.05 (shut) or above 0.95 (open), g "
            "below −0.9 or above 0.9. A saturated gate passes little gradient to its own weights: its slope "

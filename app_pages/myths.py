@@ -5,8 +5,6 @@ The numbers come from lstm_core.myths (through the cached ``_measured`` below); 
 
 from __future__ import annotations
 
-import ui.preload  # noqa: F401  (first: see ui/preload.py)
-
 import streamlit as st
 
 from charts import myths as charts
@@ -14,10 +12,8 @@ from lstm_core import myths
 from lstm_core.params import LSTMParams
 from ui import state, widgets
 
-ss = st.session_state
-
-lab = state.current()
-seed = int(lab.cfg["seed"])
+lab = state.lab()
+seed = int(lab.cfg[state.SEED])
 H, D = lab.lstm.hidden_size, lab.lstm.input_size
 
 
@@ -54,7 +50,7 @@ def measured(name: str, of: state.Lab | None = None):
     """The lab-dependent measurement ``name`` of ``of`` (default: this run's lab), cached by content."""
     of = lab if of is None else of
     p = of.lstm
-    return _measured(name, p.weight_ih, p.weight_hh, p.bias_ih, p.bias_hh, of.x, int(of.cfg["seed"]))
+    return _measured(name, p.weight_ih, p.weight_hh, p.bias_ih, p.bias_hh, of.x, int(of.cfg[state.SEED]))
 
 
 def _and(items) -> str:
@@ -70,7 +66,6 @@ def myth(n: int, claim: str, correction: str, *, expanded: bool = False):
     return box
 
 
-st.header("Myths vs. measurements")
 st.caption(
     "Twelve things often said about LSTMs, each checked against a live computation by this app's own core. Charts "
     "that use “this lab's LSTM” follow the sidebar (preset, sizes, seed); the others use small hand-set networks or "
@@ -274,19 +269,19 @@ st.markdown(
 
 @st.fragment
 def variant() -> None:
-    lab = state.refresh()
+    lab = state.lab()
     show = st.toggle("Run the x-only-gates LSTM beside the standard one", key="myth_x_only",
                      help="Off: the standard LSTM alone. On: the same weights with the gates' W_hh rows zeroed.")
-    rv = _hand_built("variant", int(lab.cfg["seed"]))
+    rv = _hand_built("variant", int(lab.cfg[state.SEED]))
     m = st.columns(3)
     m[0].metric("Standard LSTM: error", f"{rv.errors['standard']:.1e}",
                 help=f"Mean |c_T − tanh(first marked value)| over {rv.batch} random sequences.")
     if show:
         m[1].metric("x-only gates: error", f"{rv.errors['x_only']:.2f}",
-                    help=f"The same measure for the variant: its input gate opens at every marker, so the memory "
-                         f"ends as the sum of all marked values.")
+                    help="The same measure for the variant: its input gate opens at every marker, so the memory "
+                         "ends as the sum of all marked values.")
     widgets.content_chart("myth_variant_task", lambda: charts.variant_task(rv, show_x_only=show),
-                          int(lab.cfg["seed"]), show, key="myth_variant_task", filename="myth_x_only_task")
+                          int(lab.cfg[state.SEED]), show, key="myth_variant_task", filename="myth_x_only_task")
     st.caption("**What to look at:** the standard input gate (blue) opens at the first diamond only; the x-only "
                "gate (dashed) opens at every diamond, so its memory keeps adding the later values and misses the "
                "dotted target." if show else

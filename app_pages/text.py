@@ -3,18 +3,14 @@ view), find the unit that tracks strings or brackets, see the top next character
 how far back a prediction looks (connectivity), and sample from the model. Logic: ui/text.py; figures: charts/text.py.
 """
 
-import ui.preload  # noqa: F401  (first: see ui/preload.py)
-
 import streamlit as st
 
 from charts.text import connectivity_figure, next_chars_bar, ranking_figure, unit_line
 from lstm_core.codefeatures import FEATURE_HELP, FEATURES, QUANTITIES
-from ui import state, widgets
+from ui import presenter, widgets
 from ui import text as tx
 
-state.current()  # first, on every page: makes sure the router (app.py) ran
 ss = st.session_state
-st.header("Text lab")
 st.caption(
     "A character-level LSTM reads the text below, one character at a time, and predicts each next one. Colour the "
     "text by one unit's cell or gate, find the unit that follows strings or brackets, and see what the model expects "
@@ -32,7 +28,7 @@ except (OSError, ValueError, KeyError) as exc:
     st.stop()
 st.caption(tx.model_caption(model_key, model))
 
-tx.init_text()
+tx.init_text(presenter.position())
 c1, c2 = st.columns([1, 3])
 c1.selectbox("Example", list(tx.EXAMPLES), format_func=lambda k: tx.EXAMPLES[k][0], key="tl_example",
              on_change=tx.load_example, help="Puts an example into the text box (your typing there is replaced).")

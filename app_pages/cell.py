@@ -1,28 +1,26 @@
 """Cell walkthrough: one LSTM cell at step t, with the live values on the diagram and in the equations."""
 
-import ui.preload  # noqa: F401  (first: see ui/preload.py)
-
 import streamlit as st
 
 from charts.cell import cell_diagram, unit_bars, unit_bars_at
 from ui import compute, equations, source, state, widgets
 
-st.header("Cell walkthrough")
+MODE = "cell_mode"  # Forward / Backward (a lesson step may set it: ui/routes.py)
 
-lab = state.current()
+lab = state.lab()
 H = lab.lstm.hidden_size
 top = st.columns([2, 3])
 
 
 def _start_backward_at_the_end() -> None:
     """BPTT walks from t = T back to 1, so switching to Backward starts at the last step."""
-    if st.session_state.get("cell_mode") == "Backward":
-        st.session_state["t"] = lab.T
+    if st.session_state.get(MODE) == "Backward":
+        state.set_step(lab.T)
 
 
-st.session_state.setdefault("cell_mode", "Forward")  # default here, not in the widget: a lesson step sets it too
+st.session_state.setdefault(MODE, "Forward")  # default here, not in the widget: a lesson step sets it too
 mode = top[0].segmented_control(
-    "Direction", ["Forward", "Backward"], key="cell_mode", on_change=_start_backward_at_the_end,
+    "Direction", ["Forward", "Backward"], key=MODE, on_change=_start_backward_at_the_end,
     help="Forward: the values the cell computes. Backward: the gradients BPTT sends back, from t = T down to 1.",
 ) or "Forward"
 unit = widgets.unit_slider("cell_unit", "Unit shown on the diagram", H, where=top[1], notes=True,
@@ -31,11 +29,10 @@ unit = widgets.unit_slider("cell_unit", "Unit shown on the diagram", H, where=to
 
 @st.fragment
 def walkthrough() -> None:
-    lab = state.current()
+    lab = state.lab()
     run = compute.lstm_run(lab)
     backward = mode == "Backward"
     step = widgets.step_controls(lab.T, key="cell", reverse=backward)
-    state.write_url(state.config())
     widgets.cached_chart(
         lab, "cell_diagram", lambda s: cell_diagram(run.trace, s, unit, grads=run.grads, mode=mode.lower()),
         step=step, extra=(unit, mode), key="cell_diagram", filename=f"lstm_cell_{mode.lower()}_t{step + 1}")

@@ -5,8 +5,6 @@ knobs), a length sweep with the fitted decay rate and half-life, truncated BPTT 
 gradient-flow curves, and the exact state-Jacobian norm, an upper bound, beside the loss's state gradient.
 """
 
-import ui.preload  # noqa: F401  (first: see ui/preload.py)
-
 from functools import partial
 
 import numpy as np
@@ -22,27 +20,28 @@ from ui.glossary import TERMS
 VIEWS = {"phase": "Phase diagrams", "sweep": "Length sweep", "clip": "Clip & truncate", "jacobian": "Jacobian"}
 RESOLUTIONS = (21, 41)
 CLIP_OPTIONS = (0.001, 0.01, 0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0, 1000.0)
+# This page's own session keys (VIEW, CLIP_ON, TBPTT_ON: a lesson step may set them, ui/routes.py)
+VIEW, VIEW_LAST, CLIP_ON, TBPTT_ON, TBPTT_K = "ex_view", "_ex_view_last", "ex_clip_on", "ex_tbptt_on", "ex_tbptt_k"
+JACOBIAN_OK = "_ex_jacobian_ok"  # the lab key for which the user asked for a slow Jacobian
 
 ss = st.session_state
-lab = state.current()
-H, D, seed = lab.lstm.hidden_size, lab.lstm.input_size, int(lab.cfg["seed"])
-fb = float(ss["fb"]) if ss["fb_on"] else None
-rho = float(ss["rho"]) if ss["rho_on"] else None
-
+lab = state.lab()
+H, D, seed = lab.lstm.hidden_size, lab.lstm.input_size, int(lab.cfg[state.SEED])
+fb = float(lab.cfg[state.FB]) if lab.cfg[state.FB_ON] else None
+rho = float(lab.cfg[state.RHO]) if lab.cfg[state.RHO_ON] else None
 
 
 def _keep_view() -> None:
     """A click on the view already shown would deselect it: keep showing it instead."""
-    if ss["ex_view"] is None:
-        ss["ex_view"] = ss.get("_ex_view_last", "phase")
+    if ss[VIEW] is None:
+        ss[VIEW] = ss.get(VIEW_LAST, "phase")
 
 
-st.header("Gradient explorer")
-ss.setdefault("ex_view", "phase")  # default here, not in the widget: a lesson step sets it too
+ss.setdefault(VIEW, "phase")  # default here, not in the widget: a lesson step sets it too
 view = st.segmented_control(
-    "View", list(VIEWS), format_func=VIEWS.get, key="ex_view", label_visibility="collapsed",
+    "View", list(VIEWS), format_func=VIEWS.get, key=VIEW, label_visibility="collapsed",
     on_change=_keep_view, help="One view at a time: only the one shown is computed.") or "phase"
-ss["_ex_view_last"] = view
+ss[VIEW_LAST] = view
 
 
 def _signed(v: float) -> str:
@@ -64,9 +63,7 @@ if view == "phase":
     n = c2.segmented_control("Resolution", RESOLUTIONS, format_func=lambda k: f"{k}×{k}", default=RESOLUTIONS[0],
                              key="ex_phase_n", help="Cells per axis. 41×41 is 1,681 configurations per map.") \
         or RESOLUTIONS[0]
-    flash = ss.pop(ex.FLASH, None)
-    if flash:
-        (st.success if flash[0] == "success" else st.warning)(flash[1], icon=":material/input:")
+    widgets.flashed(ex.FLASH)
     cols = st.columns(2)
     for col, model in zip(cols, ("lstm", "rnn")):
         key = f"ex_phase_{model}"
@@ -126,17 +123,18 @@ elif view == "sweep":
 elif view == "clip":
     T = lab.T
     k_max = max(T, 2)
-    ss.setdefault("ex_tbptt_on", True)  # defaults here, not in the widgets: lesson steps set them
-    ss.setdefault("ex_clip_on", True)
-    ss["ex_tbptt_k"] = min(ss.get("ex_tbptt_k", min(20, max(T // 2, 1))), k_max)
+    ss.setdefault(TBPTT_ON, True)  # defaults here, not in the widgets: lesson steps set them
+    ss.setdefault(CLIP_ON, True)
+    if ss.get(TBPTT_K, k_max + 1) > k_max:  # first visit, or T shrank below the window
+        ss[TBPTT_K] = min(ss.get(TBPTT_K, min(20, max(T // 2, 1))), k_max)
     c1, c2 = st.columns(2)
     with c1:
-        trunc_on = st.toggle("Truncated BPTT", key="ex_tbptt_on",
+        trunc_on = st.toggle("Truncated BPTT", key=TBPTT_ON,
                              help="Cut the backward pass into windows of k steps counted back from T; no gradient "
                                   "crosses a window's edge (as if h and c were detached there).")
-        k = st.slider("Window k (steps)", 1, k_max, key="ex_tbptt_k", disabled=not trunc_on)
+        k = st.slider("Window k (steps)", 1, k_max, key=TBPTT_K, disabled=not trunc_on)
     with c2:
-        clip_on = st.toggle("Clip by global norm", key="ex_clip_on",
+        clip_on = st.toggle("Clip by global norm", key=CLIP_ON,
                             help="After backward, scale every parameter gradient by min(1, c/‖∇θ‖). Global norm: "
                                  + TERMS["global norm"])
         c = st.select_slider("Threshold c", CLIP_OPTIONS, value=1.0, key="ex_clip", disabled=not clip_on,
@@ -173,11 +171,11 @@ elif view == "clip":
 
 else:
     seconds = ex.jacobian_seconds(lab.T, H)
-    if seconds > ex.JACOBIAN_AUTO_SECONDS and ss.get("_ex_jacobian_ok") != lab.key:
+    if seconds > ex.JACOBIAN_AUTO_SECONDS and ss.get(JACOBIAN_OK) != lab.key:
         st.info(f"The exact Jacobian costs O(T·(2H)³) for the LSTM: about {seconds:.0f} s at T = {lab.T}, H = {H}.",
                 icon=":material/hourglass_top:")
         st.button(f"Compute (takes ~{seconds:.0f} s)", key="ex_jacobian_compute", type="primary",
-                  on_click=lambda: ss.__setitem__("_ex_jacobian_ok", lab.key))
+                  on_click=lambda: ss.__setitem__(JACOBIAN_OK, lab.key))
     else:
         with st.spinner(f"Multiplying {lab.T} exact step Jacobians…"):
             jac = {"LSTM ‖∂(h_T,c_T)/∂(h_t,c_t)‖₂": ex.jacobian_norms(lab, "lstm"),

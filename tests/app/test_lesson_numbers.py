@@ -22,10 +22,10 @@ from lstm_core.losses import make_loss
 from lstm_core.presets import EXPLODING_LSTM_FORGET_BIAS, EXPLODING_LSTM_RADIUS, LATCH_FORGET_BIAS, PRESETS, \
     latch_write_step
 from lstm_core.tasks import Task
+from tests.helpers import check_bracket_unit_gates, check_strings_followed_less_than_brackets
 from ui import lessons, presenter, state
 
-ROUTES = ("lessons", "cell", "gates", "gradients", "weights", "explorer", "myths", "training", "text")
-LESSONS = {lesson.id: lesson for lesson in lessons.load_lessons(lessons.DEFAULT_FOLDER, presenter.rules(ROUTES))[0]}
+LESSONS = {lesson.id: lesson for lesson in lessons.load_lessons(lessons.DEFAULT_FOLDER, presenter.rules())[0]}
 DIGITS = re.compile(r"[0-9⁰¹²³⁴⁵⁶⁷⁸⁹]")
 
 
@@ -285,18 +285,17 @@ CHECKS = {
         ("to 1 or more", QUESTION),
         ("is 1 enough for a 50-step gap", lambda m: m.step.controls["tr_gap"] == 50),
     ],
-    # the text lab's lesson: its qualitative claims are checked on the shipped model in tests/unit/test_text_lesson.py
+    # the text lab's lesson: its qualitative claims are checked on the shipped model (tests/app/test_text_lesson.py)
     ("reads-code", 1): [
         ("Karpathy, Johnson and Fei-Fei found in 2015", None),  # a citation (Visualizing and Understanding RNNs, 2015)
     ],
     ("reads-code", 2): [
         ("(white 0, green 1)", lambda m: _gate_colours() == ("#ffffff", "#009e73")),
-        ("forget gate stays near 1",
-         lambda m: _text_lesson_claim("test_step2_input_gate_opens_at_brackets_forget_gate_keeps")),
+        ("forget gate stays near 1", lambda m: _text_lesson_claim(check_bracket_unit_gates)),
     ],
     ("reads-code", 4): [
-        ("as unit 22 follows the depth",
-         lambda m: _text_lesson_claim("test_step4_strings_are_followed_less_closely_than_brackets")),
+        ("as unit 22 follows the depth", lambda m: _text_lesson_claim(
+            check_strings_followed_less_than_brackets, (lessons.DEFAULT_FOLDER / LESSONS["reads-code"].file).read_text())),
     ],
 }
 SUMMARIES = {  # lesson id -> [(phrase, check of the lesson)]
@@ -309,19 +308,12 @@ def _gate_colours() -> tuple:
     return colour_of(0.0, signed=False, limit=1.0), colour_of(1.0, signed=False, limit=1.0)
 
 
-def _text_lesson_claim(test_name: str) -> bool:
-    """Run one check of tests/unit/test_text_lesson.py (which measures the shipped character model); True if it holds."""
-    from lstm_core.codefeatures import read_code
+def _text_lesson_claim(check, *args) -> bool:
+    """Run one check of the text lab's lesson (tests/helpers.py: it measures the shipped character model); True if
+    it holds."""
     from lstm_core.text import CharModel
 
-    from . import test_text_lesson as t
-    model = CharModel.load()
-    test = getattr(t, test_name)
-    if "brackets" in test.__code__.co_varnames[:test.__code__.co_argcount]:
-        rd = read_code(model, t.BRACKETS)
-        test((rd, rd.ranking("bracket depth")[0]))
-    else:
-        test(model)
+    check(CharModel.load(), *args)
     return True
 
 
