@@ -53,7 +53,7 @@ def estimates_and_times() -> list[tuple[int, int, float, float]]:
 
 @pytest.fixture(scope="module")
 def timings() -> list[tuple[int, int, float, float]]:
-    code = "import json; from tests.unit.test_jacobian_estimate import estimates_and_times as f; print(json.dumps(f()))"
+    code = "import json; from tests.app.test_jacobian_estimate import estimates_and_times as f; print(json.dumps(f()))"
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=600,
                           env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
     assert done.returncode == 0, done.stderr[-2000:]
