@@ -195,11 +195,25 @@ def proc_stat(pid: int) -> tuple[float, float]:
     return rss, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+class NicedReplica(Replica):
+    """A Replica started under ``nice -n <nice>`` (``--nice``: on a machine other jobs share, a negative value gives
+    the server its core, which is what "students per core" asks about)."""
+
+    def __init__(self, *args, nice: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.nice = nice
+
+    def command(self) -> list[str]:
+        return (["nice", "-n", str(self.nice)] if self.nice else []) + super().command()
+
+
 class Server:
     """One `streamlit run app.py` pinned to ``cpu`` with OPENBLAS_NUM_THREADS=1 (deploy.serve_class.Replica)."""
 
+    NICE = 0  # --nice
+
     def __init__(self, cpu: int, log: Path):
-        self.replica = Replica(free_port(), log=log, cpus=str(cpu))
+        self.replica = NicedReplica(free_port(), log=log, cpus=str(cpu), nice=self.NICE)
 
     def __enter__(self) -> "Server":
         self.replica.start()
@@ -213,8 +227,13 @@ class Server:
     def base(self) -> str:
         return f"http://127.0.0.1:{self.replica.port}"
 
+    @property
+    def pid(self) -> int:
+        """The server's own pid (nice and taskset exec it, so it is the child's)."""
+        return self.replica.proc.pid
+
     def stat(self) -> tuple[float, float]:
-        return proc_stat(self.replica.proc.pid)
+        return proc_stat(self.pid)
 
 
 async def warm_up(server: Server, query: dict | None = None) -> None:
@@ -416,8 +435,8 @@ def pct(values, q) -> float:
 
 
 def report_class(results: list[ClassResult], args) -> None:
-    print(f"\nOne server core (taskset -c {args.server_cpu}, OPENBLAS_NUM_THREADS=1), students on core "
-          f"{args.client_cpu}; default settings (D=2, H=8, T=40); {args.seconds:g} s of actions per student, one "
+    print(f"\nOne server core (taskset -c {args.server_cpu}, OPENBLAS_NUM_THREADS=1, nice {args.nice}), students on "
+          f"core {args.client_cpu}; default settings (D=2, H=8, T=40); {args.seconds:g} s of actions per student, one "
           f"every {args.think[0]:g}–{args.think[1]:g} s; arrivals over {args.ramp:g} s.")
     print(f"{'students':>8} {'actions':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8} {'errors':>6} "
           f"{'load p50/p95 s':>15} {'server CPU':>10} {'CPU ms/act':>10} {'RSS MB':>8} {'MB/session':>10} "
@@ -512,10 +531,13 @@ def main() -> int:
     ap.add_argument("--server-cpu", type=int, default=0, help="core the server is pinned to (default 0)")
     ap.add_argument("--client-cpu", type=int, default=1, help="core the students run on (default 1)")
     ap.add_argument("--seed", type=int, default=0, help="seed of the students' choices")
+    ap.add_argument("--nice", type=int, default=0,
+                    help="start the server under nice -n NICE (e.g. -10 on a machine other jobs share; default 0)")
     ap.add_argument("--profile", type=Path, help="record the server with py-spy while each class acts, raw stacks "
                                                  "to PROFILE.<students>.txt, and print the frames that take most of it")
     args = ap.parse_args()
     os.sched_setaffinity(0, {args.client_cpu})
+    Server.NICE = args.nice
     return asyncio.run(main_async(args))
 
 

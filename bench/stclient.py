@@ -160,16 +160,27 @@ class Session:
     # -- what a student does --
 
     def widget(self, key: str) -> Widget:
+        """The widget with this user key; or, when there is none, the mirror of that name on screen (the app's
+        ui.state.mirror draws a second control of a setting as "<name>_<generation>", the newest generation)."""
         for w in self.widgets.values():
             if w.key == key:
                 return w
+        mirrors = [w for w in self.widgets.values() if w.key and w.key.rpartition("_")[0] == key
+                   and w.key.rpartition("_")[2].isdigit()]
+        if mirrors:
+            return max(mirrors, key=lambda w: int(w.key.rpartition("_")[2]))
         raise ProtocolError(f"no widget with key {key!r} on page {self.page or '/'} "
                             f"(keys on screen: {sorted(k for k in (w.key for w in self.widgets.values()) if k)})")
 
     def has(self, key: str) -> bool:
-        return any(w.key == key for w in self.widgets.values())
+        try:
+            self.widget(key)
+        except ProtocolError:
+            return False
+        return True
 
     def value(self, key: str):
+        """The value the front end holds for the widget (or mirror, see ``widget``) with this key."""
         s = self.widget(key).state
         kind = s.WhichOneof("value")
         v = getattr(s, kind)
