@@ -195,6 +195,12 @@ http {{
         location / {{
             proxy_pass http://streamlit_replicas;
             proxy_http_version 1.1;
+            # No temporary files: nginx's workers (nobody, when started as root) may not reach the working folder
+            # (a --workdir under a private folder), and a response or upload spooled there failed (the 4.7 MB Plotly
+            # chunk, then "Failed to fetch dynamically imported module" in the browser). Responses are passed on
+            # from memory buffers at the client's pace, uploads are streamed to the replica.
+            proxy_max_temp_file_size 0;
+            proxy_request_buffering off;
             proxy_set_header Host $http_host;  # with the port: Streamlit checks a websocket's Origin against it
             proxy_set_header Upgrade $http_upgrade;
             proxy_set_header Connection $connection_upgrade;

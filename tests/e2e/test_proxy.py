@@ -3,9 +3,11 @@
 Streamlit keeps a session in the process that opened it, and a file upload is a plain HTTP request
 (``PUT /_stcore/upload_file/<session>/<file>``) beside the session's websocket: if it reached the other replica the
 upload failed with HTTP 400 (streamlit#2936, #4173). serve-class routes every request of a browser by its affinity
-cookie. The test loads pages, moves a slider and uploads a weights file through the proxy, checks every upload
-answer and nginx's own log (all of the browser's requests went to one replica), then sends SIGTERM and checks that
-no process of the deployment is left (/proc) and its folder is clean.
+cookie. The test loads pages, moves a slider and uploads a weights file and an inputs file (larger than nginx's
+request buffer) through the proxy, with the deployment's folder where nginx's workers cannot write (pytest's
+private tmp_path: nginx must not need temporary files), checks every upload answer and nginx's own log (all of
+the browser's requests went to one replica), then sends SIGTERM and checks that no process of the deployment is
+left (/proc).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
 
+import numpy as np
 import pytest
 
 from lstm_core import init_lstm, io
@@ -133,6 +136,14 @@ def test_a_session_through_two_replicas_then_sigterm_leaves_nothing(browser, pro
         app.rerun(lambda: app.page.locator(".st-key-wp_weights_file_lstm input[type=file]").set_input_files(
             {"name": "class.npz", "mimeType": "application/octet-stream", "buffer": io.to_npz_bytes(weights)}))
         app.page.get_by_text("Loaded class.npz into the LSTM.").wait_for()
+        app.assert_healthy()
+        # an upload larger than nginx's 16 KB request buffer (which it would spool to a temporary file)
+        x = np.sin(np.linspace(0, 60, 2 * 1000)).reshape(1000, 2)
+        data = io.inputs_to_csv_bytes(x)
+        assert len(data) > 16_384
+        app.rerun(lambda: app.page.locator(".st-key-wp_inputs_file input[type=file]").set_input_files(
+            {"name": "class.csv", "mimeType": "text/csv", "buffer": data}))
+        app.page.get_by_text("Loaded class.csv: 1000 steps").wait_for()
         app.assert_healthy()
         app.screenshot("proxy-weights-uploaded")
         assert uploads and all(200 <= status < 300 for _, status in uploads), uploads  # no HTTP 400 from a replica
