@@ -3,7 +3,7 @@ equations (the LSTM's and the 1997 LSTM's diagram, the GRU's, the tanh RNN's one
 
 import streamlit as st
 
-from charts.cell import cell_diagram, gru_cell_diagram, unit_bars
+from charts.cell import cell_diagram, gru_cell_diagram, unit_bars, unit_bars_at
 from ui import compute, equations, source, state, widgets
 
 MODE = "cell_mode"  # Forward / Backward (a lesson step may set it: ui/routes.py)
@@ -75,8 +75,9 @@ def walkthrough() -> None:
     if model != "rnn":
         with right:
             widgets.cached_chart(
-                lab, "unit_bars", lambda _: unit_bars(run.trace, step, grads=run.grads, mode=mode.lower()),
-                extra=(model, layer, step, mode), key="cell_bars", filename=f"{name}_units_t{step + 1}")
+                lab, "unit_bars", lambda s: unit_bars(run.trace, s, grads=run.grads, mode=mode.lower()), step=step,
+                at=lambda spec, s: unit_bars_at(spec, run.trace, s, grads=run.grads, mode=mode.lower()),
+                extra=(model, layer, mode), key="cell_bars", filename=f"{name}_units_t{step + 1}")
 
 
 walkthrough()

@@ -27,6 +27,7 @@ from functools import lru_cache
 
 import numpy as np
 import plotly.graph_objects as go
+from _plotly_utils.utils import to_typed_array_spec  # what Figure.to_dict() does to a numpy array
 from plotly.colors import get_colorscale, hex_to_rgb, unlabel_rgb
 from plotly.subplots import make_subplots
 
@@ -603,28 +604,25 @@ def unit_bars(trace, step: int, *, grads=None, mode: str = "forward") -> go.Figu
     """Small multiples at step ``step``: one bar chart over units 1..H per quantity, ≤ 6 traces.
 
     Forward: i, f, o on [0, 1]; g, h on [−1, 1]; c on ±max(1, max |c| over the trace) (a GRUTrace: r, z on [0, 1],
-    n, h on [−1, 1]). Backward: dc, dh, dz_i, dz_f, dz_g, dz_o (a GRU's dh, dz_r, dz_z, dz_n) as bar heights on the diagram's signed log scale (``SignedLog``, fixed over the trace), tick
-    labels in powers of ten; each trace's customdata holds the exact values (bars' x = unit number, 1-based).
+    n, h on [−1, 1]). Backward: dc, dh, dz_i, dz_f, dz_g, dz_o (a GRU's dh, dz_r, dz_z, dz_n) as bar heights on the
+    diagram's signed log scale (``SignedLog``, fixed over the trace), tick labels in powers of ten; each trace's
+    customdata holds the exact values (bars' x = unit number, 1-based).
+    Only the bars and the title depend on the step: ``unit_bars_at`` moves a built figure to another step.
     """
     step, _ = _check_inputs(trace, step, 0, grads, mode)
     T, H = trace.h.shape
     backward = mode == "backward"
     gru = hasattr(trace, "z")
-    names = (GRU_BACKWARD_BARS if gru else BACKWARD_BARS) if backward else (GRU_FORWARD_BARS if gru else FORWARD_BARS)
+    names = _bar_names(trace, mode)
     scale = _gradient_scale(grads, names) if backward else None
     fig = make_subplots(rows=1, cols=len(names), subplot_titles=[_bar_title(q) for q in names],
                         horizontal_spacing=0.035)
     units = np.arange(1, H + 1)
     c_lim = 1.0 if gru else max(1.0, float(np.max(np.abs(trace.c))), float(np.max(np.abs(trace.c0))))
-    for n, q in enumerate(names, start=1):
-        values = np.asarray((getattr(grads, q) if backward else getattr(trace, q))[step], dtype=np.float64)
+    for n, (q, bars) in enumerate(zip(names, _unit_bar_data(trace, step, grads, mode)), start=1):
         color = COLORS[q.split("_")[-1][-1]]
-        heights = scale(values) if backward else values
-        fig.add_trace(go.Bar(
-            x=units, y=heights, name=q, showlegend=False, marker=dict(color=color),
-            customdata=values, hovertext=[f"unit {u}: {q} = {_exact(v)}" for u, v in zip(units, values)],
-            hovertemplate="%{hovertext}<extra></extra>",
-        ), row=1, col=n)
+        fig.add_trace(go.Bar(x=units, name=q, showlegend=False, marker=dict(color=color),
+                             hovertemplate="%{hovertext}<extra></extra>", **bars), row=1, col=n)
         if backward:
             vals, text = scale.ticks()
             yaxis = dict(range=[-1.05, 1.05], tickvals=vals, ticktext=text if n == 1 else None,
@@ -638,11 +636,51 @@ def unit_bars(trace, step: int, *, grads=None, mode: str = "forward") -> go.Figu
         fig.update_yaxes(fixedrange=True, zeroline=True, zerolinecolor="#888888", **yaxis, row=1, col=n)
         fig.update_xaxes(fixedrange=True, range=[0.5, H + 0.5], dtick=next(d for d in (1, 2, 5, 10, 20, 50, 100)
                                                                         if H / d <= 6), row=1, col=n)
-    kind = "Gradients of all" if backward else "All"
-    layout(fig, title=f"{kind} {H} units at step t = {step + 1} of {T}", height=300)
+    layout(fig, title=_unit_bars_title(trace, step, mode), height=300)
     fig.update_layout(bargap=0.15, margin=dict(l=70 if backward else 45, r=15, t=80, b=40))
     fig.update_annotations(font_size=FONT_SIZE)
     return fig
+
+
+def unit_bars_at(spec: dict, trace, step: int, *, grads=None, mode: str = "forward") -> dict:
+    """``spec``, the JSON (``to_dict()``) of ``unit_bars`` for the same trace, grads and mode at any step, moved to
+    step ``step``: a copy with that step's bars and title; the axes and layout, the same for every step, are shared
+    with ``spec`` (left untouched). Building the figure (plotly validates every property) costs far more than this.
+    """
+    step, _ = _check_inputs(trace, step, 0, grads, mode)
+    data = []
+    for old, bars in zip(spec["data"], _unit_bar_data(trace, step, grads, mode)):
+        data.append({**old, **bars, "y": to_typed_array_spec(bars["y"]),  # numpy arrays as Figure.to_dict() has them
+                     "customdata": to_typed_array_spec(bars["customdata"])})
+    title = {**spec["layout"]["title"], "text": _unit_bars_title(trace, step, mode)}
+    return {**spec, "data": data, "layout": {**spec["layout"], "title": title}}
+
+
+def _bar_names(trace, mode: str) -> tuple[str, ...]:
+    """The quantities ``unit_bars`` shows, one panel each: the LSTM's (or the RNN's) or, for a GRUTrace, the GRU's."""
+    gru = hasattr(trace, "z")
+    if mode == "backward":
+        return GRU_BACKWARD_BARS if gru else BACKWARD_BARS
+    return GRU_FORWARD_BARS if gru else FORWARD_BARS
+
+
+def _unit_bar_data(trace, step: int, grads, mode: str) -> list[dict]:
+    """Per quantity: the bars' heights ``y``, exact values ``customdata`` and ``hovertext`` at ``step``."""
+    backward = mode == "backward"
+    names = _bar_names(trace, mode)
+    scale = _gradient_scale(grads, names) if backward else None
+    units = np.arange(1, trace.h.shape[1] + 1)
+    out = []
+    for q in names:
+        values = np.asarray((getattr(grads, q) if backward else getattr(trace, q))[step], dtype=np.float64)
+        out.append(dict(y=scale(values) if backward else values, customdata=values,
+                        hovertext=[f"unit {u}: {q} = {_exact(v)}" for u, v in zip(units, values)]))
+    return out
+
+
+def _unit_bars_title(trace, step: int, mode: str) -> str:
+    T, H = trace.h.shape
+    return f"{'Gradients of all' if mode == 'backward' else 'All'} {H} units at step t = {step + 1} of {T}"
 
 
 def _bar_title(q: str) -> str:

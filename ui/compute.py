@@ -1,5 +1,10 @@
-"""Cached calls into lstm_core for the pages. Keys are plain values and arrays, so ``st.cache_data`` hashes them
-by content; the functions only call the core, they hold no maths of their own."""
+"""Cached calls into lstm_core for the pages. Keys are plain values and arrays, hashed by content (ui.memo.digest);
+the functions only call the core, they hold no maths of their own.
+
+The results are kept in byte budgets shared by every session (ui/memo.py): COMPUTED for traces, gradients and what
+is derived from them, CSV for the (large, rarely asked for) CSV files. A result is shared, never copied: it is
+read-only (the core's traces and gradients are; ``memo.freeze`` makes the rest so).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,6 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 import pandas as pd
-import streamlit as st
 
 from lstm_core import analysis, losses, presets, sequences
 from lstm_core.frame import to_frame
@@ -19,18 +23,23 @@ from lstm_core.params import (
 )
 from lstm_core.rnn import RNNGrads, RNNTrace, rnn_backward, rnn_forward, rnn_preactivations
 from lstm_core.stack import stack_backward, stack_forward
+from ui import memo
 
-CACHE = dict(max_entries=32, show_spinner=False)
+# At the largest settings (T = 2000, H = 64, D = 8) one lab's runs, pre-activations and path factors take ~23 MB and
+# its CSV files 54 MB (LSTM) and 13 MB (RNN): these budgets hold about five labs and one CSV file there, and
+# thousands of labs at the default sizes. bench/bench_class.py --soak measures the server's memory with them.
+COMPUTED = memo.Budget("computed traces", max_mb=120)
+CSV = memo.Budget("CSV files", max_mb=80)
 
 
-@st.cache_data(**CACHE)
+@COMPUTED.cached
 def scenario(preset: str, D: int, H: int, T: int, seed: int) -> presets.Scenario:
-    return presets.PRESETS[preset].build(D=D, H=H, T=T, seed=seed)
+    return memo.freeze(presets.PRESETS[preset].build(D=D, H=H, T=T, seed=seed))
 
 
-@st.cache_data(**CACHE)
+@COMPUTED.cached
 def inputs(generator: str, T: int, D: int, seed: int) -> np.ndarray:
-    return sequences.generate(generator, T, D, seed=seed)
+    return memo.freeze(sequences.generate(generator, T, D, seed=seed))
 
 
 def knobbed(params, *, forget_bias=None, spectral_radius=None, scale=1.0):
@@ -51,11 +60,11 @@ def apply_knobs(lstm: LSTMParams, rnn: RNNParams, *, forget_bias=None, spectral_
     return knobbed(lstm, **knobs), knobbed(rnn, **knobs)
 
 
-@st.cache_data(**CACHE)
+@COMPUTED.cached
 def gru_init(D: int, H: int, seed: int) -> GRUParams:
     """The lab's GRU: PyTorch's initialisation (torch.nn.GRU's), seeded by the lab's seed. The presets are about an
     LSTM and a tanh RNN; the GRU gets the knobs (weight scale, spectral radius) but no forget bias: it has none."""
-    return init_gru(D, H, seed=seed)
+    return memo.freeze(init_gru(D, H, seed=seed))
 
 
 def layer_seed(seed: int, k: int) -> int:
@@ -64,7 +73,7 @@ def layer_seed(seed: int, k: int) -> int:
     return (seed + 7919 * k) % 2**31
 
 
-@st.cache_data(**CACHE)
+@COMPUTED.cached
 def _upper_layers(preset: str, H: int, T: int, seed: int, n_layers: int) -> dict:
     upper = {"lstm": [], "gru": [], "rnn": []}
     for k in range(1, n_layers):
@@ -72,7 +81,7 @@ def _upper_layers(preset: str, H: int, T: int, seed: int, n_layers: int) -> dict
         upper["lstm"].append(sc.lstm)
         upper["rnn"].append(sc.rnn)
         upper["gru"].append(gru_init(H, H, layer_seed(seed, k)))
-    return {kind: tuple(layers) for kind, layers in upper.items()}
+    return memo.freeze({kind: tuple(layers) for kind, layers in upper.items()})
 
 
 def upper_layers(preset: str, H: int, T: int, seed: int, n_layers: int, **knobs) -> dict:
@@ -131,7 +140,7 @@ def params_of(model: str, key: tuple):
     return LAB_MODELS[model].params(*key[:4], **extra)
 
 
-@st.cache_data(**CACHE)
+@COMPUTED.cached
 def run_of(model: str, w_ih, w_hh, b_ih, b_hh, x, loss: str, loss_items: tuple, forget_gate: bool = True) -> Run:
     """Forward + BPTT of ``model`` with these weights on ``x`` under the loss (the arguments: a run_key)."""
     core = LAB_MODELS[model]
@@ -139,7 +148,7 @@ def run_of(model: str, w_ih, w_hh, b_ih, b_hh, x, loss: str, loss_items: tuple, 
     trace = core.forward(p, x)
     _, dh = losses.make_loss(loss, **dict(loss_items))(trace.h)
     grads = core.backward(p, trace, dh)
-    return Run(trace, grads, dh, analysis.grad_norms(grads))
+    return memo.freeze(Run(trace, grads, dh, analysis.grad_norms(grads)))
 
 
 def carried(model: str) -> str:
@@ -178,14 +187,14 @@ class StackRun:
     norms: np.ndarray  # ‖∂L/∂h_t‖ per layer and step, (L, T)
 
 
-@st.cache_data(**CACHE)
+@COMPUTED.cached
 def _stack_of(core: str, layer_keys: tuple, forget_gate: bool, x, loss: str, loss_items: tuple) -> StackRun:
     extra = {"forget_gate": forget_gate} if core == "lstm" else {}
     layers = [LAB_MODELS[core].params(*key, **extra) for key in layer_keys]
     traces = stack_forward(layers, x)
     _, dh = losses.make_loss(loss, **dict(loss_items))(traces[-1].h)
     grads = stack_backward(layers, traces, dh)
-    return StackRun(traces, grads, dh, analysis.stack_grad_norms(grads))
+    return memo.freeze(StackRun(traces, grads, dh, analysis.stack_grad_norms(grads)))
 
 
 def stack_run(lab, model: str) -> StackRun:
@@ -225,7 +234,7 @@ def rnn_run(lab) -> Run:
     return run_of("rnn", *run_key(lab, "rnn"))
 
 
-@st.cache_data(**CACHE)
+@CSV.cached
 def _csv(model: str, *key) -> bytes:
     run = run_of(model, *key)
     frame: pd.DataFrame = to_frame(run.trace, run.grads)
@@ -237,9 +246,9 @@ def traces_csv(lab, model: str = "lstm") -> bytes:
     return _csv(CORE[model], *run_key(lab, model))
 
 
-@st.cache_data(**CACHE)
+@COMPUTED.cached
 def _preactivations(*key) -> dict:
-    return lstm_preactivations(params_of("lstm", key), run_of("lstm", *key).trace)
+    return memo.freeze(lstm_preactivations(params_of("lstm", key), run_of("lstm", *key).trace))
 
 
 def preactivations(lab) -> dict:
@@ -247,10 +256,11 @@ def preactivations(lab) -> dict:
     return _preactivations(*run_key(lab, "lstm"))
 
 
-@st.cache_data(**CACHE)
+@COMPUTED.cached
 def _path_factors(lstm_key: tuple, rnn_key: tuple):
     lrun, rrun = run_of("lstm", *lstm_key), run_of("rnn", *rnn_key)
-    return analysis.carousel_factor(lrun.trace), analysis.rnn_path_factor(params_of("rnn", rnn_key), rrun.trace)
+    return memo.freeze((analysis.carousel_factor(lrun.trace),
+                        analysis.rnn_path_factor(params_of("rnn", rnn_key), rrun.trace)))
 
 
 def path_factors(lab):

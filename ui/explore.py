@@ -7,16 +7,18 @@ session state, as Streamlit delivers it, and sets the shared knobs (fb_on, fb, r
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import streamlit as st
 
 from charts.explorer import phase_diagram
-from lstm_core import analysis, explore
+from lstm_core import analysis, explore, init_lstm, init_rnn, lstm_forward, rnn_forward
 from ui import compute, figures, state
 
-CACHE = dict(max_entries=16, show_spinner=False)
-JACOBIAN_RATE = 4e7  # (2H)³-flops per second of jacobian_norms, measured on a 2-core machine (LSTM, H = 64)
+CACHE = dict(max_entries=16, show_spinner=False)  # every value here is small: (T,) norms, n×n maps, a few sweeps
 JACOBIAN_AUTO_SECONDS = 2.0  # estimated cost up to which the Jacobian is computed without asking
+JACOBIAN_PROBE_STEPS = 64  # steps of the short sequence timed to estimate the Jacobian's cost (one chunk of norms)
 FLASH = "explorer phase"  # the state.flash section of the message shown after a cell was loaded
 PHASE_MODELS = ("lstm", "gru", "rnn")  # the phase diagrams, left to right
 # The GRU has no forget gate: its map's first axis is the update-gate bias b_z (z near 1 keeps h, as f near 1 keeps c).
@@ -150,5 +152,25 @@ def jacobian_norms(lab, model: str) -> np.ndarray:
 
 
 def jacobian_seconds(T: int, H: int) -> float:
-    """Rough time for both models' exact Jacobian norms: O(T·(2H)³) for the LSTM plus O(T·H³) for the RNN."""
-    return T * ((2 * H) ** 3 + H ** 3) / JACOBIAN_RATE
+    """The time both models' exact Jacobian norms will take at T steps and H units, from a measurement on this
+    server: their cost is the same for every step (one (2H)×(2H) product and a share of the chunked norms for the
+    LSTM, H×H for the RNN), so it is T times the per-step time of a short run at the same H (``_seconds_per_step``).
+    A fixed flop rate was 20–50× off: the time depends on the machine, its load and OPENBLAS_NUM_THREADS."""
+    return T * _seconds_per_step(H)
+
+
+@st.cache_resource(ttl=600, show_spinner=False)
+def _seconds_per_step(H: int) -> float:
+    """Seconds per step of analysis.jacobian_norms for an LSTM and a tanh RNN of H units together, timed on a
+    JACOBIAN_PROBE_STEPS-step random sequence (the faster of two runs; at most ~0.3 s at H = 64), measured again
+    after ten minutes, so that it follows the server's load."""
+    x = np.random.default_rng(0).normal(size=(JACOBIAN_PROBE_STEPS, 1))
+    runs = [(p, forward(p, x)) for p, forward in ((init_lstm(1, H, seed=0), lstm_forward),
+                                                   (init_rnn(1, H, seed=0), rnn_forward))]
+    best = float("inf")
+    for _ in range(2):
+        start = time.perf_counter()
+        for params, trace in runs:
+            analysis.jacobian_norms(params, trace)
+        best = min(best, time.perf_counter() - start)
+    return best / JACOBIAN_PROBE_STEPS

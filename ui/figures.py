@@ -1,7 +1,8 @@
 """Figures built once and shown many times.
 
 Building a Plotly figure costs far more than the maths behind it (plotly.py validates every property), so a figure
-is built once per content key and kept as its JSON dict in ``st.cache_resource`` (shared, never mutated). What
+is built once per content key and kept as its JSON dict in the FIGURES byte budget (ui/memo.py: shared by every
+session, never mutated; at the largest settings a lab's gate heatmaps alone take 8 MB, so the bound is in bytes). What
 changes on every rerun — the selected step — is applied to a shallow copy: the step marker shapes move
 (charts.style.move_step_marks) and, for animated figures, the initial data and slider position switch to that step's
 frame. The copy is handed to st.plotly_chart as a figure whose JSON is already built, so nothing is re-validated.
@@ -13,12 +14,10 @@ import hashlib
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
 import plotly.graph_objects as go
-import streamlit as st
 
 from charts.style import move_step_marks
-from lstm_core.params import param_arrays
+from ui import memo
 
 
 class Prebuilt(go.Figure):
@@ -35,22 +34,8 @@ class Prebuilt(go.Figure):
 
 
 def content_key(*parts) -> str:
-    """A short digest of arrays, params and plain values: equal content, equal key."""
-    h = hashlib.blake2b(digest_size=16)
-    for part in parts:
-        if hasattr(part, "weight_hh"):
-            for a in param_arrays(part).values():
-                h.update(np.ascontiguousarray(a).tobytes())
-            h.update(repr(getattr(part, "forget_gate", True)).encode())  # the 1997 LSTM: the same arrays, f ≡ 1
-        elif isinstance(part, np.ndarray):
-            h.update(str(part.shape).encode())
-            h.update(np.ascontiguousarray(part).tobytes())
-        elif isinstance(part, (tuple, list)):  # e.g. a loss's options, which may hold arrays (a loaded head)
-            h.update(content_key(*part).encode())
-        else:
-            h.update(repr(part).encode())
-        h.update(b"|")
-    return h.hexdigest()
+    """A short digest of arrays, params and plain values: equal content, equal key (ui.memo.digest)."""
+    return memo.digest(*parts)
 
 
 CHARTS_DIR = Path(__file__).resolve().parents[1] / "charts"
@@ -66,19 +51,26 @@ def code_version(folder: Path = CHARTS_DIR) -> str:
     return h.hexdigest()
 
 
-@st.cache_resource(max_entries=96, show_spinner=False)
-def _spec(name: str, key: str, _build: Callable[[], go.Figure]) -> dict:
-    return _build().to_dict()
+FIGURES = memo.Budget("figures", max_mb=120)  # ~10 labs' figures at the largest settings, thousands at the defaults
 
 
-def cached(name: str, key: str, build: Callable[[int], go.Figure], *, step: int | None = None) -> Prebuilt:
+def _spec(name: str, key: str, build: Callable[[], go.Figure]) -> dict:
+    return FIGURES.get(f"{name}/{key}", lambda: build().to_dict())
+
+
+def cached(name: str, key: str, build: Callable[[int], go.Figure], *, step: int | None = None,
+           at: Callable[[dict, int], dict] | None = None) -> Prebuilt:
     """The figure ``build(step)`` makes, built once per (name, key) at step 0 and moved to ``step`` (0-based): the
     step marker shapes move, and an animated figure starts at that step's frame. An animation whose frames skip
-    ``step`` (long sequences are subsampled) is built once more for that step. ``step=None``: no step at all."""
+    ``step`` (long sequences are subsampled) is built once more for that step. ``step=None``: no step at all.
+    ``at(spec, step)``: for a figure whose data change with the step (e.g. charts.cell.unit_bars_at), the figure
+    JSON built at step 0 moved to ``step`` by the chart's own function instead."""
     key = f"{key}/{code_version()}"
     if step is None:
         return Prebuilt(_spec(name, key, lambda: build(None)))
     spec = _spec(name, key, lambda: build(0))
+    if at is not None:
+        return Prebuilt(at(spec, step))
     if spec.get("frames") and str(step) not in {f.get("name") for f in spec["frames"]}:
         return Prebuilt(_spec(name, f"{key}@{step}", lambda: build(step)))
     return Prebuilt(_select_frame(move_step_marks(spec, step + 1), step))

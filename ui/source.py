@@ -1,11 +1,17 @@
 """The core's step functions shown beside the numbers they produced: the source is read from the running function
-with inspect.getsource (never a copy), and the lines that compute a chosen quantity are found in it with ast."""
+with inspect.getsource (never a copy), and the lines that compute a chosen quantity are found in it with ast.
+
+Each function's source is parsed once per process (``syntax_tree``, under a lock), not on every rerun: sessions
+rerun in threads of one process, and ``ast.parse`` in several of them at once ended a class's reruns in
+"SystemError: AST constructor recursion depth mismatch" on CPython 3.11 (bench/bench_class.py, 20 and 80 students;
+it also broke Streamlit's own compilation of a page script running at that moment)."""
 
 from __future__ import annotations
 
 import ast
 import functools
 import inspect
+import threading
 
 import streamlit as st
 
@@ -34,6 +40,16 @@ def source_of(fn) -> str:
     return inspect.getsource(fn)
 
 
+_PARSE = threading.Lock()
+
+
+@functools.lru_cache(maxsize=16)
+def syntax_tree(fn) -> ast.Module:
+    """ast.parse(source_of(fn)), once per function (read only: ast.walk never changes it)."""
+    with _PARSE:
+        return ast.parse(source_of(fn))
+
+
 def qualified_name(fn) -> str:
     return f"{fn.__module__}.{fn.__qualname__}"
 
@@ -43,7 +59,7 @@ def assignment_lines(fn, names) -> list[int]:
     (``x = …``, ``a, x = …``, ``x += …``), in source order."""
     wanted = set(names)
     lines = set()
-    for node in ast.walk(ast.parse(source_of(fn))):
+    for node in ast.walk(syntax_tree(fn)):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
             node, (ast.AugAssign, ast.AnnAssign)) else []
         assigned = {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}

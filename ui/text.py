@@ -19,11 +19,13 @@ from charts.text import SIGNED, colored_text_html, hover_titles
 from lstm_core.codefeatures import FEATURES, QUANTITIES, CodeReading, read_code
 from lstm_core.text import CharModel, top_next
 from lstm_core.validate import MAX_T
+from ui.memo import MB, nbytes
 
 MAX_CHARS = MAX_T  # the longest text the lab reads in one pass (20,000 characters)
 OWN_MODEL = "ot_model"  # session key: (CharModel, label, a sample of its held-out text) of the user's own model
 READINGS = "_tl_readings"  # session memo of the last readings: {(model key, text digest): CodeReading}
 KEEP_READINGS = 3
+KEEP_MB = 40  # ...and only as many as fit here: a reading of 20,000 characters takes ~145 MB, kept alone
 QUANTITY_LABELS = {"c": "cell c", "h": "hidden h", "i": "input gate i", "f": "forget gate f", "g": "candidate g",
                    "o": "output gate o"}
 
@@ -145,7 +147,7 @@ def reading(model_key: str, model: CharModel, text: str) -> CodeReading:
     key = (model_key, hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest())
     if key not in memo:
         memo[key] = read_code(model, text)
-        while len(memo) > KEEP_READINGS:
+        while len(memo) > KEEP_READINGS or (len(memo) > 1 and nbytes(memo) > KEEP_MB * MB):
             memo.pop(next(iter(memo)))
     return memo[key]
 

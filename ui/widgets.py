@@ -44,9 +44,11 @@ def chart(fig: go.Figure, *, key: str, filename: str, **kwargs):
     return st.plotly_chart(fig, width="stretch", config=plotly_config(filename), key=key, **kwargs)
 
 
-def cached_chart(lab: state.Lab, name: str, build, *, step: int | None = None, extra=(), key: str, filename: str):
-    """Show ``build(step)`` through the figure cache (built once per lab content + ``extra``; see ui.figures)."""
-    fig = figures.cached(name, figures.content_key(lab.key, *extra), build, step=step)
+def cached_chart(lab: state.Lab, name: str, build, *, step: int | None = None, at=None, extra=(), key: str,
+                 filename: str):
+    """Show ``build(step)`` through the figure cache (built once per lab content + ``extra``; see ui.figures;
+    ``at``: the chart's own function moving the built figure to ``step``)."""
+    fig = figures.cached(name, figures.content_key(lab.key, *extra), build, step=step, at=at)
     return chart(fig, key=key, filename=filename)
 
 

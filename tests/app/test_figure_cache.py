@@ -1,12 +1,14 @@
 """ui.figures: a figure built once at step 0 and moved to step s must equal the figure built at step s."""
 
+import json
+
 import numpy as np
 import pytest
 
-from charts.cell import cell_diagram
+from charts.cell import cell_diagram, unit_bars, unit_bars_at
 from charts.timeline import gate_heatmaps
 from lstm_core import init_lstm, lstm_backward, lstm_forward
-from ui.figures import Prebuilt, _select_frame, content_key
+from ui.figures import Prebuilt, _select_frame, cached, content_key
 from charts.style import move_step_marks
 
 
@@ -55,6 +57,37 @@ def test_selected_frame_equals_a_fresh_build(mode, T, step):
     assert got["layout"]["sliders"][0]["active"] == want["layout"]["sliders"][0]["active"]
 
 
+@pytest.mark.parametrize("mode", ["forward", "backward"])
+@pytest.mark.parametrize("T, step", [(6, 5), (40, 17)])
+def test_unit_bars_moved_to_a_step_equal_a_fresh_build(mode, T, step):
+    """The cell page builds the bars once per lab and moves them with unit_bars_at (a step change then costs ~1 ms
+    instead of a plotly build): same JSON as building at that step, arrays in to_dict()'s typed-array form."""
+    tr, gr = _run(T)
+    spec = unit_bars(tr, 0, grads=gr, mode=mode).to_dict()
+    before = json.dumps(spec, sort_keys=True)
+    got = unit_bars_at(spec, tr, step, grads=gr, mode=mode)
+    assert json.dumps(got, sort_keys=True) == json.dumps(unit_bars(tr, step, grads=gr, mode=mode).to_dict(),
+                                                         sort_keys=True)
+    assert json.dumps(spec, sort_keys=True) == before, "the cached figure is left untouched"
+    assert got["layout"]["title"]["text"].endswith(f"step t = {step + 1} of {T}")
+
+
+def test_cached_figure_with_its_own_mover_is_built_once():
+    builds = []
+
+    def build(s):
+        builds.append(s)
+        return unit_bars(tr, s)
+
+    tr, _ = _run(12)
+    key = content_key(tr.h, "test_cached_figure_with_its_own_mover")
+    at = lambda spec, s: unit_bars_at(spec, tr, s)  # noqa: E731
+    for step in (3, 7, 3):
+        fig = cached("unit_bars_test", key, build, step=step, at=at)
+        assert fig.to_dict()["layout"]["title"]["text"].endswith(f"t = {step + 1} of 12")
+    assert builds == [0]
+
+
 def test_prebuilt_hands_over_its_spec_and_keys_follow_content():
     spec = {"data": [], "layout": {"title": {"text": "x"}}}
     assert Prebuilt(spec).to_dict() is spec
@@ -89,7 +122,7 @@ def test_a_figure_is_rebuilt_after_its_chart_code_changed(monkeypatch):
         builds.append(step)
         return go.Figure(go.Scatter(y=[1, 2, 3]))
 
-    figures._spec.clear()
+    figures.FIGURES.clear()
     monkeypatch.setattr(figures, "code_version", lambda: "v1")
     figures.cached("t", "k", build, step=None)
     figures.cached("t", "k", build, step=None)
@@ -97,4 +130,4 @@ def test_a_figure_is_rebuilt_after_its_chart_code_changed(monkeypatch):
     monkeypatch.setattr(figures, "code_version", lambda: "v2")
     figures.cached("t", "k", build, step=None)
     assert builds == [None, None]  # rebuilt with the new code
-    figures._spec.clear()
+    figures.FIGURES.clear()
