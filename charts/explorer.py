@@ -11,7 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from .gradients import GAP_NOTE, drawable, gradient_flow, log_ticks, model_of, x_title
-from .style import COLORS, DIVERGING, FONT_SIZE, layout
+from .style import COLORS, DIVERGING, FONT_SIZE, MODEL_SYMBOL, layout, model_line
 
 COLOR_DECADES = 10.0  # the phase diagrams' colour scale spans ±10 decades; beyond, the colour saturates
 REGIME_NAMES = {-1: "vanishing", 0: "preserved", 1: "exploding"}
@@ -50,15 +50,16 @@ def length_sweep_chart(sweeps: dict, *, title: str | None = None) -> go.Figure:
         g = _array(sw.grad_at_first, f"{name}.grad_at_first", 1)
         if T.shape != g.shape:
             raise ValueError(f"{name}: lengths {T.shape} and grad_at_first {g.shape} differ")
-        color = COLORS.get(model_of(name) or "", "#555555")
+        model = model_of(name)
+        color = COLORS.get(model or "", "#555555")
         order = np.argsort(T, kind="stable")
         T, g = T[order], g[order]
         y, n_gaps = drawable(g, log=True)
         gaps += n_gaps
         all_y.append(g)
         fig.add_trace(go.Scatter(
-            x=T, y=y, name=f"{name}: measured", mode="markers+lines", line=dict(color=color, width=1.5),
-            marker=dict(color=color, size=9), connectgaps=False,
+            x=T, y=y, name=f"{name}: measured", mode="markers+lines", line=model_line(model, width=1.5),
+            marker=dict(color=color, size=9, symbol=MODEL_SYMBOL.get(model or "", "circle")), connectgaps=False,
             hovertemplate="T = %{x}<br>‖gradient at step 1‖ = %{y:.3e}<extra>" + name + "</extra>",
         ))
         rate, icpt = float(sw.rate_per_step), float(sw.intercept)
@@ -289,7 +290,7 @@ def clipped_flow(
 
 
 def jacobian_vs_gradient(jacobians: dict, gradients: dict, *, title: str | None = None) -> go.Figure:
-    """The exact state-Jacobian norm ‖∂state_T/∂state_t‖₂ (dotted) beside the loss gradient's norm (solid), each
+    """The exact state-Jacobian norm ‖∂state_T/∂state_t‖₂ (dotted) beside the loss gradient's norm (model dash), each
     divided by its value at t = T so that both start at 1 and their slopes can be compared, on a log axis.
 
     jacobians, gradients: {name containing LSTM / RNN: (T,) norms}, all the same T (e.g.
@@ -314,11 +315,11 @@ def jacobian_vs_gradient(jacobians: dict, gradients: dict, *, title: str | None 
             if group == "jacobian":
                 dotted.add(label)
     fig = gradient_flow(curves, title=title)
-    for trace in fig.data:
+    for trace in fig.data:  # gradients keep their model's dash (LSTM solid, RNN dashed): they differ in more than hue
         if trace.name in dotted:
             trace.line.update(dash="dot", width=4)
         else:
-            trace.line.update(dash="solid", width=2.5)
+            trace.line.update(width=2.5)
     fig.update_yaxes(title_text="norm ÷ its value at t = T (log scale)")
     fig.update_layout(height=fig.layout.height + 40)
     _legend_below(fig, fig.layout.margin.b + 60)

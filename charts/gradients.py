@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from .style import COLORS, FONT_SIZE, layout
+from .style import COLORS, FONT_SIZE, MODEL_SYMBOL, OTHER_COLOR, layout, model_line
 
 MARKERS_MAX_T = 60  # up to this many steps, lines also show a marker per step
 _OTHER_COLORS = ("#555555", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
@@ -21,12 +21,14 @@ GAP_NOTE = "gaps = 0 (underflow) or overflow: not drawable on a log axis"
 
 
 def model_of(name: str) -> str | None:
-    """'lstm' / 'rnn' from a curve's (or a half-life key's) name, by the words LSTM / RNN in it."""
+    """'lstm' / 'rnn' / 'gru' from a curve's (or a half-life key's) name, by the words LSTM / RNN / GRU in it."""
     up = name.upper()
     if "LSTM" in up:
         return "lstm"
     if "RNN" in up:
         return "rnn"
+    if "GRU" in up:
+        return "gru"
     return None
 
 
@@ -92,8 +94,9 @@ def gradient_flow(
     """Gradient norm per step, one line per curve, on a log y axis by default.
 
     curves: {name: (T,) norms over 0-based steps}, all the same T, e.g. {"LSTM ‖dL/dc_t‖": a, "LSTM ‖dL/dh_t‖": b,
-    "RNN ‖dL/dh_t‖": c}; drawn at t = 1 … T. Colour by model (LSTM / RNN in the name), dash by quantity: a model's
-    dh curve is dashed when the same model also has a dc curve, otherwise solid (the RNN's only curve stays bold).
+    "RNN ‖dL/dh_t‖": c}; drawn at t = 1 … T. Colour, dash and marker by model (LSTM / RNN / GRU in the name; style.
+    MODEL_DASH: LSTM solid, RNN dashed, GRU dotted), so the models differ in more than hue; an LSTM's dh curve beside
+    its dc curve is dash-dotted and thinner.
     half_lives: {model name (containing LSTM / RNN) or curve name: k or None}, k = the half-life, the steps back from
     the end where the norm first falls to half its value at the end (lstm_core.analysis.memory_half_life); drawn as a
     dotted vertical line at t = T − k labelled "half-life"; None is noted as "never falls to half within T steps".
@@ -119,14 +122,16 @@ def gradient_flow(
     others = iter(_OTHER_COLORS * 4)
     for k, a in arrays.items():
         model = model_of(k)
-        color = COLORS[model] if model else next(others)
-        dashed = _quantity_of(k) == "h" and model in has_dc
+        second = _quantity_of(k) == "h" and model in has_dc  # the LSTM's dh beside its dc
+        line = model_line(model) if model else dict(color=next(others), width=3, dash="solid")
+        if second:
+            line.update(dash="dashdot", width=2)
         y, n_gaps = drawable(a, log=log)
         gaps += n_gaps
         fig.add_trace(
             go.Scatter(
                 x=x, y=y, name=k, mode=mode, connectgaps=False,
-                line=dict(color=color, width=3, dash="dash" if dashed else "solid"), marker=dict(size=6),
+                line=line, marker=dict(size=6, symbol=MODEL_SYMBOL.get(model or "", "circle")),
                 hovertemplate="t = %{x}<br>%{y:.3e}<extra>" + k + "</extra>",
             )
         )
@@ -165,8 +170,8 @@ def _half_life_marks(fig: go.Figure, half_lives, arrays: dict[str, np.ndarray], 
     placed = 0
     for key, k in half_lives.items():
         model = model_of(str(key))
-        color = COLORS[model] if model else "#555555"
-        label = "LSTM" if model == "lstm" else "RNN" if model == "rnn" else str(key)
+        color = COLORS.get(model or "", OTHER_COLOR)
+        label = model.upper() if model else str(key)
         if k is None:
             notes.append(f"{label}: never falls to half within {T} steps (no half-life)")
             continue
@@ -211,7 +216,7 @@ def path_factors(carousel: np.ndarray, rnn_factor: np.ndarray, *, title: str | N
     T, H = car.shape
     x = np.arange(1, T + 1)
     mode = "lines+markers" if T <= MARKERS_MAX_T else "lines"
-    lstm_c, rnn_c = COLORS["lstm"], COLORS["rnn"]
+    lstm_c = COLORS["lstm"]
 
     med = np.median(car, axis=1)
     lo, hi = car.min(axis=1), car.max(axis=1)
@@ -248,7 +253,7 @@ def path_factors(carousel: np.ndarray, rnn_factor: np.ndarray, *, title: str | N
     median_name = "LSTM cell path ∏ f" + (" (median over units)" if H > 1 else "")
     fig.add_trace(
         go.Scatter(
-            x=x, y=y_med, name=median_name, mode=mode, line=dict(color=lstm_c, width=3.5), marker=dict(size=6),
+            x=x, y=y_med, name=median_name, mode=mode, line=model_line("lstm", width=3.5), marker=dict(size=6),
             legendgroup="lstm", customdata=np.stack([lo, hi], axis=1),
             hovertemplate="t = %{x}<br>median %{y:.3e}<br>min %{customdata[0]:.3e}<br>max %{customdata[1]:.3e}"
                           "<extra>LSTM ∏ f</extra>",
@@ -256,8 +261,8 @@ def path_factors(carousel: np.ndarray, rnn_factor: np.ndarray, *, title: str | N
     )
     fig.add_trace(
         go.Scatter(
-            x=x, y=y_rnn, name="RNN ‖∏ W_hhᵀ diag(1−h²)‖", mode=mode, line=dict(color=rnn_c, width=3.5),
-            marker=dict(size=6), hovertemplate="t = %{x}<br>%{y:.3e}<extra>RNN path</extra>",
+            x=x, y=y_rnn, name="RNN ‖∏ W_hhᵀ diag(1−h²)‖", mode=mode, line=model_line("rnn", width=3.5),
+            marker=dict(size=6, symbol=MODEL_SYMBOL["rnn"]), hovertemplate="t = %{x}<br>%{y:.3e}<extra>RNN path</extra>",
         )
     )
     notes = [GAP_NOTE] if g1 + g2 else []

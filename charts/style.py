@@ -40,9 +40,22 @@ def html_symbol(symbol: str) -> str:
     return f"{base}<sub>{sub}</sub>" if sep else symbol
 
 
-# Diverging scale for signed values (c, h, g, gradients), sequential for gates in (0, 1).
+# Diverging scale for signed values (c, h, g, weights, gradients), always centred at 0 (zmid=0): red above, blue
+# below, white at 0 (ColorBrewer RdBu, readable with red–green colour blindness). Sequential for gates in (0, 1) and
+# for magnitudes: Viridis, perceptually uniform and colour-blind-safe, readable in greyscale too.
 DIVERGING = "RdBu_r"
 SEQUENTIAL = "Viridis"
+
+# Models are told apart by line dash (and marker symbol) as well as by hue, so a colour-blind reader, a greyscale
+# print or a washed-out projector still separates LSTM, RNN and GRU. Keys as in COLORS.
+MODEL_DASH = {"lstm": "solid", "rnn": "dash", "gru": "dot"}
+MODEL_SYMBOL = {"lstm": "circle", "rnn": "square", "gru": "diamond"}
+OTHER_COLOR = "#555555"  # a curve that belongs to no model
+
+
+def model_line(model: str | None, *, width: float = 3) -> dict:
+    """A line dict for ``model`` ("lstm" / "rnn" / "gru", or None): its colour and its dash."""
+    return dict(color=COLORS.get(model or "", OTHER_COLOR), width=width, dash=MODEL_DASH.get(model or "", "solid"))
 
 
 def layout(fig: go.Figure, *, title: str | None = None, height: int | None = None, **kwargs) -> go.Figure:

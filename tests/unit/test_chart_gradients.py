@@ -49,8 +49,8 @@ def test_gradient_flow_exact_data_log_axis_and_styles():
     assert trace_named(fig, LC).line.color == COLORS["lstm"] == trace_named(fig, LH).line.color
     assert trace_named(fig, RH).line.color == COLORS["rnn"]
     assert trace_named(fig, LC).line.dash == "solid"
-    assert trace_named(fig, LH).line.dash == "dash"  # LSTM has a dc curve too
-    assert trace_named(fig, RH).line.dash == "solid"  # the RNN's only curve stays solid
+    assert trace_named(fig, LH).line.dash == "dashdot"  # LSTM has a dc curve too
+    assert trace_named(fig, RH).line.dash == "dash"  # the RNN differs from the LSTM in dash, not only in hue
     assert fig.layout.title.text == "Gradient flow"
     assert trace_named(fig, LC).mode == "lines+markers"  # T = 30: markers on
     assert not bad_numbers(fig)
