@@ -635,7 +635,7 @@ def unit_bars(trace, step: int, *, grads=None, mode: str = "forward") -> go.Figu
         fig.update_xaxes(fixedrange=True, range=[0.5, H + 0.5], dtick=next(d for d in (1, 2, 5, 10, 20, 50, 100)
                                                                         if H / d <= 6), row=1, col=n)
     kind = "Gradients of all" if backward else "All"
-    layout(fig, title=f"{kind} {H} units at step t = {step + 1} of {T}", height=300)
+    layout(fig, title=f"{kind} {H} units at step t = {step + 1} of {T}", height=300, meta={"x": "unit"})
     fig.update_layout(bargap=0.15, margin=dict(l=70 if backward else 45, r=15, t=80, b=40))
     fig.update_annotations(font_size=FONT_SIZE)
     return fig

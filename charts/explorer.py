@@ -242,7 +242,7 @@ def phase_diagram(
                      fixedrange=True, showgrid=False, zeroline=False)
     fig.update_yaxes(title_text=y_title, range=[y_plot.min() - _half_step(y_plot), y_plot.max() + _half_step(y_plot)],
                      fixedrange=True, showgrid=False, zeroline=False, **(_log_ticks_text(ya) if log_y else {}))
-    layout(fig, title=title, height=440)
+    layout(fig, title=title, height=440, meta={"series": ["log10 ratio"], "y_log": log_y})  # for charts.summary
     fig.update_layout(dragmode=False, hovermode="closest", margin=dict(l=70, r=10, t=50 if title else 20, b=60),
                       hoverlabel=dict(bgcolor="white", bordercolor="#111111", font_color="#111111"))
     return fig

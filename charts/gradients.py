@@ -17,6 +17,7 @@ from .style import COLORS, FONT_SIZE, MODEL_SYMBOL, OTHER_COLOR, layout, model_l
 
 MARKERS_MAX_T = 60  # up to this many steps, lines also show a marker per step
 _OTHER_COLORS = ("#555555", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+BACKWARDS = {"read": "backwards"}  # layout.meta: gradients flow from the last step back (charts.summary reads so)
 GAP_NOTE = "gaps = 0 (underflow) or overflow: not drawable on a log axis"
 
 
@@ -148,7 +149,7 @@ def gradient_flow(
         type="log" if log else "linear", exponentformat="power", showexponent="all",
         **(log_ticks(*arrays.values()) if log else {}),
     )
-    layout(fig, title=title, height=460 + 22 * len(notes))
+    layout(fig, title=title, height=460 + 22 * len(notes), meta=BACKWARDS)
     fig.update_layout(margin_b=60 + 22 * len(notes))
     return fig
 
@@ -272,6 +273,6 @@ def path_factors(carousel: np.ndarray, rnn_factor: np.ndarray, *, title: str | N
         fig.update_xaxes(range=[0.5, T + 0.5])
     fig.update_yaxes(title_text="gain from the end back to step t (log)", type="log", exponentformat="power",
                      showexponent="all", **log_ticks(lo, hi, rnn, np.array([floor if H > 8 else np.nan])))
-    layout(fig, title=title, height=460 + 22 * len(notes))
+    layout(fig, title=title, height=460 + 22 * len(notes), meta=BACKWARDS)
     fig.update_layout(margin_b=60 + 22 * len(notes))
     return fig

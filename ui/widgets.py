@@ -3,10 +3,13 @@ the "About the equations" expander. One place per idea, so the pages stay thin."
 
 from __future__ import annotations
 
+import re
+
 import plotly.graph_objects as go
 import streamlit as st
 
 from charts.style import plotly_config
+from charts.summary import figure_summary
 from ui import compute, figures, state
 from ui import glossary as _glossary
 
@@ -40,8 +43,21 @@ FLASH_ICONS = {"success": ":material/check_circle:", "info": ":material/info:", 
 
 
 def chart(fig: go.Figure, *, key: str, filename: str, **kwargs):
-    """Show a figure full width, SVG-friendly, with a PNG download in its modebar."""
-    return st.plotly_chart(fig, width="stretch", config=plotly_config(filename), key=key, **kwargs)
+    """Show a figure full width, SVG-friendly, with a PNG download in its modebar, and under it a one-line summary
+    computed from the data it draws (charts.summary.figure_summary): for screen readers, which cannot read a
+    Plotly chart, and for the back rows of a lecture hall."""
+    event = st.plotly_chart(fig, width="stretch", config=plotly_config(filename), key=key, **kwargs)
+    st.caption(caption_text(figure_summary(fig.to_dict())))
+    return event
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-!|$<>~])")
+
+
+def caption_text(summary: str) -> str:
+    """A summary as a caption that shows exactly its characters: Markdown and LaTeX characters escaped (trace names
+    such as 'dL/dh_t … W_hh' would otherwise turn into italics)."""
+    return _MARKDOWN.sub(r"\\\1", summary)
 
 
 def cached_chart(lab: state.Lab, name: str, build, *, step: int | None = None, extra=(), key: str, filename: str):
