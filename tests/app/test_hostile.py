@@ -573,8 +573,10 @@ def test_upload_cap_in_config_matches_the_core_and_the_uploaders(at):
 
 def _sources() -> list[Path]:
     files = [ROOT / "app.py"]
-    for d in ("pages", "ui", "charts", "lstm_core"):
-        files += sorted((ROOT / d).rglob("*.py"))
+    for d in ("app_pages", "ui", "charts", "lstm_core"):
+        found = sorted((ROOT / d).rglob("*.py"))
+        assert found, f"no sources in {d}/: the scan would pass on nothing"
+        files += found
     return files
 
 
