@@ -33,9 +33,11 @@ def walkthrough() -> None:
     run = compute.lstm_run(lab)
     backward = mode == "Backward"
     step = widgets.step_controls(lab.T, key="cell", reverse=backward)
+    compact = widgets.on_phone()  # a phone: the diagram's compact layout, whose labels do not overlap at 390 px
     widgets.cached_chart(
-        lab, "cell_diagram", lambda s: cell_diagram(run.trace, s, unit, grads=run.grads, mode=mode.lower()),
-        step=step, extra=(unit, mode), key="cell_diagram", filename=f"lstm_cell_{mode.lower()}_t{step + 1}")
+        lab, "cell_diagram",
+        lambda s: cell_diagram(run.trace, s, unit, grads=run.grads, mode=mode.lower(), compact=compact),
+        step=step, extra=(unit, mode, compact), key="cell_diagram", filename=f"lstm_cell_{mode.lower()}_t{step + 1}")
     st.caption("▶ Play animates every step in the browser; the buttons and the step slider above choose the step "
                "that the equations and bars below explain.")
     left, right = st.columns([5, 4])

@@ -4,7 +4,7 @@ a lecture hall, where a chart's detail does not carry (issue 17).
 ``figure_summary(spec)`` reads a figure's JSON (``fig.to_dict()``, or the JSON st.plotly_chart sent, where arrays
 arrive base64-encoded) and returns one sentence. One function per chart kind, chosen from the traces:
 
-- ``cell_sentence``: the cell diagram (a text trace named "values" with ids): the step and every printed value.
+- ``cell_sentence``: the cell diagram (a text trace named "values" with ids): the step and every node's value.
 - ``line_sentence``: a line / marker series: where it starts and ends, and its extreme in between.
   A figure whose ``layout.meta`` has read = "backwards" (gradients, which flow from the last step back) is read from
   its last x to its first: "LSTM ‖dL/dc_t‖ falls from 1 at t = 40 to 1.2e-4 at t = 1".
@@ -210,13 +210,22 @@ def bar_sentence(name: str, x, y, *, symbol: str = "x") -> str | None:
            f"{place(symbol, xs[lo])}"
 
 
-def cell_sentence(values: dict) -> str | None:
-    """The cell diagram's printed labels (its "values" text trace: ids and text) as one line, the step first."""
-    ids, text = list(values.get("ids") or []), list(values.get("text") or [])
-    pairs = dict(zip(ids, (plain(t) for t in text)))
+def cell_sentence(values: dict, nodes: dict | None = None) -> str | None:
+    """The cell diagram (charts.cell) as one line: the step (its "values" text trace, id "step"), then each node's
+    exact value under its hover name (the "nodes" trace: customdata and "<name> = %{customdata}" templates), so
+    that a layout printing few labels (compact) still says every value. Without nodes: the printed labels."""
+    pairs = dict(zip(list(values.get("ids") or []), (plain(t) for t in list(values.get("text") or []))))
     step = pairs.pop("step", "")
     pairs.pop("output", None)  # an arrow's caption, not a value
-    body = "; ".join(t for t in pairs.values() if t)
+    items = [t for t in pairs.values() if t]
+    if nodes and nodes.get("customdata") is not None:
+        items = []
+        for template, v in zip(list(nodes.get("hovertemplate") or []), array(nodes["customdata"])):
+            name, sep, _ = str(template).partition(" = %{customdata}")
+            name = re.sub(r"\[unit \d+\]", "", plain(name)).strip()
+            if sep and name and name not in {i.split(" = ")[0] for i in items}:
+                items.append(f"{name} = {number(float(v))}")
+    body = "; ".join(items)
     return f"{step}: {body}" if step else body or None
 
 
@@ -258,8 +267,9 @@ def figure_summary(spec: dict) -> str:
     backwards = isinstance(lay.get("meta"), dict) and lay["meta"].get("read") == "backwards"
     data = spec.get("data", []) or []
     cell = [tr for tr in data if tr.get("name") == "values" and tr.get("ids") and tr.get("mode") == "text"]
-    if cell:  # the cell diagram: its printed values say everything; its nodes and edges are drawing, not data
-        return f"{title}, {cell_sentence(cell[0])}."
+    if cell:  # the cell diagram: its nodes' values say everything; its edges are drawing, not data
+        nodes = next((tr for tr in data if tr.get("name") == "nodes"), None)
+        return f"{title}, {cell_sentence(cell[0], nodes)}."
     meta = lay["meta"] if isinstance(lay.get("meta"), dict) else {}
     series = meta.get("series")
     clauses = []

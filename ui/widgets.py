@@ -128,7 +128,11 @@ def step_controls(T: int, *, key: str, reverse: bool = False) -> int:
     Returns the selected 0-based step index.
     """
     t = state.setting(state.STEP)
-    cols = st.columns([1, 1, 1, 1, 6])
+    # The four buttons stay one row that shrinks to fit on a phone (a horizontal container that does not wrap);
+    # there the slider goes below them.
+    buttons, slider = st.columns([4, 6])
+    row = buttons.container(horizontal=True, wrap=False, gap="small")
+    cols = [row, row, row, row, slider]
     first, last = (T, 1) if reverse else (1, T)
     delta = -1 if reverse else 1
     cols[0].button("", icon=":material/first_page:", key=f"{key}_first", help=f"Go to t = {first}",
@@ -147,6 +151,12 @@ def step_controls(T: int, *, key: str, reverse: bool = False) -> int:
     else:
         cols[4].markdown("**Step t = 1** (the sequence has one step)")
     return state.setting(state.STEP) - 1
+
+
+def on_phone() -> bool:
+    """The browser is a phone's: its User-Agent says "Mobi" (the test MDN recommends). Used to choose layouts
+    that need to know the width before drawing, such as the cell diagram's compact one."""
+    return "Mobi" in (st.context.headers.get("User-Agent") or "")
 
 
 def unit_slider(key: str, label: str, H: int, *, where=st, help: str | None = None, notes: bool = False) -> int:

@@ -82,10 +82,13 @@ def test_cell_diagram_sentence_is_its_printed_values_at_the_shown_step(run, mode
     s = figure_summary(cell_diagram(tr, 9, 2, grads=gr, mode=mode).to_dict())
     assert "unit 3 of 4, step t = 10 of 40" in s
     if mode == "forward":
-        assert f"f = {tr.f[9, 2]:.3f}" in s and f"c_t = {tr.c[9, 2]:.3f}".replace("-", "−") in s
+        assert f"forget gate f_t = {number(tr.f[9, 2])}" in s and f"cell state c_t = {number(tr.c[9, 2])}" in s
     else:
-        assert "dc_t = " in s and "dz_f = " in s
+        assert f"dL/dc_t = {number(gr.dc[9, 2])}" in s and f"dL/dz_f (forget gate pre-activation) = " \
+               f"{number(gr.dz_f[9, 2])}" in s
     assert "nodes" not in s and "edge" not in s  # the drawing itself is not read out
+    # the compact (phone) layout prints few labels but its summary still says every value
+    assert figure_summary(cell_diagram(tr, 9, 2, grads=gr, mode=mode, compact=True).to_dict()) == s
 
 
 def test_summary_of_the_json_st_plotly_chart_sends_is_the_same(run):
