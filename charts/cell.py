@@ -64,6 +64,11 @@ GATE_FUNC = {"i": "σ", "f": "σ", "g": "tanh", "o": "σ"}
 COMPACT_SCALE = 0.56
 COMPACT_LABELS = ("belt_right", "h", "step")
 GRAY = "#777777"
+# The page shows through (Streamlit's light or dark theme; text takes the theme's colour): the cell outline and its
+# faint fill are mid-grey, which reads on white and on the dark theme's near-black alike.
+CLEAR = "rgba(0,0,0,0)"
+CELL_LINE = "#999999"
+CELL_FILL = "rgba(128, 128, 128, 0.10)"
 
 # Nodes: key -> (x, y, marker symbol, marker size in px, text drawn inside)
 NODES: dict[str, tuple[float, float, str, int, str]] = {
@@ -494,19 +499,20 @@ def cell_diagram(trace, step: int, unit: int = 0, *, grads=None, mode: str = "fo
     fig.add_trace(go.Scatter(
         x=label_xy[:, 0], y=label_xy[:, 1], ids=list(LABELS_AT), name="values", mode="text", showlegend=False,
         text=now["label_text"], textposition=[a[2] for a in LABELS_AT.values()],
-        textfont=dict(size=FONT_SIZE - 3 if compact else FONT_SIZE + 1, color="#222222"), hoverinfo="skip",
+        textfont=dict(size=FONT_SIZE - 3 if compact else FONT_SIZE + 1), hoverinfo="skip",  # the theme's colour
     ))
     if not compact:  # a phone has no room beside the diagram: the values are printed in the boxes instead
         _colorbars(fig, scale)
 
     x0, y0, x1, y1 = CELL_BOX
-    fig.add_shape(type="rect", x0=x0, y0=y0, x1=x1, y1=y1, line=dict(color="#bbbbbb", width=2),
-                  fillcolor="rgba(240, 240, 240, 0.5)", layer="below")
+    fig.add_shape(type="rect", x0=x0, y0=y0, x1=x1, y1=y1, line=dict(color=CELL_LINE, width=2),
+                  fillcolor=CELL_FILL, layer="below")
     layout(fig, title=_title(trace, unit, mode), height=HEIGHT)
     fig.update_layout(
         xaxis=dict(range=list(X_RANGE), visible=False, fixedrange=True),
         yaxis=dict(range=list(Y_RANGE), visible=False, fixedrange=True),
-        margin=dict(l=10, r=10 if compact else 95 if backward else 70, t=50, b=10), plot_bgcolor="white",
+        margin=dict(l=10, r=10 if compact else 95 if backward else 70, t=50, b=10), plot_bgcolor=CLEAR,
+        paper_bgcolor=CLEAR,
         hovermode="closest",
         dragmode=False,
     )
@@ -530,15 +536,15 @@ def _colorbars(fig: go.Figure, scale: SignedLog | None) -> None:
 
     if scale is None:
         carrier("scale:gate", SEQUENTIAL, 0.0, 1.0, dict(
-            title=dict(text="gate", side="top"), x=1.0, xanchor="left", y=1.0, yanchor="top", len=0.44,
+            title=dict(text="gate", side="right"), x=1.0, xanchor="left", y=1.0, yanchor="top", len=0.44,
             tickvals=[0, 0.5, 1]))
         carrier("scale:signed", DIVERGING, -1.0, 1.0, dict(
-            title=dict(text="value", side="top"), x=1.0, xanchor="left", y=0.0, yanchor="bottom", len=0.44,
+            title=dict(text="value", side="right"), x=1.0, xanchor="left", y=0.0, yanchor="bottom", len=0.44,
             tickvals=[-1, 0, 1], ticktext=["≤ −1", "0", "≥ 1"]))
     else:
         vals, text = scale.ticks()
         carrier("scale:gradient", DIVERGING, -1.0, 1.0, dict(
-            title=dict(text="gradient", side="top"), x=1.0, xanchor="left", y=0.5, yanchor="middle", len=1.0,
+            title=dict(text="gradient", side="right"), x=1.0, xanchor="left", y=0.5, yanchor="middle", len=1.0,
             tickvals=vals, ticktext=text))
 
 
