@@ -44,9 +44,11 @@ def walkthrough() -> None:
     name, title = model.replace("1997", ""), widgets.model_title(lab, layer)
     direct = "loss" if layer == lab.n_layers - 1 else f"layer {layer + 2}"
     if compute.CORE[model] == "lstm":
+        compact = widgets.on_phone()  # a phone: the diagram's compact layout, whose labels do not overlap at 390 px
         widgets.cached_chart(
-            lab, "cell_diagram", lambda s: cell_diagram(run.trace, s, unit, grads=run.grads, mode=mode.lower()),
-            step=step, extra=(model, layer, unit, mode), key="cell_diagram",
+            lab, "cell_diagram",
+            lambda s: cell_diagram(run.trace, s, unit, grads=run.grads, mode=mode.lower(), compact=compact),
+            step=step, extra=(model, layer, unit, mode, compact), key="cell_diagram",
             filename=f"{model}_cell_{mode.lower()}_t{step + 1}")
         st.caption("▶ Play animates every step in the browser; the buttons and the step slider above choose the step "
                    "that the equations and bars below explain.")

@@ -188,13 +188,14 @@ else:
                  "RNN ‖∂L/∂h_t‖": rnn_run.norms["dh"]}
         widgets.cached_chart(
             lab, "ex_jacobian",
-            lambda _: jacobian_vs_gradient(jac, grads, title="Exact state Jacobian (dotted) vs loss gradient (solid)"),
+            lambda _: jacobian_vs_gradient(jac, grads, title="Exact state Jacobian (long dashes) vs loss gradient"),
             key="ex_jacobian_chart", filename=f"jacobian_vs_gradient_T{lab.T}_H{H}")
         j1 = jac["LSTM ‖∂(h_T,c_T)/∂(h_t,c_t)‖₂"][0]
         g1 = first_last_ratio(grads["LSTM ‖∂L/∂(h_t, c_t)‖"])
         st.caption(
-            "Dotted: the spectral norm of ∂state_T/∂state_t, the most that any gradient arriving at step T can be "
-            "stretched on its way back to t: an upper bound. Solid: this lab's loss (it reads h_T) and its gradient "
+            "Long dashes: the spectral norm of ∂state_T/∂state_t, the most that any gradient arriving at step T can be "
+            "stretched on its way back to t: an upper bound. Solid (LSTM) and dotted (RNN): this lab's loss (it reads "
+            "h_T) and its gradient "
             "with respect to the state, divided by its value at T; it is one case and can lie far below. "
             f"**Here, at t = 1 (LSTM): bound {_num(j1)}, loss gradient {_num(g1)}.**",
             help="Jacobian: " + TERMS["Jacobian"])

@@ -75,7 +75,8 @@ order = [row["unit"] for row in rd.ranking(feature)]
 c1, c2 = st.columns([1.3, 2])
 unit = c1.selectbox("Unit (ranked by |r| with the feature above)", order, format_func=tx.unit_label(rd, feature),
                     key="tl_unit")
-quantity = c2.segmented_control("Colour by", list(QUANTITIES), format_func=tx.QUANTITY_LABELS.get, key="tl_quantity",
+quantity = c2.segmented_control("Colour by", list(QUANTITIES), key="tl_quantity",  # a phone: symbols only, to fit
+                                format_func=str if widgets.on_phone() else tx.QUANTITY_LABELS.get,
                                 help="c, h, g: red positive, blue negative, white 0. Gates i, f, o: white 0 to green 1."
                                 ) or "c"
 if note:

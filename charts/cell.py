@@ -58,7 +58,18 @@ X_IN_Y = -0.45
 CELL_BOX = (1.45, 0.15, 12.85, 6.1)  # x0, y0, x1, y1 of the cell outline (a static layout shape)
 
 GATE_FUNC = {"i": "σ", "f": "σ", "g": "tanh", "o": "σ"}
+
+# Compact layout (a phone, ~280 px of plot for 14 data units): nodes at this share of their size, gate boxes print
+# their own value (forward) instead of σ / tanh, and only these labels keep their text (short forms, small font):
+# every value stays in the hover, in the chart's text summary and in the equations under the diagram.
+COMPACT_SCALE = 0.56
+COMPACT_LABELS = ("belt_right", "h", "step")
 GRAY = "#777777"
+# The page shows through (Streamlit's light or dark theme; text takes the theme's colour): the cell outline and its
+# faint fill are mid-grey, which reads on white and on the dark theme's near-black alike.
+CLEAR = "rgba(0,0,0,0)"
+CELL_LINE = "#999999"
+CELL_FILL = "rgba(128, 128, 128, 0.10)"
 
 # Nodes: key -> (x, y, marker symbol, marker size in px, text drawn inside)
 NODES: dict[str, tuple[float, float, str, int, str]] = {
@@ -256,7 +267,8 @@ def _frame_steps(T: int, step: int, mode: str, max_frames: int) -> list[int]:
 
 # ---- the values at one step ---------------------------------------------------------------------------------------
 
-def _step_values(trace, grads, t: int, k: int, mode: str, scale: SignedLog | None, c_max: float) -> dict:
+def _step_values(trace, grads, t: int, k: int, mode: str, scale: SignedLog | None, c_max: float,
+                 compact: bool = False) -> dict:
     """Everything that changes between frames, as plain lists in NODES / LABELS_AT / EDGES order."""
     T = trace.T
     f, i, g, o = (float(getattr(trace, q)[t, k]) for q in ("f", "i", "g", "o"))
@@ -376,9 +388,19 @@ def _step_values(trace, grads, t: int, k: int, mode: str, scale: SignedLog | Non
         node_template=[("%{hovertext}" if nodes[q][2] is None else f"{nodes[q][2]} = %{{customdata}}%{{hovertext}}")
                        + "<extra></extra>" for q in NODES],
         node_extra=[nodes[q][3] for q in NODES],
-        label_text=[labels[q] for q in LABELS_AT],
+        label_text=[_compact_label(q, labels[q]) if compact else labels[q] for q in LABELS_AT],
+        node_text=[f"{nodes[q][0]:.2f}" if compact and mode == "forward" and q in GATE_X else NODES[q][4]
+                   for q in NODES],
         edge_width={q: round(float(w), 3) for q, w in edges.items()},
     )
+
+
+def _compact_label(key: str, text: str) -> str:
+    """A label of the compact layout: kept (without its 'name = ' where a symbol already says it) for
+    COMPACT_LABELS, empty otherwise."""
+    if key not in COMPACT_LABELS:
+        return ""
+    return text.replace(" = ", " ") if key != "step" else text
 
 
 # ---- figure building ---------------------------------------------------------------------------------------------
@@ -415,7 +437,7 @@ def _title(trace, unit: int, mode: str) -> str:
 
 
 def cell_diagram(trace, step: int, unit: int = 0, *, grads=None, mode: str = "forward", animate: bool = True,
-                 max_frames: int = 400) -> go.Figure:
+                 max_frames: int = 400, compact: bool = False) -> go.Figure:
     """The LSTM cell of unit ``unit`` at step ``step`` (0-based; shown as t = step + 1) with live values.
 
     trace: LSTMTrace of one sequence (x (T, D), per-step arrays (T, H)); grads: its LSTMGrads, needed for
@@ -436,6 +458,10 @@ def cell_diagram(trace, step: int, unit: int = 0, *, grads=None, mode: str = "fo
     moved to; before any slider move plotly.js knows no current frame, so the first Play runs from the first
     frame (t = 1 forward, t = T backward).
 
+    ``compact``: the layout for a phone's width (COMPACT_SCALE, COMPACT_LABELS): smaller nodes, forward gate boxes
+    showing their values, no colour bars, only c_t, h_t and the step printed, so that no two labels overlap at
+    390 px. Hover, frames and trace order are the same.
+
     Raises ValueError for a batched trace, a step or unit out of range, an unknown mode, backward without grads,
     or max_frames < 2.
     """
@@ -446,7 +472,7 @@ def cell_diagram(trace, step: int, unit: int = 0, *, grads=None, mode: str = "fo
     backward = mode == "backward"
     scale = _gradient_scale(grads) if backward else None
     c_max = float(max(np.max(np.abs(trace.c)), np.max(np.abs(trace.c0))))
-    now = _step_values(trace, grads, step, unit, mode, scale, c_max)
+    now = _step_values(trace, grads, step, unit, mode, scale, c_max, compact)
 
     fig = go.Figure()
     geometry = {}
@@ -463,33 +489,39 @@ def cell_diagram(trace, step: int, unit: int = 0, *, grads=None, mode: str = "fo
     node_xy = np.array([(n[0], n[1]) for n in NODES.values()])
     fig.add_trace(go.Scatter(
         x=node_xy[:, 0], y=node_xy[:, 1], ids=list(NODES), name="nodes", mode="markers+text", showlegend=False,
-        marker=dict(symbol=[n[2] for n in NODES.values()], size=[n[3] for n in NODES.values()],
+        marker=dict(symbol=[n[2] for n in NODES.values()],
+                    size=[round(n[3] * (COMPACT_SCALE if compact else 1.0)) for n in NODES.values()],
                     color=now["node_color"], opacity=1, line=dict(color="#333333", width=1.5)),
-        text=[n[4] for n in NODES.values()], textposition="middle center",
-        textfont=dict(size=FONT_SIZE + 3, color=now["node_text_color"]),
+        text=now["node_text"], textposition="middle center",
+        textfont=dict(size=FONT_SIZE - 4 if compact else FONT_SIZE + 3, color=now["node_text_color"]),
         customdata=now["node_value"], hovertext=now["node_extra"], hovertemplate=now["node_template"],
     ))
     label_xy = np.array([(a[0], a[1]) for a in LABELS_AT.values()])
     fig.add_trace(go.Scatter(
         x=label_xy[:, 0], y=label_xy[:, 1], ids=list(LABELS_AT), name="values", mode="text", showlegend=False,
         text=now["label_text"], textposition=[a[2] for a in LABELS_AT.values()],
-        textfont=dict(size=FONT_SIZE + 1, color="#222222"), hoverinfo="skip",
+        textfont=dict(size=FONT_SIZE - 3 if compact else FONT_SIZE + 1), hoverinfo="skip",  # the theme's colour
     ))
-    _colorbars(fig, scale)
+    if not compact:  # a phone has no room beside the diagram: the values are printed in the boxes instead
+        _colorbars(fig, scale)
 
     x0, y0, x1, y1 = CELL_BOX
-    fig.add_shape(type="rect", x0=x0, y0=y0, x1=x1, y1=y1, line=dict(color="#bbbbbb", width=2),
-                  fillcolor="rgba(240, 240, 240, 0.5)", layer="below")
+    fig.add_shape(type="rect", x0=x0, y0=y0, x1=x1, y1=y1, line=dict(color=CELL_LINE, width=2),
+                  fillcolor=CELL_FILL, layer="below")
     layout(fig, title=_title(trace, unit, mode), height=HEIGHT)
     fig.update_layout(
         xaxis=dict(range=list(X_RANGE), visible=False, fixedrange=True),
         yaxis=dict(range=list(Y_RANGE), visible=False, fixedrange=True),
-        margin=dict(l=10, r=95 if backward else 70, t=50, b=10), plot_bgcolor="white", hovermode="closest",
+        margin=dict(l=10, r=10 if compact else 95 if backward else 70, t=50, b=10), plot_bgcolor=CLEAR,
+        paper_bgcolor=CLEAR,
+        hovermode="closest",
         dragmode=False,
     )
 
     if animate and T >= 2:
-        _add_animation(fig, trace, grads, step, unit, mode, scale, c_max, max_frames, geometry)
+        _add_animation(fig, trace, grads, step, unit, mode, scale, c_max, max_frames, geometry, compact)
+    if compact:
+        fig.update_layout(title_font_size=FONT_SIZE - 2, font_size=FONT_SIZE - 3)
     return fig
 
 
@@ -505,15 +537,15 @@ def _colorbars(fig: go.Figure, scale: SignedLog | None) -> None:
 
     if scale is None:
         carrier("scale:gate", SEQUENTIAL, 0.0, 1.0, dict(
-            title=dict(text="gate", side="top"), x=1.0, xanchor="left", y=1.0, yanchor="top", len=0.44,
+            title=dict(text="gate", side="right"), x=1.0, xanchor="left", y=1.0, yanchor="top", len=0.44,
             tickvals=[0, 0.5, 1]))
         carrier("scale:signed", DIVERGING, -1.0, 1.0, dict(
-            title=dict(text="value", side="top"), x=1.0, xanchor="left", y=0.0, yanchor="bottom", len=0.44,
+            title=dict(text="value", side="right"), x=1.0, xanchor="left", y=0.0, yanchor="bottom", len=0.44,
             tickvals=[-1, 0, 1], ticktext=["≤ −1", "0", "≥ 1"]))
     else:
         vals, text = scale.ticks()
         carrier("scale:gradient", DIVERGING, -1.0, 1.0, dict(
-            title=dict(text="gradient", side="top"), x=1.0, xanchor="left", y=0.5, yanchor="middle", len=1.0,
+            title=dict(text="gradient", side="right"), x=1.0, xanchor="left", y=0.5, yanchor="middle", len=1.0,
             tickvals=vals, ticktext=text))
 
 
@@ -539,14 +571,14 @@ def _set_frames(fig: go.Figure, frames: list[dict]) -> None:
         fig.frames = frames
 
 
-def _add_animation(fig, trace, grads, step, unit, mode, scale, c_max, max_frames, geometry) -> None:
+def _add_animation(fig, trace, grads, step, unit, mode, scale, c_max, max_frames, geometry, compact=False) -> None:
     steps = _frame_steps(trace.T, step, mode, max_frames)
     edge_index = {key: n for n, key in enumerate(EDGES)}
     nodes_index, labels_index = len(EDGES), len(EDGES) + 1
     dynamic = [edge_index[k] for k in EDGES if k != "bus"] + [nodes_index, labels_index]
     frames = []
     for s in steps:
-        v = _step_values(trace, grads, s, unit, mode, scale, c_max)
+        v = _step_values(trace, grads, s, unit, mode, scale, c_max, compact)
         data = []
         for key in EDGES:
             if key == "bus":
@@ -556,7 +588,7 @@ def _add_animation(fig, trace, grads, step, unit, mode, scale, c_max, max_frames
             data.append(dict(type="scatter", line=dict(width=w), marker=dict(size=_arrow_sizes(n, arrows, w))))
         data.append(dict(type="scatter", marker=dict(color=v["node_color"]),
                          textfont=dict(color=v["node_text_color"]), customdata=v["node_value"],
-                         hovertext=v["node_extra"]))
+                         hovertext=v["node_extra"], **({"text": v["node_text"]} if compact else {})))
         data.append(dict(type="scatter", text=v["label_text"]))
         frames.append(dict(name=str(s), data=data, traces=dynamic))
     _set_frames(fig, frames)
@@ -636,7 +668,7 @@ def unit_bars(trace, step: int, *, grads=None, mode: str = "forward") -> go.Figu
         fig.update_yaxes(fixedrange=True, zeroline=True, zerolinecolor="#888888", **yaxis, row=1, col=n)
         fig.update_xaxes(fixedrange=True, range=[0.5, H + 0.5], dtick=next(d for d in (1, 2, 5, 10, 20, 50, 100)
                                                                         if H / d <= 6), row=1, col=n)
-    layout(fig, title=_unit_bars_title(trace, step, mode), height=300)
+    layout(fig, title=_unit_bars_title(trace, step, mode), height=300, meta={"x": "unit"})
     fig.update_layout(bargap=0.15, margin=dict(l=70 if backward else 45, r=15, t=80, b=40))
     fig.update_annotations(font_size=FONT_SIZE)
     return fig

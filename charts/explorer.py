@@ -11,13 +11,17 @@ import numpy as np
 import plotly.graph_objects as go
 
 from .gradients import GAP_NOTE, drawable, gradient_flow, log_ticks, model_of, x_title
-from .style import COLORS, DIVERGING, FONT_SIZE, layout
+from .style import COLORS, DIVERGING, FONT_SIZE, MODEL_SYMBOL, layout, model_line
 
 COLOR_DECADES = 10.0  # the phase diagrams' colour scale spans ±10 decades; beyond, the colour saturates
 REGIME_NAMES = {-1: "vanishing", 0: "preserved", 1: "exploding"}
 SELECTED = "#111111"  # the clicked cell's marker
 CURRENT = "#009E73"  # the shared setting's marker (Okabe–Ito green, reads on red, white and blue)
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+# Not in style.MODEL_DASH, so a fitted line or a Jacobian never looks like a model's measured gradient.
+FIT_DASH = "longdash"  # the length sweep's fitted exponential
+JACOBIAN_DASH = "longdash"  # jacobian_vs_gradient's Jacobian norms
 
 
 def _array(value, name: str, ndim: int) -> np.ndarray:
@@ -50,15 +54,16 @@ def length_sweep_chart(sweeps: dict, *, title: str | None = None) -> go.Figure:
         g = _array(sw.grad_at_first, f"{name}.grad_at_first", 1)
         if T.shape != g.shape:
             raise ValueError(f"{name}: lengths {T.shape} and grad_at_first {g.shape} differ")
-        color = COLORS.get(model_of(name) or "", "#555555")
+        model = model_of(name)
+        color = COLORS.get(model or "", "#555555")
         order = np.argsort(T, kind="stable")
         T, g = T[order], g[order]
         y, n_gaps = drawable(g, log=True)
         gaps += n_gaps
         all_y.append(g)
         fig.add_trace(go.Scatter(
-            x=T, y=y, name=f"{name}: measured", mode="markers+lines", line=dict(color=color, width=1.5),
-            marker=dict(color=color, size=9), connectgaps=False,
+            x=T, y=y, name=f"{name}: measured", mode="markers+lines", line=model_line(model, width=1.5),
+            marker=dict(color=color, size=9, symbol=MODEL_SYMBOL.get(model or "", "circle")), connectgaps=False,
             hovertemplate="T = %{x}<br>‖gradient at step 1‖ = %{y:.3e}<extra>" + name + "</extra>",
         ))
         rate, icpt = float(sw.rate_per_step), float(sw.intercept)
@@ -70,7 +75,7 @@ def length_sweep_chart(sweeps: dict, *, title: str | None = None) -> go.Figure:
             all_y.append(line)
             fig.add_trace(go.Scatter(
                 x=xs, y=y_fit, name=f"{name} fit: ×{np.exp(rate):.3g} per step", mode="lines",
-                line=dict(color=color, width=3, dash="dot"), hoverinfo="skip",
+                line=dict(color=color, width=3, dash=FIT_DASH), hoverinfo="skip",
             ))
     x_title(fig, [GAP_NOTE] if gaps else [], title="sequence length T (loss at step T)")
     fig.update_yaxes(title_text="‖gradient at step 1‖ (log scale)", type="log", exponentformat="power",
@@ -241,7 +246,7 @@ def phase_diagram(
                      fixedrange=True, showgrid=False, zeroline=False)
     fig.update_yaxes(title_text=y_title, range=[y_plot.min() - _half_step(y_plot), y_plot.max() + _half_step(y_plot)],
                      fixedrange=True, showgrid=False, zeroline=False, **(_log_ticks_text(ya) if log_y else {}))
-    layout(fig, title=title, height=440)
+    layout(fig, title=title, height=440, meta={"series": ["log10 ratio"], "y_log": log_y})  # for charts.summary
     fig.update_layout(dragmode=False, hovermode="closest", margin=dict(l=70, r=10, t=50 if title else 20, b=60),
                       hoverlabel=dict(bgcolor="white", bordercolor="#111111", font_color="#111111"))
     return fig
@@ -264,8 +269,8 @@ def clipped_flow(
     after_label: str,
     title: str | None = None,
 ) -> go.Figure:
-    """One model's gradient-norm curve before (full BPTT, the model's colour) and after truncation and clipping
-    (dashed grey), drawn by charts.gradients.gradient_flow. With ``truncate`` = k < T, the steps before the last
+    """One model's gradient-norm curve before (full BPTT, solid in the model's colour) and after truncation and
+    clipping (dashed grey), drawn by charts.gradients.gradient_flow. With ``truncate`` = k < T, the steps before the last
     window (t <= T − k) are shaded: no gradient crosses the window's edge, so the loss at T sends none there.
 
     full, after: (T,) norms; model "LSTM" / "RNN"; quantity e.g. "‖∂L/∂c_t‖"; after_label names the settings.
@@ -276,6 +281,7 @@ def clipped_flow(
     window = truncate is not None and truncate < T
     fig = gradient_flow({f"{model} {quantity}, full BPTT": f, f"{quantity} {after_label}": a}, title=title,
                         gap_note="gaps = exactly 0 (truncated), or under/overflow" if window else GAP_NOTE)
+    fig.data[0].line.update(dash="solid")  # the page's caption: "Solid: the true BPTT norms", whatever the model
     fig.data[1].line.update(color="#333333", dash="dash", width=3)
     if window:
         edge = T - truncate + 0.5
@@ -288,16 +294,18 @@ def clipped_flow(
     return fig
 
 
+
+
 def jacobian_vs_gradient(jacobians: dict, gradients: dict, *, title: str | None = None) -> go.Figure:
-    """The exact state-Jacobian norm ‖∂state_T/∂state_t‖₂ (dotted) beside the loss gradient's norm (solid), each
+    """The exact state-Jacobian norm ‖∂state_T/∂state_t‖₂ (long dashes) beside the loss gradient's norm (model dash), each
     divided by its value at t = T so that both start at 1 and their slopes can be compared, on a log axis.
 
     jacobians, gradients: {name containing LSTM / RNN: (T,) norms}, all the same T (e.g.
     lstm_core.analysis.jacobian_norms, which is already 1 at T, and grad_norms' 'dc' / 'dh'). A curve whose value
     at T is 0 or not finite cannot be normalised and is drawn as given (its name says so). Drawn by
-    charts.gradients.gradient_flow, then restyled: Jacobians dotted.
+    charts.gradients.gradient_flow, then restyled: Jacobians in long dashes (JACOBIAN_DASH, no model's own dash).
     """
-    curves, dotted = {}, set()
+    curves, dashed = {}, set()
     for group, items in (("jacobian", jacobians), ("gradient", gradients)):
         if not isinstance(items, dict):
             raise ValueError(f"{group}s: got {type(items).__name__}, needs a dict name -> (T,) norms")
@@ -312,13 +320,13 @@ def jacobian_vs_gradient(jacobians: dict, gradients: dict, *, title: str | None 
                 label = f"{name} (0 at T: not normalised)"
             curves[label] = a
             if group == "jacobian":
-                dotted.add(label)
+                dashed.add(label)
     fig = gradient_flow(curves, title=title)
-    for trace in fig.data:
-        if trace.name in dotted:
-            trace.line.update(dash="dot", width=4)
+    for trace in fig.data:  # gradients keep their model's dash (LSTM solid, RNN dotted): they differ in more than hue
+        if trace.name in dashed:
+            trace.line.update(dash=JACOBIAN_DASH, width=4)
         else:
-            trace.line.update(dash="solid", width=2.5)
+            trace.line.update(width=2.5)
     fig.update_yaxes(title_text="norm ÷ its value at t = T (log scale)")
     fig.update_layout(height=fig.layout.height + 40)
     _legend_below(fig, fig.layout.margin.b + 60)

@@ -13,10 +13,11 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from .style import COLORS, FONT_SIZE, MODEL_DASH, MODEL_SECOND_DASH, layout
+from .style import COLORS, FONT_SIZE, MODEL_SYMBOL, OTHER_COLOR, layout, model_line
 
 MARKERS_MAX_T = 60  # up to this many steps, lines also show a marker per step
 _OTHER_COLORS = ("#555555", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+BACKWARDS = {"read": "backwards"}  # layout.meta: gradients flow from the last step back (charts.summary reads so)
 GAP_NOTE = "gaps = 0 (underflow) or overflow: not drawable on a log axis"
 
 
@@ -97,9 +98,9 @@ def gradient_flow(
     """Gradient norm per step, one line per curve, on a log y axis by default.
 
     curves: {name: (T,) norms over 0-based steps}, all the same T, e.g. {"LSTM ‖dL/dc_t‖": a, "LSTM ‖dL/dh_t‖": b,
-    "RNN ‖dL/dh_t‖": c}; drawn at t = 1 … T. Each model (LSTM / 1997 LSTM / GRU / RNN in the name) has its own
-    colour and dash (charts.style.MODEL_DASH: solid, dash-dot, dashed, dotted); a model's dh curve is thinner, in its
-    MODEL_SECOND_DASH, when the same model also has a dc curve.
+    "RNN ‖dL/dh_t‖": c}; drawn at t = 1 … T. Colour, dash and marker by model (LSTM / 1997 LSTM / GRU / RNN in the
+    name; charts.style.MODEL_DASH: solid, dash-dot, dashed, dotted), so the models differ in more than hue; a model's
+    dh curve beside its own dc curve is thinner, in its MODEL_SECOND_DASH.
     half_lives: {model name (containing LSTM / RNN) or curve name: k or None}, k = the half-life, the steps back from
     the end where the norm first falls to half its value at the end (lstm_core.analysis.memory_half_life); drawn as a
     dotted vertical line at t = T − k labelled "half-life"; None is noted as "never falls to half within T steps".
@@ -125,15 +126,14 @@ def gradient_flow(
     others = iter(_OTHER_COLORS * 4)
     for k, a in arrays.items():
         model = model_of(k)
-        color = COLORS[model] if model else next(others)
-        second = _quantity_of(k) == "h" and model in has_dc
-        dash = (MODEL_SECOND_DASH if second else MODEL_DASH).get(model, "solid")
+        second = _quantity_of(k) == "h" and model in has_dc  # an LSTM's dh beside its dc
+        line = model_line(model, second=second) if model else dict(color=next(others), width=3, dash="solid")
         y, n_gaps = drawable(a, log=log)
         gaps += n_gaps
         fig.add_trace(
             go.Scatter(
                 x=x, y=y, name=k, mode=mode, connectgaps=False,
-                line=dict(color=color, width=2 if second else 3, dash=dash), marker=dict(size=6),
+                line=line, marker=dict(size=6, symbol=MODEL_SYMBOL.get(model or "", "circle")),
                 hovertemplate="t = %{x}<br>%{y:.3e}<extra>" + k + "</extra>",
             )
         )
@@ -150,7 +150,7 @@ def gradient_flow(
         type="log" if log else "linear", exponentformat="power", showexponent="all",
         **(log_ticks(*arrays.values()) if log else {}),
     )
-    layout(fig, title=title, height=460 + 22 * len(notes))
+    layout(fig, title=title, height=460 + 22 * len(notes), meta=BACKWARDS)
     fig.update_layout(margin_b=60 + 22 * len(notes))
     if title and len(arrays) > 3:  # a legend this long would run into the title: the title goes on a row above it
         fig.update_layout(margin_t=95, title=dict(yref="container", y=0.985, yanchor="top"))
@@ -174,7 +174,7 @@ def _half_life_marks(fig: go.Figure, half_lives, arrays: dict[str, np.ndarray], 
     placed = 0
     for key, k in half_lives.items():
         model = model_of(str(key))
-        color = COLORS[model] if model else "#555555"
+        color = COLORS.get(model or "", OTHER_COLOR)
         label = MODEL_NAMES.get(model, str(key))
         if k is None:
             notes.append(f"{label}: never falls to half within {T} steps (no half-life)")
@@ -220,7 +220,7 @@ def path_factors(carousel: np.ndarray, rnn_factor: np.ndarray, *, title: str | N
     T, H = car.shape
     x = np.arange(1, T + 1)
     mode = "lines+markers" if T <= MARKERS_MAX_T else "lines"
-    lstm_c, rnn_c = COLORS["lstm"], COLORS["rnn"]
+    lstm_c = COLORS["lstm"]
 
     med = np.median(car, axis=1)
     lo, hi = car.min(axis=1), car.max(axis=1)
@@ -257,7 +257,7 @@ def path_factors(carousel: np.ndarray, rnn_factor: np.ndarray, *, title: str | N
     median_name = "LSTM cell path ∏ f" + (" (median over units)" if H > 1 else "")
     fig.add_trace(
         go.Scatter(
-            x=x, y=y_med, name=median_name, mode=mode, line=dict(color=lstm_c, width=3.5), marker=dict(size=6),
+            x=x, y=y_med, name=median_name, mode=mode, line=model_line("lstm", width=3.5), marker=dict(size=6),
             legendgroup="lstm", customdata=np.stack([lo, hi], axis=1),
             hovertemplate="t = %{x}<br>median %{y:.3e}<br>min %{customdata[0]:.3e}<br>max %{customdata[1]:.3e}"
                           "<extra>LSTM ∏ f</extra>",
@@ -265,8 +265,8 @@ def path_factors(carousel: np.ndarray, rnn_factor: np.ndarray, *, title: str | N
     )
     fig.add_trace(
         go.Scatter(
-            x=x, y=y_rnn, name="RNN ‖∏ W_hhᵀ diag(1−h²)‖", mode=mode, line=dict(color=rnn_c, width=3.5),
-            marker=dict(size=6), hovertemplate="t = %{x}<br>%{y:.3e}<extra>RNN path</extra>",
+            x=x, y=y_rnn, name="RNN ‖∏ W_hhᵀ diag(1−h²)‖", mode=mode, line=model_line("rnn", width=3.5),
+            marker=dict(size=6, symbol=MODEL_SYMBOL["rnn"]), hovertemplate="t = %{x}<br>%{y:.3e}<extra>RNN path</extra>",
         )
     )
     notes = [GAP_NOTE] if g1 + g2 else []
@@ -276,7 +276,7 @@ def path_factors(carousel: np.ndarray, rnn_factor: np.ndarray, *, title: str | N
         fig.update_xaxes(range=[0.5, T + 0.5])
     fig.update_yaxes(title_text="gain from the end back to step t (log)", type="log", exponentformat="power",
                      showexponent="all", **log_ticks(lo, hi, rnn, np.array([floor if H > 8 else np.nan])))
-    layout(fig, title=title, height=460 + 22 * len(notes))
+    layout(fig, title=title, height=460 + 22 * len(notes), meta=BACKWARDS)
     fig.update_layout(margin_b=60 + 22 * len(notes))
     return fig
 

@@ -28,10 +28,13 @@ COLORS = {
     "gru": "#009E73",
     "lstm1997": "#CC79A7",  # the 1997 LSTM (no forget gate): purple
 }
-# One dash per model, so curves stay apart in greyscale and for colour-blind readers: the LSTM solid, the 1997 LSTM
-# dash-dot, the GRU dashed, the RNN dotted. A model with a cell state draws its ‖∂L/∂h_t‖ in MODEL_SECOND_DASH.
+# Models are told apart by line dash and marker symbol as well as by hue, so a colour-blind reader, a greyscale print
+# or a washed-out projector still separates them: the LSTM solid, the 1997 LSTM dash-dot, the GRU dashed, the RNN
+# dotted. A model with a cell state draws its ‖∂L/∂h_t‖ in MODEL_SECOND_DASH (and thinner). Keys as in COLORS.
 MODEL_DASH = {"lstm": "solid", "lstm1997": "dashdot", "gru": "dash", "rnn": "dot"}
 MODEL_SECOND_DASH = {"lstm": "longdash", "lstm1997": "longdashdot"}
+MODEL_SYMBOL = {"lstm": "circle", "lstm1997": "triangle-up", "gru": "diamond", "rnn": "square"}
+OTHER_COLOR = "#555555"  # a curve that belongs to no model
 
 LABELS = {
     "x": "input x_t",
@@ -52,9 +55,19 @@ def html_symbol(symbol: str) -> str:
     return f"{base}<sub>{sub}</sub>" if sep else symbol
 
 
-# Diverging scale for signed values (c, h, g, gradients), sequential for gates in (0, 1).
+# Diverging scale for signed values (c, h, g, weights, gradients), always centred at 0 (zmid=0): red above, blue
+# below, white at 0 (ColorBrewer RdBu, readable with red–green colour blindness). Sequential for gates in (0, 1) and
+# for magnitudes: Viridis, perceptually uniform and colour-blind-safe, readable in greyscale too.
 DIVERGING = "RdBu_r"
 SEQUENTIAL = "Viridis"
+
+
+
+def model_line(model: str | None, *, width: float = 3, second: bool = False) -> dict:
+    """A line dict for ``model`` (a key of MODEL_DASH, or None): its colour and its dash; ``second``: the model's
+    ‖∂L/∂h_t‖ drawn beside its ‖∂L/∂c_t‖ (MODEL_SECOND_DASH, two thirds as wide)."""
+    dash = (MODEL_SECOND_DASH if second else MODEL_DASH).get(model or "", "solid")
+    return dict(color=COLORS.get(model or "", OTHER_COLOR), width=width * 2 / 3 if second else width, dash=dash)
 
 
 def layout(fig: go.Figure, *, title: str | None = None, height: int | None = None, **kwargs) -> go.Figure:

@@ -147,6 +147,7 @@ def gate_heatmaps(trace, step: int | None = None, quantities=QUANTITIES) -> go.F
         fig.add_trace(
             go.Heatmap(
                 z=z, x=x, y=y, name=k, zmin=zmin, zmax=zmax, colorscale=scale,
+                **({} if scale == SEQUENTIAL else {"zmid": 0.0}),  # signed: white is exactly 0
                 colorbar=dict(
                     y=(dom[0] + dom[1]) / 2, len=dom[1] - dom[0], yanchor="middle", x=1.01,
                     thickness=14, tickfont=dict(size=FONT_SIZE - 3), outlinewidth=0,

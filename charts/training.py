@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .gradients import drawable, log_ticks
-from .style import COLORS, FONT_SIZE, SEQUENTIAL, layout
+from .style import COLORS, FONT_SIZE, MODEL_SYMBOL, SEQUENTIAL, layout, model_line
 
 MODEL_LABELS = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN"}
 X_TITLES = {"iteration": "training iteration", "seconds": "compute seconds"}
@@ -74,22 +74,23 @@ def training_curves(
         name, color = _label(model), COLORS.get(model, "#555555")
         xs = _column(rows, x)
         fig.add_trace(go.Scatter(  # the legend entry of the model (its traces stay out of the legend, one row)
-            x=[None], y=[None], name=name, mode="lines", legendgroup=model, line=dict(color=color, width=3),
-            hoverinfo="skip"), row=1, col=1)
+            x=[None], y=[None], name=name, mode="lines+markers", legendgroup=model, line=model_line(model),
+            marker=dict(symbol=MODEL_SYMBOL.get(model, "circle"), size=8), hoverinfo="skip"), row=1, col=1)
         for key, suffix, dash in (("train_loss", "train loss", "solid"), ("test_loss", "test loss", "dot")):
             values = _column(rows, key)
             losses.append(values)
             y, _ = drawable(values, log=True)
             fig.add_trace(go.Scatter(
-                x=xs, y=y, name=f"{name} {suffix}", mode="lines", connectgaps=False, legendgroup=model,
-                showlegend=False,
+                x=xs, y=y, name=f"{name} {suffix}", mode="lines+markers", connectgaps=False, legendgroup=model,
+                showlegend=False,  # dash tells train from test here, so the model's marker tells the models apart
                 line=dict(color=color, width=3 if dash == "solid" else 2, dash=dash),
+                marker=dict(symbol=MODEL_SYMBOL.get(model, "circle"), size=7, maxdisplayed=12),
                 hovertemplate=f"{hover_x}<br>%{{y:.4g}}<extra>{name} {suffix}</extra>"), row=1, col=1)
         y, _ = drawable(_column(rows, metric), log=False)
         fig.add_trace(go.Scatter(
             x=xs, y=y, name=f"{name} {metric_name}", mode="lines+markers" if len(rows) <= 40 else "lines",
-            connectgaps=False, legendgroup=model, showlegend=False, line=dict(color=color, width=3),
-            marker=dict(size=6),
+            connectgaps=False, legendgroup=model, showlegend=False, line=model_line(model),
+            marker=dict(size=6, symbol=MODEL_SYMBOL.get(model, "circle")),
             hovertemplate=f"{hover_x}<br>%{{y:.3f}}<extra>{name} {metric_name}</extra>"), row=1, col=2)
     if chance is not None:
         label = "chance" if kind == "classification" else "baseline"

@@ -340,6 +340,34 @@ def chart_problems(at: "AppTest") -> dict[str, list[str]]:
     return out
 
 
+def elements(node):
+    """Every element under an AppTest block, in page order (depth first)."""
+    children = getattr(node, "children", None)
+    if children:
+        for k in sorted(children):
+            yield from elements(children[k])
+    elif children is None:
+        yield node
+
+
+def unsummarised_charts(at: "AppTest") -> list[str]:
+    """Keys of the charts on the page NOT directly followed by a caption that is their one-line summary computed
+    from the figure they show (charts.summary.figure_summary of the chart's own JSON; ui.widgets.chart)."""
+    from charts.summary import figure_summary
+    from ui.widgets import caption_text
+
+    shown = list(elements(at.main))
+    bad = []
+    for n, el in enumerate(shown):
+        if getattr(el, "type", None) != "plotly_chart":
+            continue
+        nxt = shown[n + 1] if n + 1 < len(shown) else None
+        want = caption_text(figure_summary(json.loads(el.proto.spec)))
+        if getattr(nxt, "type", None) != "caption" or nxt.value != want:
+            bad.append(f"{el.proto.id}: {getattr(nxt, 'value', None)!r} != {want!r}")
+    return bad
+
+
 OUR_CODE = tuple(str(ROOT / d) for d in ("app.py", "ui", "app_pages", "charts", "lstm_core"))
 IGNORED_WARNINGS: list[str] = []  # Streamlit's / libraries' own warnings about themselves, for a summary
 RUN_TIMES: list = []  # (seconds, what) of every run()

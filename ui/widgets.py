@@ -3,10 +3,13 @@ the "About the equations" expander. One place per idea, so the pages stay thin."
 
 from __future__ import annotations
 
+import re
+
 import plotly.graph_objects as go
 import streamlit as st
 
 from charts.style import plotly_config
+from charts.summary import figure_summary
 from ui import compute, figures, state
 from ui import glossary as _glossary
 
@@ -40,8 +43,21 @@ FLASH_ICONS = {"success": ":material/check_circle:", "info": ":material/info:", 
 
 
 def chart(fig: go.Figure, *, key: str, filename: str, **kwargs):
-    """Show a figure full width, SVG-friendly, with a PNG download in its modebar."""
-    return st.plotly_chart(fig, width="stretch", config=plotly_config(filename), key=key, **kwargs)
+    """Show a figure full width, SVG-friendly, with a PNG download in its modebar, and under it a one-line summary
+    computed from the data it draws (charts.summary.figure_summary): for screen readers, which cannot read a
+    Plotly chart, and for the back rows of a lecture hall."""
+    event = st.plotly_chart(fig, width="stretch", config=plotly_config(filename), key=key, **kwargs)
+    st.caption(caption_text(figure_summary(fig.to_dict())))
+    return event
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-!|$<>~])")
+
+
+def caption_text(summary: str) -> str:
+    """A summary as a caption that shows exactly its characters: Markdown and LaTeX characters escaped (trace names
+    such as 'dL/dh_t … W_hh' would otherwise turn into italics)."""
+    return _MARKDOWN.sub(r"\\\1", summary)
 
 
 def cached_chart(lab: state.Lab, name: str, build, *, step: int | None = None, at=None, extra=(), key: str,
@@ -116,7 +132,11 @@ def step_controls(T: int, *, key: str, reverse: bool = False) -> int:
     Returns the selected 0-based step index.
     """
     t = state.setting(state.STEP)
-    cols = st.columns([1, 1, 1, 1, 6])
+    # The four buttons stay one row that shrinks to fit on a phone (a horizontal container that does not wrap);
+    # there the slider goes below them.
+    buttons, slider = st.columns([4, 6])
+    row = buttons.container(horizontal=True, wrap=False, gap="small")
+    cols = [row, row, row, row, slider]
     first, last = (T, 1) if reverse else (1, T)
     delta = -1 if reverse else 1
     cols[0].button("", icon=":material/first_page:", key=f"{key}_first", help=f"Go to t = {first}",
@@ -135,6 +155,12 @@ def step_controls(T: int, *, key: str, reverse: bool = False) -> int:
     else:
         cols[4].markdown("**Step t = 1** (the sequence has one step)")
     return state.setting(state.STEP) - 1
+
+
+def on_phone() -> bool:
+    """The browser is a phone's: its User-Agent says "Mobi" (the test MDN recommends). Used to choose layouts
+    that need to know the width before drawing, such as the cell diagram's compact one."""
+    return "Mobi" in (st.context.headers.get("User-Agent") or "")
 
 
 def unit_slider(key: str, label: str, H: int, *, where=st, help: str | None = None, notes: bool = False) -> int:

@@ -11,7 +11,8 @@ from lstm_core.analysis import grad_norms
 from lstm_core.losses import make_loss
 from lstm_core.presets import PRESETS
 from lstm_core.sequences import GENERATORS
-from tests.helpers import APP, PAGES, decode, figure, json_trace, lab_of, mirror, open_app, page_file
+from tests.helpers import (APP, PAGES, decode, figure, json_trace, lab_of, mirror, open_app, page_file,
+                           unsummarised_charts)
 from ui import routes, state
 
 
@@ -33,6 +34,7 @@ def test_every_page_loads_at_defaults(page):
     assert at.header, "each page has a heading"
     if page not in (page_file("lessons"), page_file("training")):  # a list of lessons; nothing trained yet
         assert len(at.get("plotly_chart")) >= 1, "each page draws at least one chart"
+    assert not unsummarised_charts(at), "every chart has its one-line summary under it"
     glossary = [e for e in at.sidebar.expander if e.label == "Glossary"]
     assert glossary and "**half-life**" in glossary[0].markdown[0].value, "the glossary is reachable from every page"
 
@@ -148,6 +150,7 @@ def test_each_preset_on_each_page(preset, page):
     p = PRESETS[preset]
     lab = lab_of(at)
     assert (lab.x.shape, lab.lstm.hidden_size) == ((p.T, p.D), p.H), "choosing a preset loads its sizes"
+    assert not unsummarised_charts(at), "every chart has its one-line summary under it, computed from its data"
 
 
 @pytest.mark.parametrize("source", state.input_options())

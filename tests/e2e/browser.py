@@ -151,9 +151,18 @@ def launch_chromium(playwright):
 
 # ---- one tab of the app -------------------------------------------------------------------------------------------
 
-def new_app(browser, server: "StreamlitServer") -> "App":
-    """A fresh browser context (a new Streamlit session) at projector size, with the run recorder installed."""
-    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+PHONE = {"width": 390, "height": 844}  # a phone in portrait (issue 17)
+PHONE_UA = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 "
+            "Mobile Safari/537.36")  # what a phone's Chrome sends: "Mobi" in it (ui.widgets.on_phone)
+
+
+def new_app(browser, server: "StreamlitServer", *, viewport: dict = VIEWPORT, color_scheme: str = "light",
+            is_mobile: bool = False) -> "App":
+    """A fresh browser context (a new Streamlit session), at projector size unless ``viewport`` says otherwise, in
+    the browser's ``color_scheme`` ("light" / "dark": Streamlit follows it), with the run recorder installed.
+    ``is_mobile``: a phone's browser (meta viewport honoured, touch, a phone's User-Agent)."""
+    context = browser.new_context(viewport=viewport, accept_downloads=True, color_scheme=color_scheme,
+                                  is_mobile=is_mobile, has_touch=is_mobile, **({"user_agent": PHONE_UA} if is_mobile else {}))
     context.add_init_script(INIT_SCRIPT)
     context.set_default_timeout(RERUN_TIMEOUT_MS)
     return App(context.new_page(), server)

@@ -12,6 +12,7 @@ import pytest
 
 from charts.explorer import (
     COLOR_DECADES,
+    JACOBIAN_DASH,
     _boundaries,
     _deepest_cell,
     clipped_flow,
@@ -175,9 +176,10 @@ def test_clipped_flow_draws_both_curves_and_shades_the_truncated_steps():
     assert GAP_NOTE not in fig.layout.xaxis.title.text and "exactly 0 (truncated)" in fig.layout.xaxis.title.text
     plain = clipped_flow(full, full, model="RNN", quantity="‖∂L/∂h_t‖", after_label="after")
     assert not [s for s in plain.layout.shapes if s.type == "rect"]
+    assert fig.data[0].line.dash == plain.data[0].line.dash == "solid"  # the page says "Solid: the true BPTT norms"
 
 
-def test_jacobian_vs_gradient_normalises_at_T_and_dots_the_jacobians():
+def test_jacobian_vs_gradient_normalises_at_T_and_dashes_the_jacobians():
     p = init_lstm(2, 3, seed=0, forget_bias=1.0)
     tr = lstm_forward(p, np.random.default_rng(0).normal(size=(20, 2)))
     J = jacobian_norms(p, tr)
@@ -187,7 +189,7 @@ def test_jacobian_vs_gradient_normalises_at_T_and_dots_the_jacobians():
     fig = jacobian_vs_gradient({"LSTM J": J, "RNN J": Jr}, {"LSTM ‖∂L/∂c_t‖": g, "RNN ‖∂L/∂h_t‖": np.zeros(20)})
     np.testing.assert_array_equal(as_float(trace_named(fig, "LSTM J").y), J)  # already 1 at T
     np.testing.assert_allclose(as_float(trace_named(fig, "LSTM ‖∂L/∂c_t‖ ÷ its value at T").y), g / 2.0, rtol=1e-15)
-    assert trace_named(fig, "LSTM J").line.dash == "dot" and trace_named(fig, "RNN J").line.dash == "dot"
+    assert trace_named(fig, "LSTM J").line.dash == JACOBIAN_DASH == trace_named(fig, "RNN J").line.dash
     assert trace_named(fig, "LSTM ‖∂L/∂c_t‖ ÷ its value at T").line.dash == "solid"
     trace_named(fig, "RNN ‖∂L/∂h_t‖ (0 at T: not normalised)")
     assert "value at t = T" in fig.layout.yaxis.title.text
