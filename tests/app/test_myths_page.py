@@ -8,7 +8,7 @@ import pytest
 
 from lstm_core import lstm_forward, myths
 from lstm_core.presets import PRESETS
-from tests.helpers import decode, figure, json_trace, lab_of, open_app, page_file
+from tests.helpers import decode, figure, figures, json_trace, lab_of, open_app, page_file
 
 PAGE = page_file("myths")
 CHARTS = ("myth_history", "myth_forget", "myth_output", "myth_distribution", "myth_bptt", "myth_clock",
@@ -20,9 +20,18 @@ def y_of(fig, name):
     return decode(json_trace(fig, name)["y"])
 
 
+def open_myths(query: dict | None = None, opened=range(1, 13)):
+    """The page with the myths ``opened`` open (the page's expanders track their state: a closed myth computes and
+    sends nothing, app_pages/myths.open_key)."""
+    at = open_app(PAGE, query=query)
+    for n in opened:
+        at.session_state[f"myth_{n}_open"] = True
+    return at.run()
+
+
 @pytest.fixture(scope="module")
 def page():
-    return open_app(PAGE)
+    return open_myths()
 
 
 def test_page_loads_with_every_chart_and_myth(page):
@@ -33,6 +42,24 @@ def test_page_loads_with_every_chart_and_myth(page):
     assert sum(label.startswith("Myth ") for label in labels) == 12
     assert any("LSTMs solve the vanishing-gradient problem" in label for label in labels)
     assert page.toggle(key="myth_x_only").value is False
+
+
+def test_only_open_myths_are_computed():
+    """Myth 1 starts open, the others closed: their charts are not on the page until their expander opens, and go
+    when it closes (the largest settings took 5 s to build all twelve)."""
+    at = open_app(PAGE)
+    keys = " ".join(figures(at))
+    assert all(k in keys for k in ("myth_history", "myth_variant_task", "myth_lab_variant")), keys
+    assert not any(k in keys for k in ("myth_bptt", "myth_growth", "myth_forget")), keys
+    assert sum(e.label.startswith("Myth ") for e in at.expander) == 12, "every claim is listed, open or not"
+    at.session_state["myth_5_open"] = True
+    at.run()
+    assert not at.exception
+    r5 = figure(at, "myth_bptt")
+    assert np.all(y_of(r5, "measured") > 0)
+    at.session_state["myth_5_open"] = False
+    at.run()
+    assert "myth_bptt" not in " ".join(figures(at))
 
 
 def test_lab_charts_carry_the_core_numbers(page):
@@ -124,7 +151,7 @@ def test_new_myths_show_the_core_numbers(page):
 
 def test_the_latch_gets_honest_captions():
     """The hand-built latch: W_hh = 0, h never negative, gates saturated — the page says so instead of the opposite."""
-    at = open_app(PAGE, query={"preset": "latch"})
+    at = open_myths(query={"preset": "latch"})
     assert not at.exception
     text = captions(at)
     info = " ".join(i.value for i in at.info)
@@ -135,7 +162,7 @@ def test_the_latch_gets_honest_captions():
 
 
 def test_variant_toggle_adds_the_x_only_lstm():
-    at = open_app(PAGE)
+    at = open_myths()
     fig = figure(at, "myth_variant_task")
     assert "x-only gates" not in [t.get("name") for t in fig["data"]]
     assert len(at.metric) == 1
@@ -159,7 +186,7 @@ def test_variant_toggle_adds_the_x_only_lstm():
 
 
 def test_unit_sliders_pick_the_unit():
-    at = open_app(PAGE)
+    at = open_myths()
     at.slider(key="myth_output_unit").set_value(5).run()
     at.slider(key="myth_clock_unit").set_value(3).run()
     assert not at.exception
@@ -172,7 +199,7 @@ def test_unit_sliders_pick_the_unit():
 
 
 def test_page_follows_the_sidebar_and_survives_small_h():
-    at = open_app(PAGE)
+    at = open_myths()
     at.slider(key="myth_output_unit").set_value(8).run()
     at.number_input(key="H").set_value(1).run()
     assert not at.exception
@@ -187,7 +214,7 @@ def test_page_follows_the_sidebar_and_survives_small_h():
 
 @pytest.mark.parametrize("preset", list(PRESETS))
 def test_each_preset(preset):
-    at = open_app(PAGE, query={"preset": preset})
+    at = open_myths(query={"preset": preset})
     assert not at.exception
     lab = lab_of(at)
     fig = figure(at, "myth_distribution")
@@ -196,7 +223,7 @@ def test_each_preset(preset):
 
 
 def test_deep_link_opens_the_page_with_its_settings():
-    at = open_app(PAGE, query={"preset": "preserved_lstm", "seed": 3})
+    at = open_myths(query={"preset": "preserved_lstm", "seed": 3})
     lab = lab_of(at)
     assert lab.cfg["preset"] == "preserved_lstm" and lab.cfg["seed"] == 3
     h = myths.same_input_different_history(lab.lstm, seed=3)
