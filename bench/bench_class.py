@@ -22,7 +22,8 @@ student connected, and the memory per session: (RSS with the class connected −
 ``--soak N``: N sessions in turn at the largest settings (D = 8, H = 64, T = 2000, session k with seed k, so every
 session computes afresh): each opens the default page, steps t, visits every page of the mix, and closes. RSS
 after each session is printed (the "soak curve"); the target is RSS flat within 20 % once the caches have filled.
-``--loads``: one user opening each page at the largest settings, first time (nothing cached) and again.
+``--loads``: one user opening each page at the largest settings, first time (nothing cached for the page), again,
+and alone (a seed of its own: nothing cached for the lab either).
 
 Where the pages come from: the url paths in PAGES below are app.py's route table's (ROUTES' url_path values; the
 default page is served at ""); the script checks them against the navigation the server sends and stops with a
@@ -415,14 +416,16 @@ async def soak(server: Server, sessions: int, seed0: int = 0) -> list[tuple[int,
     return curve
 
 
-async def page_loads(server: Server, seed: int) -> list[tuple[str, float, float]]:
-    """Open each page at the largest settings in a new session: first time (nothing cached for this seed), again."""
+async def page_loads(server: Server, seed: int) -> list[tuple[str, float, float, float]]:
+    """Open each page at the largest settings in a new session: first time (the pages in PAGES' order, one seed, so
+    a page finds the lab an earlier page computed), again, and alone (a seed of its own: the page computes its lab
+    too, as for a user whose link opens it first)."""
     out = []
-    for path in PAGES:
+    for k, path in enumerate(PAGES):
         times = []
-        for _ in range(2):
+        for page_seed in (seed, seed, seed + 1 + k):
             s = Session(server.base, timeout=300)
-            times.append((await s.open(path, {**LARGEST, "seed": seed})).seconds)
+            times.append((await s.open(path, {**LARGEST, "seed": page_seed})).seconds)
             await s.close()
             if s.errors:
                 raise SystemExit(f"/{path}: {s.errors}")
@@ -512,9 +515,10 @@ async def main_async(args) -> int:
                 await warm_up(server)  # imports and first runs at the default settings, as a server in use
                 rows = await page_loads(server, seed=12345)
                 print(f"\nPage loads at the largest settings ({', '.join(f'{k} = {v}' for k, v in LARGEST.items())}), "
-                      "one user, a new session each (s; first time for these settings, then again):")
-                for path, first, again in rows:
-                    print(f"  /{path:<12} {first:6.2f} {again:6.2f}")
+                      "one user, a new session each (s; first time for these settings, then again; alone: "
+                      "with a seed of its own, nothing cached):")
+                for path, first, again, alone in rows:
+                    print(f"  /{path:<12} {first:6.2f} {again:6.2f} {alone:6.2f}")
             if args.soak:
                 print(f"\nSoak: {args.soak} sessions in turn at the largest settings, session k with seed k "
                       "(disconnected sessions are kept by Streamlit for server.disconnectedSessionTTL = 120 s):")
