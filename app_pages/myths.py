@@ -48,10 +48,13 @@ def _hand_built(name: str, seed: int):
 
 
 def measured(name: str, of: state.Lab | None = None):
-    """The lab-dependent measurement ``name`` of ``of`` (default: this run's lab), cached by content."""
+    """The lab-dependent measurement ``name`` of ``of`` (default: this run's lab), cached by content; a spinner
+    (after Streamlit's half-second delay) while a new one runs: timing BPTT (myth 5) takes about a second."""
     of = lab if of is None else of
     p = of.lstm
-    return _measured(name, p.weight_ih, p.weight_hh, p.bias_ih, p.bias_hh, of.x, int(of.cfg[state.SEED]), p.forget_gate)
+    with st.spinner("Measuring on this lab's LSTM…"):
+        return _measured(name, p.weight_ih, p.weight_hh, p.bias_ih, p.bias_hh, of.x, int(of.cfg[state.SEED]),
+                         p.forget_gate)
 
 
 def _and(items) -> str:
