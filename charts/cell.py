@@ -36,6 +36,10 @@ from lstm_core.params import GATE_NAMES, GATES
 from .style import COLORS, DIVERGING, FONT_SIZE, SEQUENTIAL, layout
 
 FRAME_MS = 80  # duration of one animation frame
+# At most this many animation frames (longer sequences: an even subsample). The frames are most of the figure: at
+# T = 2000, 400 frames took ~0.5 s to build and cache on the server (the cell page's largest first-load cost) and
+# 1.07 MB of JSON sent at every rerun; 200 take half of both, and Play crosses T = 2000 in 16 s, 10 steps a frame.
+MAX_FRAMES = 200
 DECADES = 6  # the backward colour scale spans this many powers of ten below its top
 HEIGHT = 460
 
@@ -437,7 +441,7 @@ def _title(trace, unit: int, mode: str) -> str:
 
 
 def cell_diagram(trace, step: int, unit: int = 0, *, grads=None, mode: str = "forward", animate: bool = True,
-                 max_frames: int = 400, compact: bool = False) -> go.Figure:
+                 max_frames: int = MAX_FRAMES, compact: bool = False) -> go.Figure:
     """The LSTM cell of unit ``unit`` at step ``step`` (0-based; shown as t = step + 1) with live values.
 
     trace: LSTMTrace of one sequence (x (T, D), per-step arrays (T, H)); grads: its LSTMGrads, needed for
