@@ -65,7 +65,10 @@ _INIT = {"lstm": init_lstm, "gru": init_gru, "rnn": init_rnn}
 LOG10_FLOOR = -300.0  # phase_grid value for "nothing measurable reached step 1" (ratio <= 1e-300, incl. exactly 0)
 LOG10_CEIL = 300.0  # phase_grid value for "exploded beyond float64" (ratio >= 1e300, incl. overflow to inf)
 MAX_SEED = 2**32 - 2  # seed and seed + 1 (the input's seed) must both be valid numpy seeds
-_CHUNK_BYTES = 48 * 2**20  # per-step arrays of one batched pass stay below this (about)
+# Per-step arrays of one batched pass stay below this (about; _FLOATS_PER_STATE counts generously: the phase maps
+# at H = 64, T = 100 peaked at 51 MB by tracemalloc). Fewer, larger batches mean fewer Python-level steps: at 48 MiB
+# the explorer's three maps at H = 64 took 1.3× as long, the page's largest first-load cost at the largest sizes.
+_CHUNK_BYTES = 96 * 2**20
 _FLOATS_PER_STATE = 28  # float64 values held per (step, sequence, unit) by forward + backward, counted generously
 
 
