@@ -3,7 +3,7 @@ equations (the LSTM's and the 1997 LSTM's diagram, the GRU's, the tanh RNN's one
 
 import streamlit as st
 
-from charts.cell import cell_diagram, gru_cell_diagram, unit_bars, unit_bars_at
+from charts.cell import cell_diagram, gru_cell_diagram, unit_bars, unit_bars_at, with_step_frame
 from ui import compute, equations, source, state, widgets
 
 MODE = "cell_mode"  # Forward / Backward (a lesson step may set it: ui/routes.py)
@@ -48,7 +48,9 @@ def walkthrough() -> None:
         widgets.cached_chart(
             lab, "cell_diagram",
             lambda s: cell_diagram(run.trace, s, unit, grads=run.grads, mode=mode.lower(), compact=compact),
-            step=step, extra=(model, layer, unit, mode, compact), key="cell_diagram",
+            step=step, frame=lambda spec, s: with_step_frame(spec, run.trace, s, unit, grads=run.grads,
+                                                             mode=mode.lower(), compact=compact),
+            extra=(model, layer, unit, mode, compact), key="cell_diagram",
             filename=f"{model}_cell_{mode.lower()}_t{step + 1}")
         st.caption("▶ Play animates every step in the browser; the buttons and the step slider above choose the step "
                    "that the equations and bars below explain.")

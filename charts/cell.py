@@ -22,6 +22,7 @@ Everything that changes is trace data (no layout shapes in frames), so frames pl
 
 from __future__ import annotations
 
+import bisect
 import math
 from functools import lru_cache
 
@@ -474,8 +475,7 @@ def cell_diagram(trace, step: int, unit: int = 0, *, grads=None, mode: str = "fo
         raise ValueError(f"max_frames: got {max_frames!r}, needs a whole number >= 2")
     T = trace.T
     backward = mode == "backward"
-    scale = _gradient_scale(grads) if backward else None
-    c_max = float(max(np.max(np.abs(trace.c)), np.max(np.abs(trace.c0))))
+    scale, c_max = _scales(trace, grads, mode)
     now = _step_values(trace, grads, step, unit, mode, scale, c_max, compact)
 
     fig = go.Figure()
@@ -575,29 +575,75 @@ def _set_frames(fig: go.Figure, frames: list[dict]) -> None:
         fig.frames = frames
 
 
+def _scales(trace, grads, mode: str) -> tuple[SignedLog | None, float]:
+    """What every step's colours and widths are relative to: the gradients' signed log scale (backward mode) and the
+    largest |c| of the trace."""
+    scale = _gradient_scale(grads) if mode == "backward" else None
+    return scale, float(max(np.max(np.abs(trace.c)), np.max(np.abs(trace.c0))))
+
+
+def with_step_frame(spec: dict, trace, step: int, unit: int = 0, *, grads=None, mode: str = "forward",
+                    compact: bool = False) -> dict:
+    """``spec``, the figure JSON of ``cell_diagram(trace, s, unit, grads=grads, mode=mode, compact=compact)`` for
+    another step s, with the frame and slider step of ``step`` added in their place when its frames skip ``step``:
+    the frames (and slider steps) that cell_diagram(trace, step, …) has, without building the other ones again (a
+    long sequence's frames are a subsample, so most steps have none). ``spec`` is not changed: the result shares
+    everything but the frame list and the slider with it."""
+    step, unit = _check_inputs(trace, step, unit, grads, mode)
+    frames = spec.get("frames") or []
+    order = [int(f["name"]) for f in frames]
+    if not frames or step in order:
+        return spec
+    backward = mode == "backward"
+    k = bisect.bisect([-s for s in order] if backward else order, -step if backward else step)
+    geometry = {}
+    for key, (_, polylines) in EDGES.items():
+        xs, _, arrows = _edge_geometry(polylines, reverse=backward)
+        geometry[key] = (len(xs), arrows)
+    frame = _frame(trace, grads, step, unit, mode, *_scales(trace, grads, mode), geometry, compact)
+    slider, *others = spec["layout"]["sliders"]
+    slider = {**slider, "steps": [*slider["steps"][:k], _slider_step(step), *slider["steps"][k:]]}
+    layout = {**spec["layout"], "sliders": [slider, *others]}
+    return {**spec, "frames": [*frames[:k], frame, *frames[k:]], "layout": layout}
+
+
+def _frame(trace, grads, s: int, unit: int, mode: str, scale, c_max: float, geometry: dict, compact: bool) -> dict:
+    """The animation frame of step ``s``: the dynamic traces' values (every edge but the bus, the nodes, the labels)."""
+    v = _step_values(trace, grads, s, unit, mode, scale, c_max, compact)
+    data = []
+    for key in EDGES:
+        if key == "bus":
+            continue
+        n, arrows = geometry[key]
+        w = v["edge_width"][key]
+        data.append(dict(type="scatter", line=dict(width=w), marker=dict(size=_arrow_sizes(n, arrows, w))))
+    data.append(dict(type="scatter", marker=dict(color=v["node_color"]),
+                     textfont=dict(color=v["node_text_color"]), customdata=v["node_value"],
+                     hovertext=v["node_extra"], **({"text": v["node_text"]} if compact else {})))
+    data.append(dict(type="scatter", text=v["label_text"]))
+    return dict(name=str(s), data=data, traces=_dynamic_traces())
+
+
+def _dynamic_traces() -> list[int]:
+    """Indices of the traces that frames change: the edges but the bus, then the nodes and the labels."""
+    edge_index = {key: n for n, key in enumerate(EDGES)}
+    return [edge_index[k] for k in EDGES if k != "bus"] + [len(EDGES), len(EDGES) + 1]
+
+
+def _still() -> dict:
+    """Animation arguments that jump to a frame at once, without a transition."""
+    return dict(mode="immediate", frame=dict(duration=0, redraw=False), transition=dict(duration=0))
+
+
+def _slider_step(s: int) -> dict:
+    """The slider step that shows frame ``s``, labelled t = s + 1."""
+    return dict(method="animate", label=str(s + 1), value=str(s + 1), args=[[str(s)], _still()])
+
+
 def _add_animation(fig, trace, grads, step, unit, mode, scale, c_max, max_frames, geometry, compact=False) -> None:
     steps = _frame_steps(trace.T, step, mode, max_frames)
-    edge_index = {key: n for n, key in enumerate(EDGES)}
-    nodes_index, labels_index = len(EDGES), len(EDGES) + 1
-    dynamic = [edge_index[k] for k in EDGES if k != "bus"] + [nodes_index, labels_index]
-    frames = []
-    for s in steps:
-        v = _step_values(trace, grads, s, unit, mode, scale, c_max, compact)
-        data = []
-        for key in EDGES:
-            if key == "bus":
-                continue
-            n, arrows = geometry[key]
-            w = v["edge_width"][key]
-            data.append(dict(type="scatter", line=dict(width=w), marker=dict(size=_arrow_sizes(n, arrows, w))))
-        data.append(dict(type="scatter", marker=dict(color=v["node_color"]),
-                         textfont=dict(color=v["node_text_color"]), customdata=v["node_value"],
-                         hovertext=v["node_extra"], **({"text": v["node_text"]} if compact else {})))
-        data.append(dict(type="scatter", text=v["label_text"]))
-        frames.append(dict(name=str(s), data=data, traces=dynamic))
-    _set_frames(fig, frames)
+    _set_frames(fig, [_frame(trace, grads, s, unit, mode, scale, c_max, geometry, compact) for s in steps])
 
-    still = dict(mode="immediate", frame=dict(duration=0, redraw=False), transition=dict(duration=0))
     fig.update_layout(
         margin=dict(b=75),
         updatemenus=[dict(
@@ -607,7 +653,7 @@ def _add_animation(fig, trace, grads, step, unit, mode, scale, c_max, max_frames
                 dict(label="▶", method="animate",
                      args=[None, dict(frame=dict(duration=FRAME_MS, redraw=False), transition=dict(duration=0),
                                       fromcurrent=True, mode="immediate")]),
-                dict(label="❚❚", method="animate", args=[[None], still]),
+                dict(label="❚❚", method="animate", args=[[None], _still()]),
             ],
         )],
         sliders=[dict(
@@ -622,8 +668,7 @@ def _add_animation(fig, trace, grads, step, unit, mode, scale, c_max, max_frames
     slider = fig.layout.sliders[0]
     slider._validate = False
     try:
-        slider.steps = [dict(method="animate", label=str(s + 1), value=str(s + 1), args=[[str(s)], still])
-                        for s in steps]
+        slider.steps = [_slider_step(s) for s in steps]
     finally:
         slider._validate = True
 

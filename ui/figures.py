@@ -59,12 +59,15 @@ def _spec(name: str, key: str, build: Callable[[], go.Figure]) -> dict:
 
 
 def cached(name: str, key: str, build: Callable[[int], go.Figure], *, step: int | None = None,
-           at: Callable[[dict, int], dict] | None = None) -> Prebuilt:
+           at: Callable[[dict, int], dict] | None = None,
+           frame: Callable[[dict, int], dict] | None = None) -> Prebuilt:
     """The figure ``build(step)`` makes, built once per (name, key) at step 0 and moved to ``step`` (0-based): the
     step marker shapes move, and an animated figure starts at that step's frame. An animation whose frames skip
-    ``step`` (long sequences are subsampled) is built once more for that step. ``step=None``: no step at all.
-    ``at(spec, step)``: for a figure whose data change with the step (e.g. charts.cell.unit_bars_at), the figure
-    JSON built at step 0 moved to ``step`` by the chart's own function instead."""
+    ``step`` (long sequences are subsampled) gets that step's frame from ``frame(spec, step)`` (the chart's own
+    function, e.g. charts.cell.with_step_frame: one frame, not cached) or, without it, is built once more for that
+    step. ``step=None``: no step at all. ``at(spec, step)``: for a figure whose data change with the step (e.g.
+    charts.cell.unit_bars_at), the figure JSON built at step 0 moved to ``step`` by the chart's own function
+    instead."""
     key = f"{key}/{code_version()}"
     if step is None:
         return Prebuilt(_spec(name, key, lambda: build(None)))
@@ -72,7 +75,9 @@ def cached(name: str, key: str, build: Callable[[int], go.Figure], *, step: int 
     if at is not None:
         return Prebuilt(at(spec, step))
     if spec.get("frames") and str(step) not in {f.get("name") for f in spec["frames"]}:
-        return Prebuilt(_spec(name, f"{key}@{step}", lambda: build(step)))
+        if frame is None:
+            return Prebuilt(_spec(name, f"{key}@{step}", lambda: build(step)))
+        spec = frame(spec, step)
     return Prebuilt(_select_frame(move_step_marks(spec, step + 1), step))
 
 

@@ -60,11 +60,12 @@ def caption_text(summary: str) -> str:
     return _MARKDOWN.sub(r"\\\1", summary)
 
 
-def cached_chart(lab: state.Lab, name: str, build, *, step: int | None = None, at=None, extra=(), key: str,
-                 filename: str):
+def cached_chart(lab: state.Lab, name: str, build, *, step: int | None = None, at=None, frame=None, extra=(),
+                 key: str, filename: str):
     """Show ``build(step)`` through the figure cache (built once per lab content + ``extra``; see ui.figures;
-    ``at``: the chart's own function moving the built figure to ``step``)."""
-    fig = figures.cached(name, figures.content_key(lab.key, *extra), build, step=step, at=at)
+    ``at``: the chart's own function moving the built figure to ``step``; ``frame``: the chart's own function adding
+    the frame of a step its animation skips)."""
+    fig = figures.cached(name, figures.content_key(lab.key, *extra), build, step=step, at=at, frame=frame)
     return chart(fig, key=key, filename=filename)
 
 
