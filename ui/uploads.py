@@ -98,9 +98,9 @@ def lab_fit(model: LoadedModel) -> str | None:
     if model.num_layers > hi:
         # Not its bottom layers alone: they would be a network the file does not describe, and its head reads the top
         # layer's h, which the lab would not have.
-        return (f"the app shows at most {hi} layers (sidebar Layers {lo}–{hi}) and this model has {model.num_layers}; "
-                f"loading only its bottom {hi} would show a different network (its head reads layer "
-                f"{model.num_layers}), so it is listed here and not put into the lab")
+        return (f"the app shows at most {hi} layers (sidebar Layers {lo}–{hi}) and this model has "
+                f"{model.num_layers}; loading only its bottom {hi} would show a different network (its head reads "
+                f"layer {model.num_layers}), so it is listed here and not put into the lab")
     for key, size in ((state.D, model.input_size), (state.H, model.hidden_size)):
         lo, hi = state.LIMITS[key]
         if not lo <= size <= hi:

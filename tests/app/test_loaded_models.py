@@ -89,6 +89,8 @@ def test_a_loaded_gru_is_the_gru_of_every_page(fmt):
     upload(at, f"gru.{fmt}", file_bytes(state_dict([p], "gru."), fmt))
     message = next(t for t in texts(at.success) if t.startswith(f"Loaded gru.{fmt}"))
     assert "1-layer GRU (D = 3, H = 5" in message and "The lab's GRU now has its weights" in message
+    csv = next(b for b in at.get("download_button") if b.proto.id.endswith("weights_csv"))
+    assert csv.proto.label == "GRU traces and gradients (CSV)"
     assert "Model switched to GRU, D moved to 3 and H moved to 5 to fit it" in message
     lab = lab_of(at)
     assert (lab.model, lab.n_layers, lab.x.shape[1]) == ("gru", 1, 3) and params_equal(lab.gru, p)
