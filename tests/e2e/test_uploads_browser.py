@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from lstm_core import io, stack_forward
 from lstm_core.presets import PRESETS
-from tests.e2e.test_model_switch import fmt3
+from tests.e2e.browser import fmt3
 from tests.helpers import DEFAULT, default_run
 
 MARKDOWN_NAME = "[x](http://127.0.0.1:9/)![i](http://127.0.0.1:9/i.png).csv"
