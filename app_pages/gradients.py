@@ -61,6 +61,9 @@ chosen = st.multiselect(
          "forget gate.")
 if "lstm1997" in chosen:
     st.caption(GREFF_2017)
+if lab.model not in chosen and state.edits().stack(compute.CORE[lab.model]):
+    st.info(f"The sidebar's model, the {state.MODELS[lab.model]} with your loaded or edited weights, is not among the "
+            "models compared: add it above to see its gradients.", icon=":material/info:")
 
 
 @st.fragment

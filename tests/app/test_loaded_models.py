@@ -113,8 +113,11 @@ def test_a_loaded_gru_is_the_gru_of_every_page(fmt):
         np.testing.assert_array_equal(z, getattr(tr, q).T)
 
     go(at, "gradients")
+    assert any("The sidebar's model, the GRU with your loaded or edited weights, is not among the models compared"
+               in t for t in texts(at.info))
     at.multiselect(key="grad_models").set_value(["lstm", "gru"])
     run(at, "compare the GRU")
+    assert not any("is not among the models compared" in t for t in texts(at.info))
     curve = decode(json_trace(figure(at, "grad_flow"), "GRU ‖∂L/∂h_t‖")["y"])
     np.testing.assert_allclose(curve, np.linalg.norm(grads.dh, axis=-1), rtol=1e-12)
 
