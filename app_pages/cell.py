@@ -35,7 +35,7 @@ elif model == "lstm1997":
     st.caption("The 1997 LSTM (Hochreiter & Schmidhuber): no forget gate, f ≡ 1, so cₜ = cₜ₋₁ + iₜ ⊙ gₜ.")
 
 
-@st.fragment
+@widgets.stepping
 def walkthrough() -> None:
     lab = state.lab()
     run = compute.layer_run(lab, model, layer)
@@ -50,8 +50,9 @@ def walkthrough() -> None:
             lambda s: cell_diagram(run.trace, s, unit, grads=run.grads, mode=mode.lower(), compact=compact),
             step=step, extra=(model, layer, unit, mode, compact), key="cell_diagram",
             filename=f"{model}_cell_{mode.lower()}_t{step + 1}")
-        st.caption("▶ Play animates every step in the browser; the buttons and the step slider above choose the step "
-                   "that the equations and bars below explain.")
+        st.caption("The diagram's own ▶ Play animates it alone, smoothly, in your browser (with a mouse or touch); "
+                   "Play above, the buttons and the step slider move the step of the whole page: diagram, equations "
+                   "and bars.")
     elif model == "gru":
         if backward:
             st.info("The GRU diagram shows the forward values at this step; BPTT's gradients at this step are in the "
