@@ -45,10 +45,12 @@ def walkthrough() -> None:
     direct = "loss" if layer == lab.n_layers - 1 else f"layer {layer + 2}"
     if compute.CORE[model] == "lstm":
         compact = widgets.on_phone()  # a phone: the diagram's compact layout, whose labels do not overlap at 390 px
+        theme = widgets.theme()  # light: darker text than Streamlit's chart grey
         widgets.cached_chart(
             lab, "cell_diagram",
-            lambda s: cell_diagram(run.trace, s, unit, grads=run.grads, mode=mode.lower(), compact=compact),
-            step=step, extra=(model, layer, unit, mode, compact), key="cell_diagram",
+            lambda s: cell_diagram(run.trace, s, unit, grads=run.grads, mode=mode.lower(), compact=compact,
+                                   theme=theme),
+            step=step, extra=(model, layer, unit, mode, compact, theme), key="cell_diagram",
             filename=f"{model}_cell_{mode.lower()}_t{step + 1}")
         st.caption("The diagram's own ▶ Play animates it alone, smoothly, in your browser (with a mouse or touch); "
                    "Play above, the buttons and the step slider move the step of the whole page: diagram, equations "

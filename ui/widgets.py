@@ -194,6 +194,12 @@ def on_phone() -> bool:
     return "Mobi" in (st.context.headers.get("User-Agent") or "")
 
 
+def theme() -> str | None:
+    """The page's theme, "light" or "dark" (Streamlit infers it from the app's background; None when unknown, as
+    under AppTest). For figures that must choose a text colour themselves (charts.cell.cell_diagram)."""
+    return st.context.theme.type
+
+
 def unit_slider(key: str, label: str, H: int, *, where=st, help: str | None = None, notes: bool = False) -> int:
     """A 1-based slider over the hidden units, kept within H: a value left from a larger H is brought to H (said in
     a caption with ``notes``). Returns the 0-based unit; with H = 1 there is no slider and the unit is 0. ``where``:
