@@ -176,8 +176,8 @@ def step_controls(T: int, *, key: str, reverse: bool = False) -> int:
     step_button("prev", "One step back" + toward[0], "chevron_left", t - delta, t == first)
     row.button("Pause" if playing else "Play", icon=":material/pause:" if playing else ":material/play_arrow:",
                key=f"{key}_play", on_click=state.play, args=(not playing, first, last), disabled=T == 1,
-               help=f"Walk through the steps{toward[1]}, one a second, here and in the equations and bars below; "
-                    "press again to pause. At the last step, Play starts again from the first.")
+               help=f"Walk through the steps{toward[1]}, one a second: everything on this page that shows the step "
+                    "follows. Press again to pause; at the last step, Play starts again from the first.")
     step_button("next", "One step forward" + toward[1], "chevron_right", t + delta, t == last)
     step_button("last", f"Go to t = {last}", "last_page", last, t == last)
     if T > 1:
