@@ -61,8 +61,8 @@ def walkthrough() -> None:
                     "equations and the bars below.", icon=":material/info:")
         widgets.cached_chart(lab, "gru_cell_diagram", lambda _: gru_cell_diagram(run.trace, step, unit),
                              extra=(layer, unit, step), key="gru_cell_diagram", filename=f"gru_cell_t{step + 1}")
-        st.caption("Play, the buttons and the step slider above choose the step the diagram, the equations and the bars "
-                   "show.")
+        st.caption("Play, the buttons and the step slider above choose the step the diagram, the equations and the "
+                   "bars show.")
     left, right = st.columns([5, 4])
     listing = st.container()  # below both columns: the whole step function, full width
     with left:

@@ -132,7 +132,8 @@ def test_play_by_keyboard_alone(app):
     runs = page.evaluate("() => window.__e2e.runs")
     page.wait_for_timeout(2_500)  # more than two of Play's steps: nothing may run now
     assert page.evaluate("() => window.__e2e.runs") == runs and app.slider_value("t") == paused_at
-    expect(app.chart("cell_diagram").locator("g.textpoint text", has_text=f"step t = {paused_at:g} of")).to_have_count(1)
+    shown = app.chart("cell_diagram").locator("g.textpoint text", has_text=f"step t = {paused_at:g} of")
+    expect(shown).to_have_count(1)
     assert f"t={paused_at:g}" in page.url.split("?")[1].split("&"), "the URL keeps the step where Play paused"
 
     # backward (BPTT walks from T to 1): from t = 3, Play walks 3, 2, 1 and stops there by itself
