@@ -129,11 +129,11 @@ def glossary() -> None:
 PLAY_SECONDS = 1.0  # Play's pace: one step a second, time to read the diagram's numbers as they change
 
 # Icon-only buttons (the step buttons) keep their label for screen readers and hide it from the eye: the usual
-# "visually hidden" rule, so the row of icons still fits a 390 px phone.
-_HIDDEN_LABELS = ("<style>.st-key-{key}_steps .st-key-{key}_first p, .st-key-{key}_steps .st-key-{key}_prev p, "
-                  ".st-key-{key}_steps .st-key-{key}_next p, .st-key-{key}_steps .st-key-{key}_last p"
-                  "{{position:absolute;width:1px;height:1px;margin:-1px;overflow:hidden;clip-path:inset(50%);"
-                  "white-space:nowrap}}</style>")
+# "visually hidden" rule, so the row of icons still fits a 390 px phone. Fixed text: every button in a row keyed
+# "<key>_step_buttons" except Play, whose word stays visible.
+_HIDDEN_LABELS = ("<style>[class*='_step_buttons'] [class*='st-key-']:not([class*='_play']) button p"
+                  "{position:absolute;width:1px;height:1px;margin:-1px;overflow:hidden;clip-path:inset(50%);"
+                  "white-space:nowrap}</style>")
 
 
 def stepping(page_fragment):
@@ -163,8 +163,8 @@ def step_controls(T: int, *, key: str, reverse: bool = False) -> int:
     # The buttons stay one row that shrinks to fit on a phone (a horizontal container that does not wrap); there the
     # slider goes below them.
     buttons, slider = st.columns([4, 6])
-    row = buttons.container(horizontal=True, wrap=False, gap="small", key=f"{key}_steps")
-    row.html(_HIDDEN_LABELS.format(key=key))
+    row = buttons.container(horizontal=True, wrap=False, gap="small", key=f"{key}_step_buttons")
+    row.html(_HIDDEN_LABELS)
     toward = (" (toward t = T)", " (toward t = 1)") if reverse else ("", "")
 
     def step_button(name: str, label: str, icon: str, to: int, disabled: bool) -> None:
