@@ -76,7 +76,8 @@ else:
                      persist_state="session",
                      help="Which model the cell walkthrough and the gates page draw. The LSTM and the tanh RNN are "
                           "the preset's; the GRU is PyTorch's initialisation for the seed (the knobs apply to it "
-                          "too); the 1997 LSTM is the preset's LSTM without its forget gate (f ≡ 1).")
+                          "too); the 1997 LSTM is the preset's LSTM without its forget gate (f ≡ 1). A model loaded "
+                          "on Inputs and weights replaces its kind's weights, every layer.")
         m2.number_input("Layers", *state.LIMITS[state.LAYERS], step=1, key=state.LAYERS, persist_state="session",
                         help="Stacked layers (1–3): layer 1 reads x, each layer above reads the hidden states of "
                              "the one below, and the loss reads the top layer.")
@@ -130,7 +131,8 @@ if not present:
             st.caption("This link reopens the app with the same preset, sizes, seed, input and step:")
             st.code(state.share_link(), language=None, wrap_lines=True)
             if lab.edited_weights or lab.edited_inputs:
-                st.caption("Hand-edited weights and inputs are not in the link: download them on *Inputs and weights*.")
+                st.caption("Hand-edited or loaded weights and inputs are not in the link: download them on *Inputs "
+                           "and weights*.")
         widgets.glossary()
 
 st.header(route.header)

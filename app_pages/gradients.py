@@ -57,9 +57,13 @@ chosen = st.multiselect(
     "Models compared (two or three)", list(compute.COMPARED_MODELS), key=COMPARED, max_selections=3,
     format_func=lambda m: state.MODELS[m],
     help="Each model runs on the same input under the same loss: the LSTM and the tanh RNN are the preset's, the "
-         "GRU is PyTorch's initialisation for the seed, the 1997 LSTM is the LSTM without its forget gate.")
+         "GRU is PyTorch's initialisation for the seed (or a loaded model's), the 1997 LSTM is the LSTM without its "
+         "forget gate.")
 if "lstm1997" in chosen:
     st.caption(GREFF_2017)
+if lab.model not in chosen and state.edits().stack(compute.CORE[lab.model]):
+    st.info(f"The sidebar's model, the {state.MODELS[lab.model]} with your loaded or edited weights, is not among the "
+            "models compared: add it above to see its gradients.", icon=":material/info:")
 
 
 @st.fragment

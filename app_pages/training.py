@@ -142,8 +142,8 @@ with right:
 
     trained = [m for m, run in runs.items() if run.iteration > 0 and m in tr.HANDED_KINDS]
     if "gru" in runs and runs["gru"].iteration > 0:
-        st.caption("The trained GRU stays on this page: the other pages' GRU is PyTorch's initialisation for the seed "
-                   "and does not take trained weights yet.")
+        st.caption("The trained GRU stays on this page: the hand-over below takes the LSTM and the RNN only, not yet "
+                   "the GRU.")
     if trained:
         st.subheader("Look inside the trained network")
         options = [(m,) for m in trained] + ([tuple(trained)] if len(trained) > 1 else [])

@@ -183,7 +183,8 @@ st.caption("The knobs reshape the preset's seeded weights (both models; the forg
 widgets.knob_controls()
 if lab.edited_weights:
     st.button("⟲ Reset weights to the seed's initialisation", key="wp_reset_weights", on_click=state.discard_edits,
-              args=(["weights"],), help="Drop your edited or uploaded weights (both models); the knobs still apply.")
+              args=(["weights"],),
+              help="Drop your edited or loaded weights (every model and layer); the knobs still apply.")
 
 st.divider()
 
@@ -226,8 +227,9 @@ st.markdown("#### Load a whole PyTorch model")
 st.caption("A state_dict saved from a whole torch module (torch.save(model.state_dict(), 'model.pt'), or as .npz, "
            ".json or .safetensors): one nn.LSTM, nn.GRU or nn.RNN under any prefix (lstm., encoder.rnn., none) with "
            "1–4 layers, and at most one Linear reading its hidden states (the head). A .pt file is read without torch "
-           "and without running any code in it. One layer of an LSTM or tanh RNN goes into the lab (its head, if any, "
-           "becomes the loss); a GRU or a stack is read and listed here, and the lab stays as it is.")
+           "and without running any code in it. A model of 1–3 layers goes into the lab, every layer: the sidebar's "
+           "Model, Layers, D and H move to the file's and its head, if any, becomes the loss. A 4-layer model is read "
+           "and listed here, and the lab stays as it is (the app shows at most 3 layers).")
 st.checkbox("Load without keys that are not the model's", key=uploads.MODEL_IGNORE_EXTRA,
             help="Off: a file holding other keys (an embedding, a second Linear…) is refused with the list of them. "
                  "On: the model is loaded and the keys left out are named.")
@@ -240,5 +242,5 @@ widgets.flashed(uploads.MODEL_SECTION)
 uploads.loaded_model_section(lab)
 
 st.divider()
-widgets.csv_download(lab, "lstm", key="weights_csv")
+widgets.csv_download(lab, lab.model, key="weights_csv")  # the model the sidebar shows
 widgets.about_equations()

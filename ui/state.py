@@ -321,6 +321,7 @@ def rewind_seed() -> None:
     """Same seed, fresh initialisation: drop weight edits and knob overrides."""
     ss = st.session_state
     ss[EDITS] = ss[EDITS].without_weights()
+    clear_head_loss()  # the head came with loaded weights
     ss[FB_ON] = ss[RHO_ON] = False
     ss[SCALE] = 1.0
 
@@ -349,23 +350,34 @@ def take_flashed(section: str) -> list[tuple[str, str]]:
 
 @dataclass(frozen=True)
 class Edits:
-    """What the user changed by hand, with the settings those changes were made under."""
+    """What the user changed by hand or loaded, with the settings those changes were made under.
+
+    ``lstm``, ``rnn``, ``gru``: a model's bottom layer; ``upper``: a loaded stack's layers above it ({'lstm' | 'gru' |
+    'rnn': (layer 2, …)}), which fit only the layer count they came with, so ``weights_base`` then also holds LAYERS.
+    """
 
     lstm: LSTMParams | None = None
     rnn: RNNParams | None = None
     weights_base: dict = field(default_factory=dict)
     x: np.ndarray | None = None
     inputs_base: dict = field(default_factory=dict)
+    gru: GRUParams | None = None
+    upper: dict = field(default_factory=dict)
 
     @property
     def has_weights(self) -> bool:
-        return self.lstm is not None or self.rnn is not None
+        return self.lstm is not None or self.rnn is not None or self.gru is not None
+
+    def stack(self, kind: str) -> tuple:
+        """The layers of ``kind`` ('lstm' | 'gru' | 'rnn') these edits hold, bottom first (() for none)."""
+        bottom = getattr(self, kind)
+        return () if bottom is None else (bottom, *self.upper.get(kind, ()))
 
     def without_weights(self) -> "Edits":
         return Edits(x=self.x, inputs_base=self.inputs_base)
 
     def without_inputs(self) -> "Edits":
-        return Edits(lstm=self.lstm, rnn=self.rnn, weights_base=self.weights_base)
+        return replace(self, x=None, inputs_base={})
 
 
 @dataclass(frozen=True)
@@ -374,7 +386,8 @@ class Lab:
 
     ``lstm``, ``rnn`` (the preset's, with the knobs and hand edits) and ``gru`` (PyTorch's initialisation for the
     seed, with the knobs) are each model's bottom layer, the one that reads x; ``upper`` holds the layers above it
-    when the layer count is above 1 ({'lstm' | 'gru' | 'rnn': (layer 2, …)}). ``layers(model)`` gives a whole stack.
+    when the layer count is above 1 ({'lstm' | 'gru' | 'rnn': (layer 2, …)}, seeded per layer). A loaded model
+    (Edits) replaces its kind's bottom layer and upper layers. ``layers(model)`` gives a whole stack.
     """
 
     cfg: dict
@@ -445,7 +458,7 @@ def resolve() -> tuple[Lab, list[str], str | None]:
     edits: Edits = ss[EDITS]
     last: Lab | None = ss.get(LAB)
     conflicts = []
-    if edits.has_weights and _deps(cfg, WEIGHT_DEPS) != edits.weights_base:
+    if edits.has_weights and _deps(cfg, edits.weights_base) != edits.weights_base:
         conflicts.append("weights")
     if edits.x is not None and _deps(cfg, INPUT_DEPS) != edits.inputs_base:
         conflicts.append("inputs")
@@ -462,7 +475,8 @@ def resolve() -> tuple[Lab, list[str], str | None]:
             lab = last if last is not None else build_lab({**cfg, **defaults()})
         else:
             if edits.has_weights:
-                lab = replace(lab, lstm=edits.lstm or lab.lstm, rnn=edits.rnn or lab.rnn, edited_weights=True)
+                lab = replace(lab, lstm=edits.lstm or lab.lstm, rnn=edits.rnn or lab.rnn, gru=edits.gru or lab.gru,
+                              upper={**lab.upper, **edits.upper}, edited_weights=True)
             if edits.x is not None:
                 lab = replace(lab, x=edits.x, edited_inputs=True, cfg={**lab.cfg, T: edits.x.shape[0]})
             lab = _with_head_loss(lab, edits)
@@ -495,17 +509,28 @@ def edits() -> Edits:
     return st.session_state[EDITS]
 
 
-def set_weights(lstm: LSTMParams | None = None, rnn: RNNParams | None = None) -> None:
-    """Store hand-edited weights (validated params objects) for the current settings."""
+def set_weights(lstm: LSTMParams | None = None, rnn: RNNParams | None = None, gru: GRUParams | None = None,
+                upper: dict | None = None) -> None:
+    """Store hand-edited or loaded weights (validated params objects) for the current settings: each model's bottom
+    layer, and ``upper``, a loaded stack's layers above it ({kind: (layer 2, …)}, as many as the sidebar's Layers
+    less one; {kind: ()} drops those stored before). Upper layers not named stay (an edit of layer 1 keeps them)."""
     ss = st.session_state
     e: Edits = ss[EDITS]
-    ss[EDITS] = Edits(
-        lstm=lstm if lstm is not None else e.lstm,
-        rnn=rnn if rnn is not None else e.rnn,
-        weights_base=_deps(settings(), WEIGHT_DEPS),
-        x=e.x,
-        inputs_base=e.inputs_base,
-    )
+    given = {k: p for k, p in (("lstm", lstm), ("rnn", rnn), ("gru", gru)) if p is not None}
+    upper = {k: v for k, v in {**e.upper, **(upper or {})}.items() if v}
+    ss[EDITS] = replace(e, **given, upper=upper,
+                        weights_base=_deps(settings(), WEIGHT_DEPS + ((LAYERS,) if upper else ())))
+
+
+def fit_settings_for_weights(values: dict) -> bool:
+    """Callback: write these settings (e.g. the sizes of weights about to be stored) and drop the weight edits that
+    no longer fit them (see ``resolve``'s conflicts). Returns whether edits were dropped."""
+    apply_settings(values)
+    e = edits()
+    if e.has_weights and _deps(settings(), e.weights_base) != e.weights_base:
+        discard_edits(["weights"])
+        return True
+    return False
 
 
 def set_inputs(x: np.ndarray) -> None:
@@ -514,9 +539,7 @@ def set_inputs(x: np.ndarray) -> None:
     if x.shape[0] != st.session_state[T]:
         apply_settings({T: int(x.shape[0])})
     ss = st.session_state
-    e: Edits = ss[EDITS]
-    ss[EDITS] = Edits(lstm=e.lstm, rnn=e.rnn, weights_base=e.weights_base, x=np.asarray(x, dtype=float),
-                      inputs_base=_deps(settings(), INPUT_DEPS))
+    ss[EDITS] = replace(ss[EDITS], x=np.asarray(x, dtype=float), inputs_base=_deps(settings(), INPUT_DEPS))
 
 
 def discard_edits(kinds) -> None:

@@ -272,10 +272,10 @@ def head_frame(lab) -> tuple[pd.DataFrame, float, str]:
     step, the chosen class marked; the loss value L; the network's name)."""
     head = lab.loss_kwargs
     model = (state.head_loss() or {}).get("model", "lstm")
-    run = compute.lstm_run(lab) if model == "lstm" else compute.rnn_run(lab)
+    run = compute.layer_run(lab, model, lab.n_layers - 1)  # the head reads the top layer
     logits = losses.head_logits(run.trace.h, head["weight"], head["bias"])
     probs = losses.head_probabilities(run.trace.h, head["weight"], head["bias"])
     value, _ = losses.head_cross_entropy(run.trace.h, head["weight"], head["bias"], head["label"])
     frame = pd.DataFrame({"class": np.arange(1, logits.size + 1), "logit y_k": logits, "softmax p_k": probs,
                           "the loss's class": ["◀" if k == head["label"] else "" for k in range(logits.size)]})
-    return frame, value, NETWORK_NAMES[model]
+    return frame, value, KIND_NAMES[model] + (f" (top of {lab.n_layers} layers)" if lab.n_layers > 1 else "")

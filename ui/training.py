@@ -284,8 +284,8 @@ def hand_over_problem(models: tuple[str, ...]) -> str | None:
     if missing:
         return f"Nothing trained yet for {', '.join(MODEL_LABELS[m] for m in missing)}."
     if any(m not in HANDED_KINDS for m in models):
-        return ("The other pages' GRU is PyTorch's initialisation for the seed and does not take trained weights "
-                "yet: a trained GRU stays here with its curves and gradient strip.")
+        return ("The hand-over takes the LSTM and the RNN only, not yet a trained GRU: it stays here with its curves "
+                "and gradient strip.")
     cfg = runs[models[0]].config
     task = cfg.make_task()
     D, H, T = task.input_size, cfg.hidden, task.T

@@ -6,9 +6,10 @@ Callbacks run before the script, so they may change the sidebar's keys (an input
 whole model of other sizes moves D and H).
 
 A whole model (``on_model_upload``: io.load_model, .npz / .json / .safetensors / .pt) goes into the lab when the lab
-can show it: one layer of an LSTM (also the 1997 LSTM) or a tanh RNN within the sidebar's size limits. Its Linear
-head, if any, becomes the lab's loss (ui.state.set_head_loss). Anything else (a GRU, more layers) is read, listed
-and offered for download, and the lab is left as it was (``lab_fit`` says why).
+can show it: an LSTM, GRU or tanh RNN of 1–3 layers (the sidebar's Layers range) within the sidebar's size limits.
+The sidebar's Model, Layers, D and H move to the file's, every layer is the file's, and its Linear head, if any,
+becomes the lab's loss (ui.state.set_head_loss). Anything else (4 layers, sizes beyond the sidebar's) is read,
+listed and offered for download, and the lab is left as it was (``lab_fit`` says why).
 """
 
 from __future__ import annotations
@@ -92,14 +93,14 @@ def on_weights_upload(model: str) -> None:
 
 
 def lab_fit(model: LoadedModel) -> str | None:
-    """Why the lab cannot show ``model`` (None: it can, as its LSTM or tanh RNN)."""
-    if model.kind not in NETWORK_NAMES:
-        return (f"the lab's {KIND_NAMES[model.kind]} (sidebar Model) is PyTorch's initialisation for the seed and does "
-                "not take loaded weights yet, so this one is listed here and not put into the lab")
-    if model.num_layers > 1:
-        return (f"the lab takes one loaded layer (its upper layers, sidebar Layers, are seeded, not loaded), and this "
-                f"model has {model.num_layers}; it is listed here and not put into the lab (loading only its first "
-                "layer would show a different network)")
+    """Why the lab cannot show ``model`` (None: it can, every layer of it)."""
+    lo, hi = state.LIMITS[state.LAYERS]
+    if model.num_layers > hi:
+        # Not its bottom layers alone: they would be a network the file does not describe, and its head reads the top
+        # layer's h, which the lab would not have.
+        return (f"the app shows at most {hi} layers (sidebar Layers {lo}–{hi}) and this model has "
+                f"{model.num_layers}; loading only its bottom {hi} would show a different network (its head reads "
+                f"layer {model.num_layers}), so it is listed here and not put into the lab")
     for key, size in ((state.D, model.input_size), (state.H, model.hidden_size)):
         lo, hi = state.LIMITS[key]
         if not lo <= size <= hi:
@@ -107,9 +108,30 @@ def lab_fit(model: LoadedModel) -> str | None:
     return None
 
 
+def fitted_settings(model: LoadedModel) -> dict:
+    """The sidebar settings that show ``model``: its kind on the Model switch, its layer count, its D and H."""
+    return {state.MODEL: model.kind, state.LAYERS: model.num_layers, state.D: model.input_size,
+            state.H: model.hidden_size}
+
+
+def moved_text(moved: dict) -> str:
+    """'Model switched to GRU, Layers moved to 2 and H moved to 4' for the settings a loaded model moved."""
+    names = {state.LAYERS: "Layers"}  # D and H are named by their keys, as in the sidebar's labels
+    parts = [f"Model switched to {state.MODELS[v]}" if k == state.MODEL else f"{names.get(k, k)} moved to {v}"
+             for k, v in moved.items()]
+    return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+
+
+def in_lab(model: LoadedModel) -> bool:
+    """Whether the lab's weights of the model's kind are this model's, every layer (a reset, an edit of a layer or
+    another upload since replaces them)."""
+    stored = state.edits().stack(model.kind)
+    return len(stored) == model.num_layers and all(a is b for a, b in zip(stored, model.layers))
+
+
 def on_model_upload() -> None:
-    """A whole model's state_dict (io.load_model). One layer of an LSTM or tanh RNN goes into the lab (the sidebar's
-    D and H move to its sizes; a head becomes the loss); anything else is kept for the page to show."""
+    """A whole model's state_dict (io.load_model). A model the lab can show goes into it (the sidebar's Model,
+    Layers, D and H move to the file's; a head becomes the loss); anything else is kept for the page to show."""
     ss = st.session_state
     uploaded = ss.get(MODEL_KEY)
     if uploaded is None:
@@ -131,19 +153,17 @@ def on_model_upload() -> None:
         state.flash(MODEL_SECTION, f"Read {name}: {model_summary(model)}. The lab is unchanged: {why_not}. Below: "
                                    f"which key became what, and the model to download.{ignored}", "info")
         return
-    moved = {k: v for k, v in ((state.D, model.input_size), (state.H, model.hidden_size)) if state.setting(k) != v}
-    dropped = bool(moved) and state.edits().has_weights
-    if moved:
-        state.apply_settings(moved)
-        state.discard_edits(["weights"])  # edits made for the old sizes cannot stay beside the new ones
-    state.set_weights(**{model.kind: model.layers[0]})
-    text = f"Loaded {name}: {model_summary(model)}. The lab's {NETWORK_NAMES[model.kind]} now has its weights"
-    text += (" (the sidebar's " + " and ".join(f"{k} moved to {v}" for k, v in moved.items()) + " to fit it)."
-             if moved else ".")
+    moved = {k: v for k, v in fitted_settings(model).items() if state.setting(k) != v}
+    dropped = state.fit_settings_for_weights(moved)  # edits made for other sizes cannot stay beside the new ones
+    kind = model.kind
+    state.set_weights(**{kind: model.layers[0]}, upper={kind: model.layers[1:]})
+    every = f", all {model.num_layers} layers" if model.num_layers > 1 else ""
+    text = f"Loaded {name}: {model_summary(model)}. The lab's {KIND_NAMES[kind]} now has its weights{every}"
+    text += f" (the sidebar's {moved_text(moved)} to fit it)." if moved else "."
     if dropped:
-        text += " Your earlier weight edits, made for the old sizes, were dropped."
+        text += " Your earlier weight edits, made for other settings, were dropped."
     if model.head is not None:
-        state.set_head_loss(*model.head, label=0, model=model.kind)
+        state.set_head_loss(*model.head, label=0, model=kind)
         text += (" Its head now gives the lab's loss: the cross-entropy of its logits at the last step against "
                  "class 1 (choose the class below).")
     else:
@@ -182,12 +202,12 @@ def loaded_model_section(lab) -> None:
     if loaded is None:
         return
     name, model, went_in = loaded
-    in_lab = went_in and getattr(state.edits(), model.kind, None) is model.layers[0]
     st.markdown(f"**{file_name(name)}**: {model_summary(model)}.")
-    if in_lab:
-        st.caption(f"The lab's {NETWORK_NAMES[model.kind]} runs this model on every page.")
+    if went_in and in_lab(model):
+        st.caption(f"The lab's {KIND_NAMES[model.kind]} runs this model on every page (sidebar Model "
+                   f"{state.MODELS[model.kind]}, Layers {model.num_layers}).")
     elif went_in:
-        st.caption(f"The lab's {NETWORK_NAMES[model.kind]} no longer runs this model (its weights were reset or "
+        st.caption(f"The lab's {KIND_NAMES[model.kind]} no longer runs this model (its weights were reset or "
                    "replaced since); upload the file again to load it.")
     else:
         st.caption(f"Not in the lab: {lab_fit(model)}.")

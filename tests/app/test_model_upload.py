@@ -116,15 +116,20 @@ def test_the_preset_loss_comes_back_on_request_and_with_a_weights_reset(at):
 
 
 @pytest.mark.parametrize("fmt", ["pt", "safetensors"])
-def test_a_gru_stack_is_listed_and_the_lab_left_as_it_was(at, fmt):
-    before = lab_of(at)
+def test_a_gru_stack_saved_by_torch_goes_into_the_lab_every_layer(at, fmt):
+    """gru2: torch's nn.GRU(3, 4, num_layers=2), no prefix, no head. The sidebar switches to the GRU with 2 layers,
+    D = 3, H = 4; both layers are the file's; the key table says which key became what."""
     name = f"gru2.{fmt}"
+    model = io.load_model(fixture_bytes(name), name)
     upload(at, name)
     lab = lab_of(at)
-    assert params_equal(lab.lstm, before.lstm) and params_equal(lab.rnn, before.rnn) and lab.loss == before.loss
-    info = next(t for t in texts(at.info) if t.startswith(f"Read {name}"))
-    assert "2-layer GRU (D = 3, H = 4" in info and "The lab is unchanged" in info
-    assert "does not take loaded weights yet" in info
+    assert (lab.model, lab.n_layers, at.session_state["D"], at.session_state["H"]) == ("gru", 2, 3, 4)
+    assert all(map(params_equal, lab.layers("gru"), model.layers)) and lab.loss != "head_cross_entropy"
+    message = next(s for s in texts(at.success) if s.startswith(f"Loaded {name}"))
+    assert "2-layer GRU (D = 3, H = 4" in message and "The lab's GRU now has its weights, all 2 layers" in message
+    assert "Model switched to GRU, Layers moved to 2, D moved to 3 and H moved to 4 to fit it" in message
+    assert any("The lab's GRU runs this model on every page (sidebar Model GRU, Layers 2)" in t
+               for t in texts(at.caption))
     table = keys_table(at)
     blocks = dict(zip(table["key in the file"], table["blocks (gate order)"]))
     became = dict(zip(table["key in the file"], table["became"]))
@@ -133,13 +138,16 @@ def test_a_gru_stack_is_listed_and_the_lab_left_as_it_was(at, fmt):
     assert len(table) == 8
 
 
-def test_a_two_layer_lstm_under_a_nested_prefix_is_read_with_its_head(at):
+def test_a_two_layer_lstm_under_a_nested_prefix_goes_in_with_its_head(at):
     upload(at, "encoder_rnn.pt")
+    model = io.load_model(fixture_bytes("encoder_rnn.pt"), "encoder_rnn.pt")
     table = keys_table(at)
     became = dict(zip(table["key in the file"], table["became"]))
     assert became["encoder.rnn.weight_ih_l1"].startswith("layer 2") and became["decoder.weight"].startswith("head")
-    assert any("this model has 2" in t for t in texts(at.info))
-    assert lab_of(at).loss != "head_cross_entropy"
+    lab = lab_of(at)
+    assert lab.n_layers == 2 and all(map(params_equal, lab.layers("lstm"), model.layers))
+    assert lab.loss == "head_cross_entropy"
+    np.testing.assert_array_equal(lab.loss_kwargs["weight"], model.head[0])
 
 
 def test_a_three_layer_rnn_notes_that_it_is_read_as_tanh(at):

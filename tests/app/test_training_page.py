@@ -235,7 +235,7 @@ def test_hand_over_sets_the_shared_state_without_a_conflict_and_the_cell_page_lo
 
 def test_gru_lstm_and_rnn_train_side_by_side_and_the_gru_stays_on_the_page():
     """Model "LSTM, GRU and RNN": three runs on the same batches, the GRU's curves and its ‖∂L/∂h_t‖ strip are its
-    own numbers; it is not offered for the hand-over (the lab's GRU does not take trained weights yet)."""
+    own numbers; it is not offered for the hand-over (the hand-over takes the LSTM and the RNN only)."""
     at = small(open_app(PAGE), budget=3, model="all")
     assert "GRU starts fresh" in texts(at.caption)
     at.button(key="tr_train").click().run()

@@ -168,6 +168,12 @@ def new_app(browser, server: "StreamlitServer", *, viewport: dict = VIEWPORT, co
     return App(context.new_page(), server)
 
 
+def fmt3(v: float) -> str:
+    """The cell diagrams' number labels (charts.cell): three decimals, a true minus sign, no −0.000."""
+    s = f"{v:.3f}".replace("-", "−")
+    return "0.000" if s == "−0.000" else s
+
+
 def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_")
 

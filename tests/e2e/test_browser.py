@@ -23,7 +23,7 @@ from lstm_core.frame import COLUMNS
 from lstm_core.lstm import lstm_preactivations
 from lstm_core.params import LSTMParams
 from lstm_core.presets import PRESETS
-from tests.e2e.browser import PAGE_HEADINGS, new_app
+from tests.e2e.browser import PAGE_HEADINGS, fmt3, new_app
 from tests.helpers import DEFAULT, default_run
 from ui import routes
 from ui.equations import forward_latex
@@ -33,12 +33,6 @@ def cell_latex(trace, z, step: int, unit: int = 0) -> list[str]:
     """What the cell page passes to st.latex for this step (one block, or one per line)."""
     tex = forward_latex(trace, z, step, unit)
     return [tex] if isinstance(tex, str) else list(tex)
-
-
-def fmt3(v: float) -> str:
-    """The diagram's number format: three decimals, a true minus sign."""
-    s = f"{v:.3f}".replace("-", "−")
-    return "0.000" if s == "−0.000" else s
 
 
 def diagram_labels(app) -> dict[str, str]:

@@ -7,13 +7,8 @@ from playwright.sync_api import expect
 
 from lstm_core import gru_forward, init_gru
 from lstm_core.presets import PRESETS
+from tests.e2e.browser import fmt3
 from ui import state
-
-
-def fmt3(v: float) -> str:
-    """The diagram's three-decimal labels (charts.cell._fmt), with a true minus sign."""
-    s = f"{v:.3f}"
-    return "−" + s[1:] if s.startswith("-") else s
 
 
 def choose_model(app, label: str) -> None:

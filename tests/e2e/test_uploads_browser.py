@@ -11,7 +11,9 @@ from pathlib import Path
 import numpy as np
 from playwright.sync_api import expect
 
-from lstm_core import io
+from lstm_core import io, stack_forward
+from lstm_core.presets import PRESETS
+from tests.e2e.browser import fmt3
 from tests.helpers import DEFAULT, default_run
 
 MARKDOWN_NAME = "[x](http://127.0.0.1:9/)![i](http://127.0.0.1:9/i.png).csv"
@@ -102,9 +104,8 @@ MODELS = Path(__file__).resolve().parents[1] / "fixtures" / "models"
 
 
 def test_whole_models_saved_by_torch_load_through_the_real_file_input(app):
-    """lstm_fc.safetensors and gru2.pt (written by torch: tests/fixtures/make_reference.py) through the page's
-    whole-model file input: the LSTM + head goes into the lab (the sidebar's D and H move to 3 and 5, the loss
-    becomes the head's), the 2-layer GRU is listed key by key and the lab stays as it was."""
+    """lstm_fc.safetensors (written by torch: tests/fixtures/make_reference.py) through the page's whole-model file
+    input: the LSTM + head goes into the lab (the sidebar's D and H move to 3 and 5, the loss becomes the head's)."""
     app.open("/weights")
     uploader = app.page.locator(".st-key-wp_model_file input[type=file]")
     app.rerun(lambda: uploader.set_input_files(str(MODELS / "lstm_fc.safetensors")))
@@ -121,13 +122,35 @@ def test_whole_models_saved_by_torch_load_through_the_real_file_input(app):
     app.screenshot("uploads-whole-model-lstm-head")
     app.page.locator("[data-testid=stMetric]").scroll_into_view_if_needed()
     app.screenshot("uploads-whole-model-lstm-head-loss")
-
-    app.rerun(lambda: uploader.set_input_files(str(MODELS / "gru2.pt")))
-    read = app.page.locator("[data-testid=stAlert]", has_text="Read gru2.pt")
-    read.wait_for()
-    assert "2-layer GRU (D = 3, H = 4" in shown(read) and "The lab is unchanged" in shown(read), shown(read)
-    assert "D=3" in app.page.url and "H=5" in app.page.url  # the lab kept the LSTM loaded before
-    expect(app.page.get_by_text("weight_hh_l1", exact=True).first).to_be_attached()
-    read.scroll_into_view_if_needed()
-    app.screenshot("uploads-whole-model-gru-stack")
     app.assert_healthy()
+
+
+def test_a_two_layer_gru_saved_by_torch_is_the_gru_the_cell_page_shows(app):
+    """gru2.pt (torch's nn.GRU(3, 4, num_layers=2)) through the real file input: the sidebar switches to the GRU with
+    2 layers, and the cell walkthrough draws layer 2 of the file's GRU with the core's numbers."""
+    app.open("/weights")
+    uploader = app.page.locator(".st-key-wp_model_file input[type=file]")
+    app.rerun(lambda: uploader.set_input_files(str(MODELS / "gru2.pt")))
+    loaded = app.page.locator("[data-testid=stAlert]", has_text="Loaded gru2.pt")
+    loaded.wait_for()
+    assert "2-layer GRU (D = 3, H = 4" in shown(loaded), shown(loaded)
+    assert "Model switched to GRU, Layers moved to 2, D moved to 3 and H moved to 4" in shown(loaded), shown(loaded)
+    expect(app.page.get_by_text("weight_hh_l1", exact=True).first).to_be_attached()
+    query = app.query()
+    assert (query["model"], query["layers"], query["D"], query["H"]) == ("gru", "2", "3", "4"), query
+    expect(app.page.locator(".st-key-model input")).to_have_value("GRU")
+    loaded.scroll_into_view_if_needed()
+    app.screenshot("uploads-whole-model-gru-stack")
+
+    app.nav("Cell walkthrough")
+    app.chart("gru_cell_diagram").wait_for()
+    picker = app.page.locator(".st-key-cell_layer")
+    app.rerun(lambda: picker.get_by_text("2 (read by the loss)").click())
+    expect(app.page.get_by_text("GRU, layer 2 of 2: unit 1 of 4, step t = 1 of")).to_be_visible()
+    app.assert_healthy()
+    model = io.load_model((MODELS / "gru2.pt").read_bytes(), "gru2.pt")
+    x = PRESETS[query["preset"]].build(D=3, H=4, T=int(query["T"]), seed=int(query["seed"])).x
+    top = stack_forward(model.layers, x)[1]
+    texts = app.chart_texts("gru_cell_diagram")
+    assert f"z = {fmt3(top.z[0, 0])}" in texts and f"n = {fmt3(top.n[0, 0])}" in texts, texts
+    app.screenshot("uploads-gru-stack-cell-layer-2")
