@@ -51,6 +51,7 @@ presenter.follow(PAGES)  # a lesson step opened on another page: switch there no
 page = st.navigation([*PAGES.values(), ALIAS])
 route = next((r for r in routes.ROUTES if PAGES[r.path] == page), routes.DEFAULT)  # the alias: the default page
 presenter.arrived(route.path)
+state.on_page(route.path)  # leaving a page stops its Play
 presenter.style()
 notes = [*state.url_notes(), *presenter.notes()]
 

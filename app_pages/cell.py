@@ -35,7 +35,7 @@ elif model == "lstm1997":
     st.caption("The 1997 LSTM (Hochreiter & Schmidhuber): no forget gate, f ≡ 1, so cₜ = cₜ₋₁ + iₜ ⊙ gₜ.")
 
 
-@st.fragment
+@widgets.stepping
 def walkthrough() -> None:
     lab = state.lab()
     run = compute.layer_run(lab, model, layer)
@@ -45,23 +45,26 @@ def walkthrough() -> None:
     direct = "loss" if layer == lab.n_layers - 1 else f"layer {layer + 2}"
     if compute.CORE[model] == "lstm":
         compact = widgets.on_phone()  # a phone: the diagram's compact layout, whose labels do not overlap at 390 px
+        theme = widgets.theme()  # light: darker text than Streamlit's chart grey
         widgets.cached_chart(
             lab, "cell_diagram",
-            lambda s: cell_diagram(run.trace, s, unit, grads=run.grads, mode=mode.lower(), compact=compact),
+            lambda s: cell_diagram(run.trace, s, unit, grads=run.grads, mode=mode.lower(), compact=compact,
+                                   theme=theme),
             step=step, frame=lambda spec, s: with_step_frame(spec, run.trace, s, unit, grads=run.grads,
                                                              mode=mode.lower(), compact=compact),
-            extra=(model, layer, unit, mode, compact), key="cell_diagram",
+            extra=(model, layer, unit, mode, compact, theme), key="cell_diagram",
             filename=f"{model}_cell_{mode.lower()}_t{step + 1}")
-        st.caption("▶ Play animates every step in the browser; the buttons and the step slider above choose the step "
-                   "that the equations and bars below explain.")
+        st.caption("The diagram's own ▶ Play animates it alone, smoothly, in your browser (with a mouse or touch); "
+                   "Play above, the buttons and the step slider move the step of the whole page: diagram, equations "
+                   "and bars.")
     elif model == "gru":
         if backward:
             st.info("The GRU diagram shows the forward values at this step; BPTT's gradients at this step are in the "
                     "equations and the bars below.", icon=":material/info:")
         widgets.cached_chart(lab, "gru_cell_diagram", lambda _: gru_cell_diagram(run.trace, step, unit),
                              extra=(layer, unit, step), key="gru_cell_diagram", filename=f"gru_cell_t{step + 1}")
-        st.caption("The buttons and the step slider above choose the step the diagram, the equations and the bars "
-                   "show.")
+        st.caption("Play, the buttons and the step slider above choose the step the diagram, the equations and the "
+                   "bars show.")
     left, right = st.columns([5, 4])
     listing = st.container()  # below both columns: the whole step function, full width
     with left:

@@ -36,7 +36,7 @@ else:
     )
 
 
-@st.fragment
+@widgets.stepping
 def heatmaps() -> None:
     lab = state.lab()
     run = compute.layer_run(lab, model, layer)

@@ -75,6 +75,11 @@ GRAY = "#777777"
 CLEAR = "rgba(0,0,0,0)"
 CELL_LINE = "#999999"
 CELL_FILL = "rgba(128, 128, 128, 0.10)"
+# Streamlit's Plotly theme draws chart text in a fixed grey, #808495 on the light theme's white: 3.7:1 (3.3:1 on
+# the cell's fill), under WCAG AA's 4.5:1 for text. On a light page the diagram's text (value labels, step, colour
+# bars) takes LIGHT_TEXT instead: 9.7:1 on white, 8.7:1 on the cell's fill (tests/unit/test_chart_cell.py); on a
+# dark page, the theme's near-white.
+LIGHT_TEXT = "#444444"
 
 # Nodes: key -> (x, y, marker symbol, marker size in px, text drawn inside)
 NODES: dict[str, tuple[float, float, str, int, str]] = {
@@ -442,7 +447,7 @@ def _title(trace, unit: int, mode: str) -> str:
 
 
 def cell_diagram(trace, step: int, unit: int = 0, *, grads=None, mode: str = "forward", animate: bool = True,
-                 max_frames: int = MAX_FRAMES, compact: bool = False) -> go.Figure:
+                 max_frames: int = MAX_FRAMES, compact: bool = False, theme: str | None = None) -> go.Figure:
     """The LSTM cell of unit ``unit`` at step ``step`` (0-based; shown as t = step + 1) with live values.
 
     trace: LSTMTrace of one sequence (x (T, D), per-step arrays (T, H)); grads: its LSTMGrads, needed for
@@ -466,6 +471,9 @@ def cell_diagram(trace, step: int, unit: int = 0, *, grads=None, mode: str = "fo
     ``compact``: the layout for a phone's width (COMPACT_SCALE, COMPACT_LABELS): smaller nodes, forward gate boxes
     showing their values, no colour bars, only c_t, h_t and the step printed, so that no two labels overlap at
     390 px. Hover, frames and trace order are the same.
+
+    ``theme``: the page's, "light" or "dark" (None: unknown). On a light page the diagram's text is LIGHT_TEXT; else
+    it is left to the page's Plotly theme.
 
     Raises ValueError for a batched trace, a step or unit out of range, an unknown mode, backward without grads,
     or max_frames < 2.
@@ -504,7 +512,7 @@ def cell_diagram(trace, step: int, unit: int = 0, *, grads=None, mode: str = "fo
     fig.add_trace(go.Scatter(
         x=label_xy[:, 0], y=label_xy[:, 1], ids=list(LABELS_AT), name="values", mode="text", showlegend=False,
         text=now["label_text"], textposition=[a[2] for a in LABELS_AT.values()],
-        textfont=dict(size=FONT_SIZE - 3 if compact else FONT_SIZE + 1), hoverinfo="skip",  # the theme's colour
+        textfont=dict(size=FONT_SIZE - 3 if compact else FONT_SIZE + 1), hoverinfo="skip",  # the layout's colour
     ))
     if not compact:  # a phone has no room beside the diagram: the values are printed in the boxes instead
         _colorbars(fig, scale)
@@ -526,6 +534,8 @@ def cell_diagram(trace, step: int, unit: int = 0, *, grads=None, mode: str = "fo
         _add_animation(fig, trace, grads, step, unit, mode, scale, c_max, max_frames, geometry, compact)
     if compact:
         fig.update_layout(title_font_size=FONT_SIZE - 2, font_size=FONT_SIZE - 3)
+    if theme == "light":
+        fig.update_layout(font_color=LIGHT_TEXT)
     return fig
 
 

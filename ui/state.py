@@ -54,6 +54,9 @@ LAB_SETTINGS = "_lab_settings"  # the settings LAB was resolved for
 FLASH = "_flash"  # [(section, kind, text)] left by a callback for where its section is drawn
 MIRRORS = "_mirrors"  # {mirror name: (generation, the value it was drawn with)}
 HEAD_LOSS = "_head_loss"  # a loaded model's Linear head as the lab's loss (set_head_loss)
+PLAYING = "_playing"  # Play is on: the page's fragment moves t one step on per tick (widgets.stepping, play_tick)
+PLAY_HOLD = "_play_hold"  # this run of the fragment is a full run's: it draws t as it is (only the timer moves t)
+PAGE = "_page"  # the page the last full run showed (leaving it stops Play)
 
 DEFAULT_PRESET = "default"
 PRESET_INPUT = "preset"  # input choice meaning "the preset's own input sequence"
@@ -216,8 +219,57 @@ def apply_settings(values: dict) -> bool:
 
 
 def set_step(t: int) -> None:
-    """Callback: show step t (1-based)."""
+    """Callback: show step t (1-based). A step chosen by hand stops Play."""
     st.session_state[STEP] = t
+    stop_playing()
+
+
+# ---- Play: the step moves on by itself ------------------------------------------------------------------------------
+# While Play is on, the page's fragment (widgets.stepping) reruns on a timer (st.fragment's run_every) and each of
+# those reruns moves t one step on (play_tick). The timer belongs to the fragment as a full run draws it, so turning
+# Play on or off takes one full rerun (st.rerun in the callback; a full run also ends the browser's old timers).
+
+
+def playing() -> bool:
+    return bool(st.session_state.get(PLAYING))
+
+
+def play(on: bool, first: int, last: int) -> None:
+    """Callback of Play / Pause. Play at the last step starts again from the first (first, last: in the direction
+    the page walks, 1 → T or, for BPTT, T → 1)."""
+    ss = st.session_state
+    if on and ss[STEP] == last:
+        ss[STEP] = first
+    ss[PLAYING] = on
+    st.rerun()
+
+
+def stop_playing() -> None:
+    """Play off (a no-op when it is off). Called from callbacks and from a fragment's run: a full rerun follows, which
+    drops the fragment's timer."""
+    if st.session_state.pop(PLAYING, False):
+        st.rerun()
+
+
+def play_tick(last: int) -> None:
+    """A run of the playing page's fragment that its timer caused: t one step toward ``last`` (T, or 1 for BPTT);
+    Play stops once t is there. A full run (Play just pressed, a sidebar change) draws t as it is."""
+    ss = st.session_state
+    if not playing() or ss.pop(PLAY_HOLD, False):
+        return
+    if ss[STEP] == last:
+        stop_playing()
+    ss[STEP] += 1 if last >= ss[STEP] else -1
+    lab()  # the URL follows the step
+
+
+def on_page(path: str) -> None:
+    """app.py, every full run: leaving the page that plays stops Play (the browser drops its timer on a page
+    switch, and coming back should not restart it)."""
+    ss = st.session_state
+    if ss.get(PAGE) != path:
+        ss.pop(PLAYING, None)
+    ss[PAGE] = path
 
 
 def on_preset_change() -> None:

@@ -3,6 +3,7 @@ the "About the equations" expander. One place per idea, so the pages stay thin."
 
 from __future__ import annotations
 
+import functools
 import re
 
 import plotly.graph_objects as go
@@ -126,35 +127,65 @@ def glossary() -> None:
         st.markdown(_glossary.markdown())
 
 
-def step_controls(T: int, *, key: str, reverse: bool = False) -> int:
-    """First / previous / next / last buttons and a step slider bound to the shared step t (1-based).
+PLAY_SECONDS = 1.0  # Play's pace: one step a second, time to read the diagram's numbers as they change
 
-    ``reverse`` (backward mode) labels the buttons in the direction BPTT walks: from T back to 1.
-    Returns the selected 0-based step index.
+# Icon-only buttons (the step buttons) keep their label for screen readers and hide it from the eye: the usual
+# "visually hidden" rule, so the row of icons still fits a 390 px phone. Fixed text: every button in a row keyed
+# "<key>_step_buttons" except Play, whose word stays visible.
+_HIDDEN_LABELS = ("<style>[class*='_step_buttons'] [class*='st-key-']:not([class*='_play']) button p"
+                  "{position:absolute;width:1px;height:1px;margin:-1px;overflow:hidden;clip-path:inset(50%);"
+                  "white-space:nowrap}</style>")
+
+
+def stepping(page_fragment):
+    """Decorator for a page's fragment that draws ``step_controls``: an ``st.fragment`` that, while Play is on,
+    reruns every PLAY_SECONDS (its ``run_every``), each of those reruns one step further (ui/state.py, Play)."""
+
+    @functools.wraps(page_fragment)
+    def run() -> None:
+        st.session_state[state.PLAY_HOLD] = True  # a full run: draw t as it is
+        st.fragment(page_fragment, run_every=PLAY_SECONDS if state.playing() else None)()
+
+    return run
+
+
+def step_controls(T: int, *, key: str, reverse: bool = False) -> int:
+    """First / previous / Play / next / last buttons and a step slider bound to the shared step t (1-based); call it
+    in a fragment made by ``stepping``.
+
+    ``reverse`` (backward mode) labels the buttons in the direction BPTT walks: from T back to 1, and Play walks
+    that way too. Returns the selected 0-based step index.
     """
-    t = state.setting(state.STEP)
-    # The four buttons stay one row that shrinks to fit on a phone (a horizontal container that does not wrap);
-    # there the slider goes below them.
-    buttons, slider = st.columns([4, 6])
-    row = buttons.container(horizontal=True, wrap=False, gap="small")
-    cols = [row, row, row, row, slider]
     first, last = (T, 1) if reverse else (1, T)
     delta = -1 if reverse else 1
-    cols[0].button("", icon=":material/first_page:", key=f"{key}_first", help=f"Go to t = {first}",
-                   on_click=state.set_step, args=(first,), disabled=t == first, width="stretch")
-    cols[1].button("", icon=":material/chevron_left:", key=f"{key}_prev",
-                   help="One step back" + (" (toward t = T)" if reverse else ""),
-                   on_click=state.set_step, args=(min(max(t - delta, 1), T),), disabled=t == first, width="stretch")
-    cols[2].button("", icon=":material/chevron_right:", key=f"{key}_next",
-                   help="One step forward" + (" (toward t = 1)" if reverse else ""),
-                   on_click=state.set_step, args=(min(max(t + delta, 1), T),), disabled=t == last, width="stretch")
-    cols[3].button("", icon=":material/last_page:", key=f"{key}_last", help=f"Go to t = {last}",
-                   on_click=state.set_step, args=(last,), disabled=t == last, width="stretch")
+    state.play_tick(last)
+    t = state.setting(state.STEP)
+    playing = state.playing()
+    # The buttons stay one row that shrinks to fit on a phone (a horizontal container that does not wrap); there the
+    # slider goes below them.
+    buttons, slider = st.columns([4, 6])
+    row = buttons.container(horizontal=True, wrap=False, gap="small", key=f"{key}_step_buttons")
+    row.html(_HIDDEN_LABELS)
+    toward = (" (toward t = T)", " (toward t = 1)") if reverse else ("", "")
+
+    def step_button(name: str, label: str, icon: str, to: int, disabled: bool) -> None:
+        # the label is what a screen reader says (hidden on screen: _HIDDEN_LABELS) and the tooltip
+        row.button(label, icon=f":material/{icon}:", key=f"{key}_{name}", help=label, on_click=state.set_step,
+                   args=(min(max(to, 1), T),), disabled=disabled, width="stretch")
+
+    step_button("first", f"Go to t = {first}", "first_page", first, t == first)
+    step_button("prev", "One step back" + toward[0], "chevron_left", t - delta, t == first)
+    row.button("Pause" if playing else "Play", icon=":material/pause:" if playing else ":material/play_arrow:",
+               key=f"{key}_play", on_click=state.play, args=(not playing, first, last), disabled=T == 1,
+               help=f"Walk through the steps{toward[1]}, one a second: everything on this page that shows the step "
+                    "follows. Press again to pause; at the last step, Play starts again from the first.")
+    step_button("next", "One step forward" + toward[1], "chevron_right", t + delta, t == last)
+    step_button("last", f"Go to t = {last}", "last_page", last, t == last)
     if T > 1:
-        cols[4].slider("Step t", 1, T, key=state.STEP, persist_state="session",
-                       help="The time step shown (1 = first input, T = last).")
+        slider.slider("Step t", 1, T, key=state.STEP, persist_state="session", on_change=state.stop_playing,
+                      help="The time step shown (1 = first input, T = last).")
     else:
-        cols[4].markdown("**Step t = 1** (the sequence has one step)")
+        slider.markdown("**Step t = 1** (the sequence has one step)")
     return state.setting(state.STEP) - 1
 
 
@@ -162,6 +193,12 @@ def on_phone() -> bool:
     """The browser is a phone's: its User-Agent says "Mobi" (the test MDN recommends). Used to choose layouts
     that need to know the width before drawing, such as the cell diagram's compact one."""
     return "Mobi" in (st.context.headers.get("User-Agent") or "")
+
+
+def theme() -> str | None:
+    """The page's theme, "light" or "dark" (Streamlit infers it from the app's background; None when unknown, as
+    under AppTest). For figures that must choose a text colour themselves (charts.cell.cell_diagram)."""
+    return st.context.theme.type
 
 
 def unit_slider(key: str, label: str, H: int, *, where=st, help: str | None = None, notes: bool = False) -> int:

@@ -14,7 +14,8 @@ from lstm_core.analysis import carousel_factor, first_last_ratio, grad_norms, me
 from lstm_core.losses import make_loss
 from lstm_core.params import forget_bias_of, spectral_radius
 from lstm_core.presets import PRESETS
-from tests.helpers import decode, figure, json_trace, lab_of, mirror, open_app
+from tests.helpers import decode, figure, json_trace, lab_of, mirror, open_app, page_file
+from ui import state
 from ui.equations import num
 
 
@@ -72,6 +73,53 @@ def test_cell_step_buttons(mode):
     assert at.session_state["t"] == last
     at.button(key="cell_first").click().run()
     assert at.session_state["t"] == first
+    assert not at.exception
+
+
+@pytest.mark.parametrize("mode", ["Forward", "Backward"])
+def test_cell_play_button(mode):
+    """Play in the step controls: pressing it turns Play on and makes it Pause. Its steps come from the page
+    fragment's timer (run_every), which AppTest does not run, so here t stays where it was (the browser test watches
+    it move: tests/e2e/test_keyboard.py). Pause, a step chosen by hand and leaving the page each turn it off; at the
+    last step Play starts again from the first (in the direction the page walks)."""
+    at = open_app("cell")
+    at.segmented_control(key="cell_mode").set_value(mode).run()
+    T = lab_of(at).T
+    first, last = (T, 1) if mode == "Backward" else (1, T)
+    start = 3 if mode == "Forward" else T - 2
+    at.slider(key="t").set_value(start).run()
+
+    def playing() -> bool:
+        return at.session_state[state.PLAYING] if state.PLAYING in at.session_state else False
+
+    assert at.button(key="cell_play").label == "Play" and not playing()
+    at.button(key="cell_play").click().run()
+    assert playing() and at.button(key="cell_play").label == "Pause"
+    assert at.session_state["t"] == start, "pressing Play does not move t by itself; the timer's reruns do"
+    assert at.query_params["t"] == str(start)
+    at.button(key="cell_play").click().run()
+    assert not playing() and at.button(key="cell_play").label == "Play" and at.session_state["t"] == start
+
+    at.button(key="cell_play").click().run()
+    at.button(key="cell_next").click().run()  # a step by hand
+    assert not playing() and at.session_state["t"] == start + (1 if mode == "Forward" else -1)
+    at.button(key="cell_play").click().run()
+    at.slider(key="t").set_value(start).run()  # the slider by hand
+    assert not playing()
+    at.button(key="cell_last").click().run()
+    assert at.session_state["t"] == last
+    at.button(key="cell_play").click().run()
+    assert playing() and at.session_state["t"] == first, "Play at the last step starts again from the first"
+    at.switch_page(page_file("gates")).run()  # leaving the page
+    assert not playing() and at.button(key="gates_play").label == "Play"
+    at.switch_page(page_file("cell")).run()
+    assert not playing()
+    assert not at.exception
+
+
+def test_play_is_off_with_a_single_step():
+    at = open_app("cell", query={"T": 1})
+    assert at.button(key="cell_play").disabled
     assert not at.exception
 
 

@@ -102,3 +102,53 @@ def test_a_lesson_by_keyboard_alone(app):
     expect(panel).to_contain_text("step 1 of")
     app.assert_healthy()
     app.screenshot("keyboard-lesson")
+
+
+STEP_NOW = "([low, high]) => { const v = +document.querySelector('.st-key-t input[type=range]').value; " \
+           "return v >= low && v <= high; }"
+
+
+def test_play_by_keyboard_alone(app):
+    """Play (the step controls' own, not Plotly's SVG one): Tab to it, Enter starts it, the step moves on by itself
+    (the slider, the diagram and the URL follow), Enter again pauses it, with the focus kept on the button; in
+    backward mode it walks toward t = 1 and stops there. The step buttons have names a screen reader can say."""
+    app.open("/")
+    page = app.page
+    for name in ("Go to t = 1", "One step back", "Play", "One step forward", "Go to t = 40"):
+        expect(page.get_by_role("button", name=name, exact=True)).to_have_count(1)
+    page.locator("body").focus()
+
+    tab_to(app, ".st-key-cell_play")
+    press(app, "Enter")
+    pause = page.get_by_role("button", name="Pause", exact=True)
+    expect(pause).to_be_focused()  # the same button, now Pause: Enter again pauses
+    page.wait_for_function(STEP_NOW, arg=[4, 40], timeout=30_000)  # it moves on by itself: 1 → 4 and on
+    expect(app.chart("cell_diagram").locator("g.textpoint text", has_text="step t = 1 of")).to_have_count(0)
+    press(app, "Enter")
+    play = page.get_by_role("button", name="Play", exact=True)
+    expect(play).to_be_focused()
+    settle(app)
+    paused_at = app.slider_value("t")
+    runs = page.evaluate("() => window.__e2e.runs")
+    page.wait_for_timeout(2_500)  # more than two of Play's steps: nothing may run now
+    assert page.evaluate("() => window.__e2e.runs") == runs and app.slider_value("t") == paused_at
+    shown = app.chart("cell_diagram").locator("g.textpoint text", has_text=f"step t = {paused_at:g} of")
+    expect(shown).to_have_count(1)
+    assert f"t={paused_at:g}" in page.url.split("?")[1].split("&"), "the URL keeps the step where Play paused"
+
+    # backward (BPTT walks from T to 1): from t = 3, Play walks 3, 2, 1 and stops there by itself
+    tab_to(app, "[role=radio]", text="Forward", back=True)
+    page.keyboard.press("ArrowRight")
+    press(app, "Enter")  # Backward starts at t = T
+    tab_to(app, ".st-key-t input[type=range]")
+    press(app, "Home")
+    for _ in range(2):
+        press(app, "ArrowRight")
+    expect(app.slider("t")).to_have_value("3")
+    tab_to(app, ".st-key-cell_play", back=True)
+    press(app, "Enter")
+    expect(page.get_by_role("button", name="Play", exact=True)).to_be_visible(timeout=30_000)  # it stopped
+    expect(app.slider("t")).to_have_value("1")
+    expect(page.get_by_role("button", name="One step forward (toward t = 1)", exact=True)).to_be_disabled()
+    app.assert_healthy()
+    app.screenshot("keyboard-play")

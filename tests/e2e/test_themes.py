@@ -62,6 +62,8 @@ def test_cell_diagram_follows_the_theme_in_presenter_mode(themed, direction):
     label = chart.locator("g.textpoint text", has_text="step t =").first
     text_color = label.evaluate("e => getComputedStyle(e).fill")
     assert (luminance(app, text_color) > 0.5) == dark_page, f"label colour {text_color} on a {app.scheme} page"
+    lum = sorted((luminance(app, text_color), luminance(app, page_bg)))
+    assert (lum[1] + 0.05) / (lum[0] + 0.05) >= 4.5, f"label colour {text_color} on {page_bg}: under WCAG AA"
     right = chart.bounding_box()
     right = right["x"] + right["width"]
     for title in chart.locator(".colorbar .cbtitle text").all():

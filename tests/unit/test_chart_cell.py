@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from charts.cell import EDGES, LABELS_AT, NODES, SignedLog, cell_diagram, unit_bars
+from charts.cell import CELL_FILL, EDGES, LABELS_AT, LIGHT_TEXT, NODES, SignedLog, cell_diagram, unit_bars
 from lstm_core import LSTMTrace, init_lstm, lstm_backward, lstm_forward
 
 from tests.helpers import trace_named
@@ -438,3 +438,47 @@ def test_signed_log_scale_is_odd_bounded_and_monotone(vmax, a, b):
     assert float(s(np.array([a]))[0]) == pytest.approx(sa, abs=1e-12)  # array and number paths agree
     if abs(a) <= abs(b):
         assert abs(sa) <= abs(sb)
+
+
+# ---- text contrast on a light page -----------------------------------------------------------------------------------
+
+
+def relative_luminance(rgb) -> float:
+    """WCAG 2.x relative luminance of an sRGB colour (0-255 channels)."""
+    def linear(c):
+        c = c / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (linear(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a, b) -> float:
+    hi, lo = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def rgb_of(hex_color: str) -> tuple[int, ...]:
+    return tuple(int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
+
+
+def test_contrast_formula():
+    assert contrast((0, 0, 0), (255, 255, 255)) == pytest.approx(21.0)
+    assert contrast(rgb_of("#777777"), (255, 255, 255)) == pytest.approx(4.48, abs=0.01)  # the well-known border
+
+
+def test_light_theme_text_reaches_wcag_aa():
+    """The light theme's diagram text on the white page and on the cell's grey fill (composited over white) reaches
+    4.5:1, where Streamlit's chart grey (#808495) does not; on a dark page the diagram keeps the theme's colour."""
+    white = (255, 255, 255)
+    *fill, alpha = (float(v) for v in CELL_FILL[CELL_FILL.index("(") + 1:-1].split(","))
+    cell = tuple(alpha * c + (1 - alpha) * 255 for c in fill)
+    for background in (white, cell):
+        assert contrast(rgb_of(LIGHT_TEXT), background) >= 4.5
+    assert contrast(rgb_of("#808495"), white) < 4.5  # why the diagram sets its own
+    trace, grads = make()
+    for mode in ("forward", "backward"):
+        light = cell_diagram(trace, 3, 0, grads=grads, mode=mode, theme="light")
+        assert light.layout.font.color == LIGHT_TEXT
+        assert trace_named(light, "values").textfont.color is None, "the labels take the layout's colour"
+        for theme in ("dark", None):
+            assert cell_diagram(trace, 3, 0, grads=grads, mode=mode, theme=theme).layout.font.color is None
