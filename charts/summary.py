@@ -138,15 +138,23 @@ def _name(tr: dict, fallback: str) -> str:
 # ------------------------------------------------------------------------------------------------ one per kind
 
 
+def _finite_points(x, y):
+    """(y as an array, the x labels (1-based positions when x is None), the indices of y's finite values), or None
+    when y has no finite value: what line_sentence and bar_sentence read."""
+    y = array(y)
+    idx = np.flatnonzero(np.isfinite(y))
+    if idx.size == 0:
+        return None
+    return y, labels(x) if x is not None else list(range(1, y.size + 1)), idx
+
+
 def line_sentence(name: str, x, y, *, symbol: str = "x", backwards: bool = False) -> str | None:
     """'<name> falls from A at t = a to B at t = b' (+ its extreme in between when that lies beyond both ends), over
     the finite points; None when there are none. ``backwards``: read from the last point to the first."""
-    y = array(y)
-    xs = labels(x) if x is not None else list(range(1, y.size + 1))
-    ok = np.isfinite(y)
-    if y.size == 0 or not ok.any():
+    points = _finite_points(x, y)
+    if points is None:
         return None
-    idx = np.flatnonzero(ok)
+    y, xs, idx = points
     if backwards:
         idx = idx[::-1]
     a, b = idx[0], idx[-1]
@@ -195,12 +203,10 @@ def heatmap_sentence(name: str, z, x=None, y=None, *, x_symbol: str = "x", y_sym
 
 def bar_sentence(name: str, x, y, *, symbol: str = "x") -> str | None:
     """'<name>: largest A at x = a, smallest B at x = b' over the finite bars; None if there are none."""
-    y = array(y)
-    xs = labels(x) if x is not None else list(range(1, y.size + 1))
-    ok = np.isfinite(y)
-    if y.size == 0 or not ok.any():
+    points = _finite_points(x, y)
+    if points is None:
         return None
-    idx = np.flatnonzero(ok)
+    y, xs, idx = points
     hi, lo = idx[np.argmax(y[idx])], idx[np.argmin(y[idx])]
     if idx.size == 1:
         return f"{name} is {number(y[hi])} at {place(symbol, xs[hi])}"
