@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import copy
+import functools
+
 import plotly.graph_objects as go
 import plotly.io as pio
+from plotly.subplots import make_subplots
 
 # The house template, set once: passing template= to every figure deep-copies it (~40 ms a figure).
 pio.templates.default = "plotly_white"
@@ -70,18 +74,77 @@ def model_line(model: str | None, *, width: float = 3, second: bool = False) -> 
     return dict(color=COLORS.get(model or "", OTHER_COLOR), width=width * 2 / 3 if second else width, dash=dash)
 
 
-def layout(fig: go.Figure, *, title: str | None = None, height: int | None = None, **kwargs) -> go.Figure:
-    """Apply the house style in place and return the figure."""
-    fig.update_layout(
-        title=dict(text=title, x=0.01, xanchor="left") if title else None,
-        font=FONT,
-        margin=dict(l=60, r=20, t=50 if title else 20, b=50),
-        hoverlabel=dict(font_size=FONT_SIZE),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1),
-        **({"height": height} if height else {}),
-        **kwargs,
+# ---- Building a figure ---------------------------------------------------------------------------------------------
+# plotly.py validates every property on every change: a figure grown step by step (add_trace, update_yaxes(row=),
+# add_shape, update_layout with path keys) costs 5-10x one built from plain dicts in a single go.Figure(data=...,
+# layout=...) call, which validates each property once (bench/bench_charts.py). So charts collect their traces as
+# dicts ({"type": "heatmap", ...}) and their layout as one dict (house_layout, merge, subplot_layout, step_shapes),
+# and make the Figure at the end with figure().
+
+
+def merge(base: dict, *updates: dict) -> dict:
+    """``base`` with ``updates`` applied in turn the way Plotly's update applies them: nested dicts merge, anything
+    else replaces. A new dict; ``base`` and the updates are left untouched (their leaves are shared)."""
+    out = dict(base)
+    for update in updates:
+        for k, v in update.items():
+            out[k] = merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def house_layout(*, title: str | None = None, height: int | None = None, **kwargs) -> dict:
+    """The house style as a layout dict (merged under the chart's own keys: ``kwargs`` win)."""
+    return merge(
+        dict(
+            font=FONT,
+            margin=dict(l=60, r=20, t=50 if title else 20, b=50),
+            hoverlabel=dict(font=dict(size=FONT_SIZE)),
+            legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1),
+            **({"title": dict(text=title, x=0.01, xanchor="left")} if title else {}),
+            **({"height": height} if height else {}),
+        ),
+        kwargs,
     )
+
+
+def layout(fig: go.Figure, *, title: str | None = None, height: int | None = None, **kwargs) -> go.Figure:
+    """Apply the house style (house_layout) in place and return the figure."""
+    fig.update_layout(house_layout(title=title, height=height, **kwargs))
     return fig
+
+
+def figure(data: list, layout: dict, frames: list | None = None) -> go.Figure:
+    """The Figure of ``data`` (trace dicts, each with its "type") and ``layout`` (a dict), validated once."""
+    return go.Figure(data=data, layout=layout, frames=frames)
+
+
+def _hashable(value):
+    return tuple(_hashable(v) for v in value) if isinstance(value, (list, tuple)) else value
+
+
+@functools.lru_cache(maxsize=256)
+def _subplot_layout(rows: int, cols: int, options: tuple) -> dict:
+    kwargs = {k: list(v) if isinstance(v, tuple) else v for k, v in options}
+    spec = make_subplots(rows=rows, cols=cols, **kwargs).to_dict()["layout"]
+    spec.pop("template", None)  # every Figure gets the default template itself
+    return spec
+
+
+def subplot_layout(rows: int, cols: int, **kwargs) -> dict:
+    """The layout ``make_subplots(rows, cols, **kwargs)`` makes (axis domains and anchors, shared axes, subplot
+    titles as annotations), as a dict of its own: computed once per arguments (a make_subplots call costs tens of
+    ms), copied for each caller. Place trace k in cell (r, c) with ``xaxis``/``yaxis`` = subplot_axes(...)."""
+    return copy.deepcopy(_subplot_layout(rows, cols, tuple(sorted((k, _hashable(v)) for k, v in kwargs.items()))))
+
+
+def axis_key(letter: str, n: int) -> str:
+    """The layout key of axis number ``n`` (1-based): ("x", 1) -> "xaxis", ("y", 3) -> "yaxis3"."""
+    return f"{letter}axis{'' if n == 1 else n}"
+
+
+def axis_ref(letter: str, n: int) -> str:
+    """A trace's or shape's reference to axis number ``n`` (1-based): ("x", 1) -> "x", ("y", 3) -> "y3"."""
+    return f"{letter}{'' if n == 1 else n}"
 
 
 def plotly_config(filename: str) -> dict:
@@ -114,10 +177,10 @@ def move_step_marks(spec: dict, t: int) -> dict:
     return {**spec, "layout": {**spec.get("layout", {}), "shapes": shapes}}
 
 
-def mark_step(
-    fig: go.Figure, t: int, *, axes: list[tuple[str, str]] | None = None, column: bool = False, above: bool = True
-) -> go.Figure:
-    """Draw the selected step at x = t (1-based, as shown) in place, full height of each subplot.
+def step_shapes(
+    t: int, *, axes: list[tuple[str, str]] | None = None, column: bool = False, above: bool = True
+) -> list[dict]:
+    """The shapes that draw the selected step at x = t (1-based, as shown), full height of each subplot.
 
     ``axes``: (x axis, y axis) reference pairs, e.g. [("x", "y"), ("x2", "y2")] for a subplot per row; default the
     single pair ("x", "y"). ``column``: outline the heatmap column t − ½ … t + ½ instead of drawing a line through
@@ -127,8 +190,14 @@ def mark_step(
     One halo + one line/outline shape per pair (no per-cell shapes), so it stays cheap for any T.
     """
     x0, x1 = (t - 0.5, t + 0.5) if column else (t, t)
-    for xref, yref in axes or [("x", "y")]:
-        for line in (STEP_HALO, STEP_LINE):
-            fig.add_shape(type="rect" if column else "line", x0=x0, x1=x1, y0=0, y1=1, xref=xref,
-                          yref=f"{yref} domain", line=line, layer="above" if above else "below", name=STEP_SHAPE)
+    return [dict(type="rect" if column else "line", x0=x0, x1=x1, y0=0, y1=1, xref=xref, yref=f"{yref} domain",
+                 line=line, layer="above" if above else "below", name=STEP_SHAPE)
+            for xref, yref in axes or [("x", "y")] for line in (STEP_HALO, STEP_LINE)]
+
+
+def mark_step(
+    fig: go.Figure, t: int, *, axes: list[tuple[str, str]] | None = None, column: bool = False, above: bool = True
+) -> go.Figure:
+    """Draw the selected step at x = t in place (step_shapes, added to the figure's shapes) and return the figure."""
+    fig.update_layout(shapes=[*fig.layout.shapes, *step_shapes(t, axes=axes, column=column, above=above)])
     return fig

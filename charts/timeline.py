@@ -14,9 +14,11 @@ import numbers
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-from .style import COLORS, DIVERGING, FONT_SIZE, LABELS, SEQUENTIAL, layout, mark_step
+from .style import (
+    COLORS, DIVERGING, FONT_SIZE, LABELS, SEQUENTIAL, axis_key, axis_ref, figure, house_layout, merge, step_shapes,
+    subplot_layout,
+)
 
 QUANTITIES = ("i", "f", "g", "o", "c", "h")
 GRU_QUANTITIES = ("r", "z", "n", "h")  # a GRUTrace's: reset gate, update gate, candidate, hidden state
@@ -90,10 +92,13 @@ def _row_axes(n: int) -> list[tuple[str, str]]:
     return [("x" if r == 1 else f"x{r}", "y" if r == 1 else f"y{r}") for r in range(1, n + 1)]
 
 
-def _left_align_titles(fig: go.Figure) -> None:
-    """make_subplots centres row titles; on a wide projector they read better at the left edge."""
-    for ann in fig.layout.annotations:
-        ann.update(x=0, xanchor="left", font=dict(size=FONT_SIZE))
+def _rows_layout(titles: list[str], height: int, spacing_px: int) -> dict:
+    """One row per title sharing the step axis (make_subplots' layout), the row titles at the left edge: make_subplots
+    centres them, and on a wide projector they read better there."""
+    spec = subplot_layout(len(titles), 1, shared_xaxes=True, vertical_spacing=spacing_px / height,
+                          subplot_titles=titles)
+    spec["annotations"] = [merge(a, dict(x=0, xanchor="left", font=dict(size=FONT_SIZE))) for a in spec["annotations"]]
+    return spec
 
 
 def _percent(v: float) -> str:
@@ -129,11 +134,9 @@ def gate_heatmaps(trace, step: int | None = None, quantities=QUANTITIES) -> go.F
     n = len(quantities)
     spacing_px = 34  # room for the next row's title
     height = ROW_PX * n + spacing_px * (n - 1) + 40 + 60
-    fig = make_subplots(
-        rows=n, cols=1, shared_xaxes=True, vertical_spacing=spacing_px / height,
-        subplot_titles=[_title(k, arrays[k]) for k in quantities],
-    )
+    spec = _rows_layout([_title(k, arrays[k]) for k in quantities], height, spacing_px)
     x, y = _steps(T), np.arange(1, H + 1)
+    data = []
     for r, k in enumerate(quantities, start=1):
         z = arrays[k].T  # (H, T): unit × step
         if k in _RANGES:
@@ -143,32 +146,27 @@ def gate_heatmaps(trace, step: int | None = None, quantities=QUANTITIES) -> go.F
             zmin, zmax = -m, m
         scale = SEQUENTIAL if zmin == 0.0 else DIVERGING
         ticks = [zmin, (zmin + zmax) / 2, zmax]
-        dom = fig.layout[f"yaxis{'' if r == 1 else r}"].domain
-        fig.add_trace(
-            go.Heatmap(
-                z=z, x=x, y=y, name=k, zmin=zmin, zmax=zmax, colorscale=scale,
-                **({} if scale == SEQUENTIAL else {"zmid": 0.0}),  # signed: white is exactly 0
-                colorbar=dict(
-                    y=(dom[0] + dom[1]) / 2, len=dom[1] - dom[0], yanchor="middle", x=1.01,
-                    thickness=14, tickfont=dict(size=FONT_SIZE - 3), outlinewidth=0,
-                    tickvals=ticks, ticktext=[f"{v:.3g}" for v in ticks],
-                ),
-                hovertemplate=f"t = %{{x}}<br>unit %{{y}}<br>{k} = %{{z:.4g}}<extra>{LABELS[k]}</extra>",
+        dom = spec[axis_key("y", r)]["domain"]
+        data.append(dict(
+            type="heatmap", z=z, x=x, y=y, name=k, zmin=zmin, zmax=zmax, colorscale=scale,
+            **({} if scale == SEQUENTIAL else {"zmid": 0.0}),  # signed: white is exactly 0
+            colorbar=dict(
+                y=(dom[0] + dom[1]) / 2, len=dom[1] - dom[0], yanchor="middle", x=1.01,
+                thickness=14, tickfont=dict(size=FONT_SIZE - 3), outlinewidth=0,
+                tickvals=ticks, ticktext=[f"{v:.3g}" for v in ticks],
             ),
-            row=r, col=1,
+            hovertemplate=f"t = %{{x}}<br>unit %{{y}}<br>{k} = %{{z:.4g}}<extra>{LABELS[k]}</extra>",
+            xaxis=axis_ref("x", r), yaxis=axis_ref("y", r),
+        ))
+        spec[axis_key("y", r)].update(
+            title=dict(text="unit", standoff=4), autorange="reversed", showgrid=False, zeroline=False,
+            **({"dtick": 1} if H <= 8 else {"nticks": 5}),
         )
-        fig.update_yaxes(
-            title_text="unit", title_standoff=4, row=r, col=1, autorange="reversed",
-            showgrid=False, zeroline=False, **({"dtick": 1} if H <= 8 else {"nticks": 5}),
-        )
-    fig.update_xaxes(showgrid=False, zeroline=False, **({"dtick": 1} if T <= 20 else {}))
-    fig.update_xaxes(title_text=STEP_TITLE, row=n, col=1)
-    _left_align_titles(fig)
+        spec[axis_key("x", r)].update(showgrid=False, zeroline=False, **({"dtick": 1} if T <= 20 else {}))
+    spec[axis_key("x", n)]["title"] = dict(text=STEP_TITLE)
     if step is not None:
-        mark_step(fig, step + 1, axes=_row_axes(n), column=T <= COLUMN_MARK_MAX_T)
-    layout(fig, height=height)
-    fig.update_layout(margin=dict(l=70, r=80, t=40, b=60))
-    return fig
+        spec["shapes"] = step_shapes(step + 1, axes=_row_axes(n), column=T <= COLUMN_MARK_MAX_T)
+    return figure(data, merge(spec, house_layout(height=height), dict(margin=dict(l=70, r=80, t=40, b=60))))
 
 
 def unit_lines(trace, units: list[int], quantities=QUANTITIES, step: int | None = None) -> go.Figure:
@@ -201,43 +199,34 @@ def unit_lines(trace, units: list[int], quantities=QUANTITIES, step: int | None 
     spacing_px = 34
     legend_px = 22 * n + 16  # legend grouped by unit: one column per unit, one entry per quantity
     height = ROW_PX * n + spacing_px * (n - 1) + legend_px + 40 + 60
-    fig = make_subplots(
-        rows=n, cols=1, shared_xaxes=True, vertical_spacing=spacing_px / height,
-        subplot_titles=[_title(k, arrays[k]) for k in quantities],
-    )
+    spec = _rows_layout([_title(k, arrays[k]) for k in quantities], height, spacing_px)
     x = _steps(T)
     mode = "lines+markers" if T <= 40 else "lines"
+    data = []
     for r, k in enumerate(quantities, start=1):
         for j, u in enumerate(units):
-            fig.add_trace(
-                go.Scatter(
-                    x=x, y=arrays[k][:, u], name=f"{k} · unit {u + 1}", mode=mode,
-                    line=dict(color=COLORS[k], dash=UNIT_DASHES[j], width=2.5), marker=dict(size=5),
-                    legendgroup=f"unit {u + 1}",
-                    hovertemplate=f"t = %{{x}}<br>{k} = %{{y:.4g}}<extra>{k} · unit {u + 1}</extra>",
-                ),
-                row=r, col=1,
-            )
+            data.append(dict(
+                type="scatter", x=x, y=arrays[k][:, u], name=f"{k} · unit {u + 1}", mode=mode,
+                line=dict(color=COLORS[k], dash=UNIT_DASHES[j], width=2.5), marker=dict(size=5),
+                legendgroup=f"unit {u + 1}",
+                hovertemplate=f"t = %{{x}}<br>{k} = %{{y:.4g}}<extra>{k} · unit {u + 1}</extra>",
+                xaxis=axis_ref("x", r), yaxis=axis_ref("y", r),
+            ))
         if k in _RANGES:
             lo, hi = _RANGES[k]
             pad = 0.05 * (hi - lo)
-            fig.update_yaxes(range=[lo - pad, hi + pad], row=r, col=1)
-        fig.update_yaxes(nticks=4, zeroline=False, row=r, col=1)
-    fig.update_xaxes(title_text=STEP_TITLE, row=n, col=1)
-    if T <= 20:
-        fig.update_xaxes(dtick=1)
-    if T <= 40:  # markers shown: keep the axis on the steps, not on 0
-        fig.update_xaxes(range=[0.5, T + 0.5])
-    _left_align_titles(fig)
+            spec[axis_key("y", r)]["range"] = [lo - pad, hi + pad]
+        spec[axis_key("y", r)].update(nticks=4, zeroline=False)
+        spec[axis_key("x", r)].update(**({"dtick": 1} if T <= 20 else {}),  # markers shown: keep the axis on the steps
+                                      **({"range": [0.5, T + 0.5]} if T <= 40 else {}))
+    spec[axis_key("x", n)]["title"] = dict(text=STEP_TITLE)
     if step is not None:
-        mark_step(fig, step + 1, axes=_row_axes(n), above=False)
-    layout(fig, height=height)
-    fig.update_layout(
+        spec["shapes"] = step_shapes(step + 1, axes=_row_axes(n), above=False)
+    return figure(data, merge(spec, house_layout(height=height), dict(
         margin=dict(l=70, r=20, t=40 + legend_px, b=60),
         legend=dict(orientation="h", yanchor="bottom", y=1.0 + 28 / (height - 100 - legend_px), xanchor="left", x=0,
                     groupclick="toggleitem", tracegroupgap=0),
-    )
-    return fig
+    )))
 
 
 def saturation_bars(saturation: dict[str, tuple[float, float]], *, low: float = 0.05, high: float = 0.95) -> go.Figure:
@@ -272,25 +261,23 @@ def saturation_bars(saturation: dict[str, tuple[float, float]], *, low: float = 
 
     labels = [LABELS.get(k, k) for k in gates]
     colors = [COLORS.get(k, COLORS["x"]) for k in gates]
-    fig = go.Figure()
-    for name, vals, side, pattern in (
-        ("saturated shut", shut, "low", "/"), ("saturated open", open_, "high", ""),
-    ):
-        fig.add_trace(
-            go.Bar(
-                y=labels, x=vals, name=name, orientation="h",
-                marker=dict(color=colors, pattern=dict(shape=pattern, fgcolor=colors, bgcolor="white", solidity=0.45),
-                            line=dict(color=colors, width=2)),
-                text=[f"{name.split()[1]} {_percent(v)}" for v in vals], textposition="outside", cliponaxis=False,
-                customdata=[threshold(k, side) for k in gates],
-                hovertemplate="%{y}<br>%{customdata}: %{x:.4g} % of values<extra>" + name + "</extra>",
-            )
+    data = [
+        dict(
+            type="bar", y=labels, x=vals, name=name, orientation="h",
+            marker=dict(color=colors, pattern=dict(shape=pattern, fgcolor=colors, bgcolor="white", solidity=0.45),
+                        line=dict(color=colors, width=2)),
+            text=[f"{name.split()[1]} {_percent(v)}" for v in vals], textposition="outside", cliponaxis=False,
+            customdata=[threshold(k, side) for k in gates],
+            hovertemplate="%{y}<br>%{customdata}: %{x:.4g} % of values<extra>" + name + "</extra>",
         )
+        for name, vals, side, pattern in (("saturated shut", shut, "low", "/"), ("saturated open", open_, "high", ""))
+    ]
     xmax = max(max(shut), max(open_))
-    fig.update_xaxes(title_text="share of all steps × units (%)", range=[0, min(100.0, xmax) * 1.25 + 5],
-                     ticksuffix=" %")
-    fig.update_yaxes(autorange="reversed", ticklabelstandoff=10)
-    layout(fig, height=90 + 70 * len(gates), barmode="group", bargap=0.25, bargroupgap=0.05)
-    fig.update_layout(margin=dict(l=150, r=30, t=40, b=60),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0))
-    return fig
+    return figure(data, house_layout(
+        height=90 + 70 * len(gates), barmode="group", bargap=0.25, bargroupgap=0.05,
+        xaxis=dict(title=dict(text="share of all steps × units (%)"), range=[0, min(100.0, xmax) * 1.25 + 5],
+                   ticksuffix=" %"),
+        yaxis=dict(autorange="reversed", ticklabelstandoff=10),
+        margin=dict(l=150, r=30, t=40, b=60),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
+    ))
