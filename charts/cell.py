@@ -30,11 +30,12 @@ import numpy as np
 import plotly.graph_objects as go
 from _plotly_utils.utils import to_typed_array_spec  # what Figure.to_dict() does to a numpy array
 from plotly.colors import get_colorscale, hex_to_rgb, unlabel_rgb
-from plotly.subplots import make_subplots
 
 from lstm_core.params import GATE_NAMES, GATES
 
-from .style import COLORS, DIVERGING, FONT_SIZE, SEQUENTIAL, layout
+from .style import (
+    COLORS, DIVERGING, FONT_SIZE, SEQUENTIAL, axis_key, axis_ref, figure, house_layout, merge, subplot_layout,
+)
 
 FRAME_MS = 80  # duration of one animation frame
 # At most this many animation frames (longer sequences: an even subsample). The frames are most of the figure: at
@@ -414,6 +415,10 @@ def _compact_label(key: str, text: str) -> str:
 
 
 # ---- figure building ---------------------------------------------------------------------------------------------
+# A figure is its traces as dicts, then its layout as one dict, then figure(data, layout): plotly.py validates each
+# property once (charts/style.py). The animation's frames and slider steps, one per step shown, are attached to the
+# built figure without validation (_set_frames, _set_slider_steps): they only repeat, step by step, properties the
+# validated traces and slider already carry, and validating them would cost more than everything else together.
 
 def _edge_geometry(polylines, reverse: bool):
     """x, y with None between polylines, and the indices of the arrow points (mid of each polyline's longest leg)."""
@@ -433,9 +438,40 @@ def _edge_geometry(polylines, reverse: bool):
     return xs, ys, arrows
 
 
+def _edges(backward: bool) -> dict[str, tuple[list, list, list[int]]]:
+    """The LSTM diagram's edges (keys of EDGES) as _edge_geometry draws them: forward, or reversed for backward."""
+    return {key: _edge_geometry(polylines, reverse=backward) for key, (_, polylines) in EDGES.items()}
+
+
 def _arrow_sizes(n: int, arrows: list[int], width: float) -> list[float]:
     size = round(7.0 + 1.6 * width, 2)
     return [size if j in arrows else 0.0 for j in range(n)]
+
+
+def _edge_trace(key: str, color: str, geometry: tuple[list, list, list[int]], width: float) -> dict:
+    """Edge ``key`` as a Scatter dict: its polylines (``geometry``: _edge_geometry's x, y, arrow indices) drawn
+    ``width`` px wide, with an arrow head at the middle of each polyline's longest leg."""
+    xs, ys, arrows = geometry
+    return dict(
+        type="scatter", x=xs, y=ys, mode="lines+markers", name=f"edge:{key}", showlegend=False, hoverinfo="skip",
+        line=dict(color=color, width=width),
+        marker=dict(symbol="arrow", angleref="previous", color=color, size=_arrow_sizes(len(xs), arrows, width),
+                    opacity=1, line=dict(width=0)),
+    )
+
+
+def _diagram_layout(title: str, *, margin: dict, outline: str, fill: str, **kwargs) -> dict:
+    """The layout of a cell diagram (LSTM or GRU): the house style, fixed hidden axes around the drawing, the cell's
+    outline (colour ``outline``, filled with ``fill``) under it; ``kwargs`` add to it."""
+    x0, y0, x1, y1 = CELL_BOX
+    return house_layout(
+        title=title, height=HEIGHT,
+        xaxis=dict(range=list(X_RANGE), visible=False, fixedrange=True),
+        yaxis=dict(range=list(Y_RANGE), visible=False, fixedrange=True),
+        shapes=[dict(type="rect", x0=x0, y0=y0, x1=x1, y1=y1, line=dict(color=outline, width=2), fillcolor=fill,
+                     layer="below")],
+        margin=margin, hovermode="closest", dragmode=False, **kwargs,
+    )
 
 
 def _title(trace, unit: int, mode: str) -> str:
@@ -486,21 +522,12 @@ def cell_diagram(trace, step: int, unit: int = 0, *, grads=None, mode: str = "fo
     scale, c_max = _scales(trace, grads, mode)
     now = _step_values(trace, grads, step, unit, mode, scale, c_max, compact)
 
-    fig = go.Figure()
-    geometry = {}
-    for key, (color, polylines) in EDGES.items():
-        xs, ys, arrows = _edge_geometry(polylines, reverse=backward)
-        geometry[key] = (len(xs), arrows)
-        w = now["edge_width"][key]
-        fig.add_trace(go.Scatter(
-            x=xs, y=ys, mode="lines+markers", name=f"edge:{key}", showlegend=False, hoverinfo="skip",
-            line=dict(color=color, width=w),
-            marker=dict(symbol="arrow", angleref="previous", color=color, size=_arrow_sizes(len(xs), arrows, w),
-                        opacity=1, line=dict(width=0)),
-        ))
+    edges = _edges(backward)
+    data = [_edge_trace(key, color, edges[key], now["edge_width"][key]) for key, (color, _) in EDGES.items()]
     node_xy = np.array([(n[0], n[1]) for n in NODES.values()])
-    fig.add_trace(go.Scatter(
-        x=node_xy[:, 0], y=node_xy[:, 1], ids=list(NODES), name="nodes", mode="markers+text", showlegend=False,
+    data.append(dict(
+        type="scatter", x=node_xy[:, 0], y=node_xy[:, 1], ids=list(NODES), name="nodes", mode="markers+text",
+        showlegend=False,
         marker=dict(symbol=[n[2] for n in NODES.values()],
                     size=[round(n[3] * (COMPACT_SCALE if compact else 1.0)) for n in NODES.values()],
                     color=now["node_color"], opacity=1, line=dict(color="#333333", width=1.5)),
@@ -509,58 +536,56 @@ def cell_diagram(trace, step: int, unit: int = 0, *, grads=None, mode: str = "fo
         customdata=now["node_value"], hovertext=now["node_extra"], hovertemplate=now["node_template"],
     ))
     label_xy = np.array([(a[0], a[1]) for a in LABELS_AT.values()])
-    fig.add_trace(go.Scatter(
-        x=label_xy[:, 0], y=label_xy[:, 1], ids=list(LABELS_AT), name="values", mode="text", showlegend=False,
-        text=now["label_text"], textposition=[a[2] for a in LABELS_AT.values()],
+    data.append(dict(
+        type="scatter", x=label_xy[:, 0], y=label_xy[:, 1], ids=list(LABELS_AT), name="values", mode="text",
+        showlegend=False, text=now["label_text"], textposition=[a[2] for a in LABELS_AT.values()],
         textfont=dict(size=FONT_SIZE - 3 if compact else FONT_SIZE + 1), hoverinfo="skip",  # the layout's colour
     ))
     if not compact:  # a phone has no room beside the diagram: the values are printed in the boxes instead
-        _colorbars(fig, scale)
+        data += _colorbars(scale)
 
-    x0, y0, x1, y1 = CELL_BOX
-    fig.add_shape(type="rect", x0=x0, y0=y0, x1=x1, y1=y1, line=dict(color=CELL_LINE, width=2),
-                  fillcolor=CELL_FILL, layer="below")
-    layout(fig, title=_title(trace, unit, mode), height=HEIGHT)
-    fig.update_layout(
-        xaxis=dict(range=list(X_RANGE), visible=False, fixedrange=True),
-        yaxis=dict(range=list(Y_RANGE), visible=False, fixedrange=True),
-        margin=dict(l=10, r=10 if compact else 95 if backward else 70, t=50, b=10), plot_bgcolor=CLEAR,
-        paper_bgcolor=CLEAR,
-        hovermode="closest",
-        dragmode=False,
-    )
-
-    if animate and T >= 2:
-        _add_animation(fig, trace, grads, step, unit, mode, scale, c_max, max_frames, geometry, compact)
+    spec = _diagram_layout(_title(trace, unit, mode), outline=CELL_LINE, fill=CELL_FILL,
+                           margin=dict(l=10, r=10 if compact else 95 if backward else 70, t=50, b=10),
+                           plot_bgcolor=CLEAR, paper_bgcolor=CLEAR)
+    steps = _frame_steps(T, step, mode, max_frames) if animate and T >= 2 else []
+    if steps:
+        spec = merge(spec, _animation_layout(steps.index(step)))
     if compact:
-        fig.update_layout(title_font_size=FONT_SIZE - 2, font_size=FONT_SIZE - 3)
+        spec = merge(spec, dict(title=dict(font=dict(size=FONT_SIZE - 2)), font=dict(size=FONT_SIZE - 3)))
     if theme == "light":
-        fig.update_layout(font_color=LIGHT_TEXT)
+        spec = merge(spec, dict(font=dict(color=LIGHT_TEXT)))
+    fig = figure(data, spec)
+    if steps:
+        _set_frames(fig, [_frame(trace, grads, s, unit, mode, scale, c_max, edges, compact) for s in steps])
+        _set_slider_steps(fig, [_slider_step(s) for s in steps])
     return fig
 
 
-def _colorbars(fig: go.Figure, scale: SignedLog | None) -> None:
-    """Invisible one-point traces that carry the colour bars (fixed ranges, so frames are comparable)."""
+def _colorbars(scale: SignedLog | None) -> list[dict]:
+    """Invisible one-point traces that carry the colour bars (fixed ranges, so frames are comparable): gate and value
+    bars, or (``scale`` given) the gradients' signed log bar."""
     def carrier(name, colorscale, cmin, cmax, bar):
-        fig.add_trace(go.Scatter(
-            x=[X_RANGE[0]], y=[Y_RANGE[0]], mode="markers", name=name, showlegend=False, hoverinfo="skip",
+        return dict(
+            type="scatter", x=[X_RANGE[0]], y=[Y_RANGE[0]], mode="markers", name=name, showlegend=False,
+            hoverinfo="skip",
             marker=dict(size=0.1, opacity=0, color=[cmin], colorscale=colorscale, cmin=cmin, cmax=cmax,
                         showscale=True, colorbar=dict(thickness=14, xpad=4, ypad=0, outlinewidth=0,
                                                       tickfont=dict(size=FONT_SIZE - 2), **bar)),
-        ))
+        )
 
     if scale is None:
-        carrier("scale:gate", SEQUENTIAL, 0.0, 1.0, dict(
-            title=dict(text="gate", side="right"), x=1.0, xanchor="left", y=1.0, yanchor="top", len=0.44,
-            tickvals=[0, 0.5, 1]))
-        carrier("scale:signed", DIVERGING, -1.0, 1.0, dict(
-            title=dict(text="value", side="right"), x=1.0, xanchor="left", y=0.0, yanchor="bottom", len=0.44,
-            tickvals=[-1, 0, 1], ticktext=["≤ −1", "0", "≥ 1"]))
-    else:
-        vals, text = scale.ticks()
-        carrier("scale:gradient", DIVERGING, -1.0, 1.0, dict(
-            title=dict(text="gradient", side="right"), x=1.0, xanchor="left", y=0.5, yanchor="middle", len=1.0,
-            tickvals=vals, ticktext=text))
+        return [
+            carrier("scale:gate", SEQUENTIAL, 0.0, 1.0, dict(
+                title=dict(text="gate", side="right"), x=1.0, xanchor="left", y=1.0, yanchor="top", len=0.44,
+                tickvals=[0, 0.5, 1])),
+            carrier("scale:signed", DIVERGING, -1.0, 1.0, dict(
+                title=dict(text="value", side="right"), x=1.0, xanchor="left", y=0.0, yanchor="bottom", len=0.44,
+                tickvals=[-1, 0, 1], ticktext=["≤ −1", "0", "≥ 1"])),
+        ]
+    vals, text = scale.ticks()
+    return [carrier("scale:gradient", DIVERGING, -1.0, 1.0, dict(
+        title=dict(text="gradient", side="right"), x=1.0, xanchor="left", y=0.5, yanchor="middle", len=1.0,
+        tickvals=vals, ticktext=text))]
 
 
 def _set_frames(fig: go.Figure, frames: list[dict]) -> None:
@@ -585,6 +610,17 @@ def _set_frames(fig: go.Figure, frames: list[dict]) -> None:
         fig.frames = frames
 
 
+def _set_slider_steps(fig: go.Figure, steps: list[dict]) -> None:
+    """Give the figure's slider its steps (_slider_step dicts) without plotly.py's per-property validation (≈0.1 ms
+    a step, 20 ms for 200), the way plotly.py sets its own templates."""
+    slider = fig.layout.sliders[0]
+    slider._validate = False
+    try:
+        slider.steps = steps
+    finally:
+        slider._validate = True
+
+
 def _scales(trace, grads, mode: str) -> tuple[SignedLog | None, float]:
     """What every step's colours and widths are relative to: the gradients' signed log scale (backward mode) and the
     largest |c| of the trace."""
@@ -606,27 +642,24 @@ def with_step_frame(spec: dict, trace, step: int, unit: int = 0, *, grads=None, 
         return spec
     backward = mode == "backward"
     k = bisect.bisect([-s for s in order] if backward else order, -step if backward else step)
-    geometry = {}
-    for key, (_, polylines) in EDGES.items():
-        xs, _, arrows = _edge_geometry(polylines, reverse=backward)
-        geometry[key] = (len(xs), arrows)
-    frame = _frame(trace, grads, step, unit, mode, *_scales(trace, grads, mode), geometry, compact)
+    frame = _frame(trace, grads, step, unit, mode, *_scales(trace, grads, mode), _edges(backward), compact)
     slider, *others = spec["layout"]["sliders"]
     slider = {**slider, "steps": [*slider["steps"][:k], _slider_step(step), *slider["steps"][k:]]}
     layout = {**spec["layout"], "sliders": [slider, *others]}
     return {**spec, "frames": [*frames[:k], frame, *frames[k:]], "layout": layout}
 
 
-def _frame(trace, grads, s: int, unit: int, mode: str, scale, c_max: float, geometry: dict, compact: bool) -> dict:
-    """The animation frame of step ``s``: the dynamic traces' values (every edge but the bus, the nodes, the labels)."""
+def _frame(trace, grads, s: int, unit: int, mode: str, scale, c_max: float, edges: dict, compact: bool) -> dict:
+    """The animation frame of step ``s``: the dynamic traces' values (every edge but the bus, the nodes, the labels).
+    ``edges``: the diagram's edges (_edges), whose arrow heads grow with the width."""
     v = _step_values(trace, grads, s, unit, mode, scale, c_max, compact)
     data = []
     for key in EDGES:
         if key == "bus":
             continue
-        n, arrows = geometry[key]
+        xs, _, arrows = edges[key]
         w = v["edge_width"][key]
-        data.append(dict(type="scatter", line=dict(width=w), marker=dict(size=_arrow_sizes(n, arrows, w))))
+        data.append(dict(type="scatter", line=dict(width=w), marker=dict(size=_arrow_sizes(len(xs), arrows, w))))
     data.append(dict(type="scatter", marker=dict(color=v["node_color"]),
                      textfont=dict(color=v["node_text_color"]), customdata=v["node_value"],
                      hovertext=v["node_extra"], **({"text": v["node_text"]} if compact else {})))
@@ -650,11 +683,10 @@ def _slider_step(s: int) -> dict:
     return dict(method="animate", label=str(s + 1), value=str(s + 1), args=[[str(s)], _still()])
 
 
-def _add_animation(fig, trace, grads, step, unit, mode, scale, c_max, max_frames, geometry, compact=False) -> None:
-    steps = _frame_steps(trace.T, step, mode, max_frames)
-    _set_frames(fig, [_frame(trace, grads, s, unit, mode, scale, c_max, geometry, compact) for s in steps])
-
-    fig.update_layout(
+def _animation_layout(active: int) -> dict:
+    """The layout of the animation: ▶ / ❚❚ buttons and a slider starting at its step number ``active`` (the slider's
+    steps are attached to the built figure: _set_slider_steps)."""
+    return dict(
         margin=dict(b=75),
         updatemenus=[dict(
             type="buttons", direction="left", showactive=False, x=0.0, xanchor="left", y=-0.02, yanchor="top",
@@ -667,20 +699,12 @@ def _add_animation(fig, trace, grads, step, unit, mode, scale, c_max, max_frames
             ],
         )],
         sliders=[dict(
-            active=steps.index(step), x=0.1, len=0.9, xanchor="left", y=-0.02, yanchor="top",
+            active=active, x=0.1, len=0.9, xanchor="left", y=-0.02, yanchor="top",
             pad=dict(t=8, b=0), font=dict(size=FONT_SIZE - 2),
             currentvalue=dict(visible=False),
             ticklen=4, minorticklen=0,
         )],
     )
-    # One slider step per frame, labelled t; plotly.js thins the printed labels itself (labelStride). The steps are
-    # set without plotly.py's per-property validation (≈1 ms each), the way plotly.py sets its own templates.
-    slider = fig.layout.sliders[0]
-    slider._validate = False
-    try:
-        slider.steps = [_slider_step(s) for s in steps]
-    finally:
-        slider._validate = True
 
 
 # ---- all units at one step --------------------------------------------------------------------------------------
@@ -706,31 +730,32 @@ def unit_bars(trace, step: int, *, grads=None, mode: str = "forward") -> go.Figu
     gru = hasattr(trace, "z")
     names = _bar_names(trace, mode)
     scale = _gradient_scale(grads, names) if backward else None
-    fig = make_subplots(rows=1, cols=len(names), subplot_titles=[_bar_title(q) for q in names],
-                        horizontal_spacing=0.035)
+    spec = subplot_layout(1, len(names), subplot_titles=[_bar_title(q) for q in names], horizontal_spacing=0.035)
     units = np.arange(1, H + 1)
     c_lim = 1.0 if gru else max(1.0, float(np.max(np.abs(trace.c))), float(np.max(np.abs(trace.c0))))
+    dtick = next(d for d in (1, 2, 5, 10, 20, 50, 100) if H / d <= 6)
+    data = []
     for n, (q, bars) in enumerate(zip(names, _unit_bar_data(trace, step, grads, mode)), start=1):
         color = COLORS[q.split("_")[-1][-1]]
-        fig.add_trace(go.Bar(x=units, name=q, showlegend=False, marker=dict(color=color),
-                             hovertemplate="%{hovertext}<extra></extra>", **bars), row=1, col=n)
+        data.append(dict(type="bar", x=units, name=q, showlegend=False, marker=dict(color=color),
+                         hovertemplate="%{hovertext}<extra></extra>", **bars,
+                         xaxis=axis_ref("x", n), yaxis=axis_ref("y", n)))
         if backward:
             vals, text = scale.ticks()
-            yaxis = dict(range=[-1.05, 1.05], tickvals=vals, ticktext=text if n == 1 else None,
-                         showticklabels=n == 1)
+            yaxis = dict(range=[-1.05, 1.05], tickvals=vals, showticklabels=n == 1,
+                         **({"ticktext": text} if n == 1 else {}))
         elif q in ("i", "f", "o", "r", "z"):
             yaxis = dict(range=[0, 1], tickvals=[0, 0.5, 1])
         elif q == "c":
             yaxis = dict(range=[-c_lim, c_lim])
         else:
             yaxis = dict(range=[-1, 1], tickvals=[-1, 0, 1])
-        fig.update_yaxes(fixedrange=True, zeroline=True, zerolinecolor="#888888", **yaxis, row=1, col=n)
-        fig.update_xaxes(fixedrange=True, range=[0.5, H + 0.5], dtick=next(d for d in (1, 2, 5, 10, 20, 50, 100)
-                                                                        if H / d <= 6), row=1, col=n)
-    layout(fig, title=_unit_bars_title(trace, step, mode), height=300, meta={"x": "unit"})
-    fig.update_layout(bargap=0.15, margin=dict(l=70 if backward else 45, r=15, t=80, b=40))
-    fig.update_annotations(font_size=FONT_SIZE)
-    return fig
+        spec[axis_key("y", n)].update(fixedrange=True, zeroline=True, zerolinecolor="#888888", **yaxis)
+        spec[axis_key("x", n)].update(fixedrange=True, range=[0.5, H + 0.5], dtick=dtick)
+    spec["annotations"] = [merge(a, dict(font=dict(size=FONT_SIZE))) for a in spec["annotations"]]
+    return figure(data, merge(spec, house_layout(title=_unit_bars_title(trace, step, mode), height=300,
+                                                 meta={"x": "unit"}),
+                              dict(bargap=0.15, margin=dict(l=70 if backward else 45, r=15, t=80, b=40))))
 
 
 def unit_bars_at(spec: dict, trace, step: int, *, grads=None, mode: str = "forward") -> dict:
@@ -894,20 +919,14 @@ def gru_cell_diagram(trace, step: int, unit: int = 0) -> go.Figure:
         raise ValueError(f"trace: got {type(trace).__name__}, needs a GRUTrace")
     step, unit = _check_inputs(trace, step, unit, None, "forward")
     nodes, labels, widths = _gru_values(trace, step, unit)
-    fig = go.Figure()
-    for key, (color, polylines) in GRU_EDGES.items():
-        xs, ys, arrows = _edge_geometry(polylines, reverse=False)
-        fig.add_trace(go.Scatter(
-            x=xs, y=ys, mode="lines+markers", name=f"edge:{key}", showlegend=False, hoverinfo="skip",
-            line=dict(color=color, width=widths[key]),
-            marker=dict(symbol="arrow", angleref="previous", color=color,
-                        size=_arrow_sizes(len(xs), arrows, widths[key]), opacity=1, line=dict(width=0)),
-        ))
+    data = [_edge_trace(key, color, _edge_geometry(polylines, reverse=False), widths[key])
+            for key, (color, polylines) in GRU_EDGES.items()]
     colors = [_color(SEQUENTIAL, v) if kind == "gate" else _color(DIVERGING, (v + 1.0) / 2.0)
               for v, kind, _ in nodes.values()]
     xy = np.array([(n[0], n[1]) for n in GRU_NODES.values()])
-    fig.add_trace(go.Scatter(
-        x=xy[:, 0], y=xy[:, 1], ids=list(GRU_NODES), name="nodes", mode="markers+text", showlegend=False,
+    data.append(dict(
+        type="scatter", x=xy[:, 0], y=xy[:, 1], ids=list(GRU_NODES), name="nodes", mode="markers+text",
+        showlegend=False,
         marker=dict(symbol=[n[2] for n in GRU_NODES.values()], size=[n[3] for n in GRU_NODES.values()],
                     color=[fill for fill, _ in colors], opacity=1, line=dict(color="#333333", width=1.5)),
         text=[n[4] for n in GRU_NODES.values()], textposition="middle center",
@@ -916,19 +935,13 @@ def gru_cell_diagram(trace, step: int, unit: int = 0) -> go.Figure:
         hovertemplate=[f"{nodes[q][2]} = %{{customdata}}<extra></extra>" for q in GRU_NODES],
     ))
     label_xy = np.array([(a[0], a[1]) for a in GRU_LABELS_AT.values()])
-    fig.add_trace(go.Scatter(
-        x=label_xy[:, 0], y=label_xy[:, 1], ids=list(GRU_LABELS_AT), name="values", mode="text", showlegend=False,
-        text=[labels[q] for q in GRU_LABELS_AT], textposition=[a[2] for a in GRU_LABELS_AT.values()],
+    data.append(dict(
+        type="scatter", x=label_xy[:, 0], y=label_xy[:, 1], ids=list(GRU_LABELS_AT), name="values", mode="text",
+        showlegend=False, text=[labels[q] for q in GRU_LABELS_AT],
+        textposition=[a[2] for a in GRU_LABELS_AT.values()],
         textfont=dict(size=FONT_SIZE + 1, color="#222222"), hoverinfo="skip",
     ))
-    _colorbars(fig, None)
-    x0, y0, x1, y1 = CELL_BOX
-    fig.add_shape(type="rect", x0=x0, y0=y0, x1=x1, y1=y1, line=dict(color="#bbbbbb", width=2),
-                  fillcolor="rgba(240, 240, 240, 0.5)", layer="below")
-    layout(fig, title=f"GRU cell, forward values: unit {unit + 1} of {trace.hidden_size}", height=HEIGHT)
-    fig.update_layout(
-        xaxis=dict(range=list(X_RANGE), visible=False, fixedrange=True),
-        yaxis=dict(range=list(Y_RANGE), visible=False, fixedrange=True),
-        margin=dict(l=10, r=70, t=50, b=10), plot_bgcolor="white", hovermode="closest", dragmode=False,
-    )
-    return fig
+    data += _colorbars(None)
+    return figure(data, _diagram_layout(
+        f"GRU cell, forward values: unit {unit + 1} of {trace.hidden_size}", outline="#bbbbbb",
+        fill="rgba(240, 240, 240, 0.5)", margin=dict(l=10, r=70, t=50, b=10), plot_bgcolor="white"))
