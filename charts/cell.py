@@ -639,8 +639,9 @@ class _FrameTraces(list):
 
 
 def _set_slider_steps(fig: go.Figure, steps: list[dict]) -> None:
-    """Give the figure's slider its steps (_slider_step dicts) without plotly.py's per-property validation (≈0.1 ms
-    a step, 20 ms for 200), the way plotly.py sets its own templates."""
+    """Give the figure's slider its steps (_slider_step dicts: one per frame, labelled t; plotly.js thins the printed
+    labels itself) without plotly.py's per-property validation (≈0.1 ms a step, 20 ms for 200), the way plotly.py
+    sets its own templates."""
     slider = fig.layout.sliders[0]
     slider._validate = False
     try:
