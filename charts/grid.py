@@ -1,10 +1,13 @@
-"""A make_subplots cell spec that style.subplot_layout can cache on.
+"""Building blocks for figures made from dicts (style.figure) that style.py does not have: a make_subplots cell spec
+that style.subplot_layout can cache on, and the horizontal line (and its label) that fig.add_hline would draw.
 
 subplot_layout keys its cache on its arguments, and a ``specs`` grid holds dicts ({"colspan": 4},
 {"secondary_y": True}), which cannot be hashed; ``Cell`` is such a dict that can (make_subplots sees a plain dict).
 """
 
 from __future__ import annotations
+
+from .style import axis_ref
 
 
 class Cell(dict):
@@ -20,3 +23,17 @@ class Cell(dict):
 
     def __eq__(self, other) -> bool:
         return isinstance(other, Cell) and self._made_with == other._made_with
+
+
+def hline(y: float, line: dict, n: int = 1) -> dict:
+    """A horizontal line at y across the whole width of subplot n (the shape add_hline draws)."""
+    return dict(type="line", x0=0, x1=1, xref=f"{axis_ref('x', n)} domain", y0=y, y1=y, yref=axis_ref("y", n),
+                line=line)
+
+
+def line_label(y: float, text: str, n: int = 1, *, below_right: bool = False, **kwargs) -> dict:
+    """The label of a horizontal line at y in subplot n: above it at the left, or below it at the right (what
+    add_hline's annotation_position "top left" / "bottom right" make)."""
+    return dict(text=text, showarrow=False, x=1 if below_right else 0, xanchor="right" if below_right else "left",
+                xref=f"{axis_ref('x', n)} domain", y=y, yanchor="top" if below_right else "bottom",
+                yref=axis_ref("y", n), **kwargs)

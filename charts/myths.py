@@ -30,7 +30,7 @@ from lstm_core.myths import (
 from lstm_core.params import GATES, block_symbol
 
 from .gradients import drawable, log_ticks
-from .grid import Cell
+from .grid import Cell, hline, line_label
 from .style import (
     COLORS, DIVERGING, FONT_SIZE, LABELS, axis_key, axis_ref, figure, house_layout, html_symbol, merge, subplot_layout,
 )
@@ -57,20 +57,6 @@ def _colour_titles(annotations: list[dict]) -> None:
 def _legend_below(y: float, bottom: int) -> dict:
     """Layout keys for a horizontal legend under the plot, from its left edge, with ``bottom`` px of margin."""
     return dict(legend=dict(orientation="h", y=y, yanchor="top", x=0, xanchor="left"), margin=dict(b=bottom))
-
-
-def _hline(y: float, line: dict, n: int = 1) -> dict:
-    """A horizontal line at y across the whole width of subplot n (the shape add_hline draws)."""
-    return dict(type="line", x0=0, x1=1, xref=f"{axis_ref('x', n)} domain", y0=y, y1=y, yref=axis_ref("y", n),
-                line=line)
-
-
-def _line_label(y: float, text: str, n: int = 1, *, below_right: bool = False, **kwargs) -> dict:
-    """The label of a horizontal line at y in subplot n: above it at the left, or below it at the right (what
-    add_hline's annotation_position "top left" / "bottom right" make)."""
-    return dict(text=text, showarrow=False, x=1 if below_right else 0, xanchor="right" if below_right else "left",
-                xref=f"{axis_ref('x', n)} domain", y=y, yanchor="top" if below_right else "bottom",
-                yref=axis_ref("y", n), **kwargs)
 
 
 # ---- 1 ----------------------------------------------------------------------------------------------------------
@@ -332,8 +318,8 @@ def gradient_limits(r: GradientLimits) -> go.Figure:
             for name, y in r.curves.items()]
     return figure(data, house_layout(
         height=440,
-        shapes=[_hline(1.0, dict(color="#999999", width=1.5, dash="dot"))],
-        annotations=[_line_label(1.0, "1 = arrives unchanged", font=dict(color="#777777", size=FONT_SIZE - 2))],
+        shapes=[hline(1.0, dict(color="#999999", width=1.5, dash="dot"))],
+        annotations=[line_label(1.0, "1 = arrives unchanged", font=dict(color="#777777", size=FONT_SIZE - 2))],
         xaxis=dict(title=dict(text="step t (the loss reads the last step)")),
         yaxis=dict(title=dict(text="norm ÷ its value at the last step (log)"), type="log", exponentformat="power",
                    showexponent="all", **log_ticks(*r.curves.values())),
@@ -392,8 +378,8 @@ def cell_growth(r: CellGrowth) -> go.Figure:
                      hovertemplate="unit %{x}<br>max |c_t| = %{y:.4f}<extra></extra>", xaxis="x2", yaxis="y2"))
     data.append(dict(type="bar", x=units, y=r.lab_max_h, name="largest |h_t|", marker=dict(color=COLORS["h"]),
                      hovertemplate="unit %{x}<br>max |h_t| = %{y:.4f}<extra></extra>", xaxis="x2", yaxis="y2"))
-    spec["shapes"] = [_hline(1.0, dict(color="#333333", width=1.5, dash="dot"), 2)]
-    spec["annotations"].append(_line_label(1.0, "|value| = 1", 2))
+    spec["shapes"] = [hline(1.0, dict(color="#333333", width=1.5, dash="dot"), 2)]
+    spec["annotations"].append(line_label(1.0, "|value| = 1", 2))
     spec["xaxis"]["title"] = dict(text="step t")
     spec["yaxis"]["title"] = dict(text="value (band: −1 … 1)")
     spec["xaxis2"].update(title=dict(text="unit"), **({"dtick": 1} if units.size <= 16 else {}))
@@ -434,8 +420,8 @@ def variant_task(r: VariantComparison, *, show_x_only: bool = True) -> go.Figure
                          line=style or dict(color=COLORS["c"], width=3),
                          hovertemplate=f"{label}<br>t = %{{x}}<br>c = %{{y:.4f}}<extra></extra>",
                          xaxis="x3", yaxis="y3"))
-    spec["shapes"] = [_hline(r.target, dict(color=COLORS["g"], dash="dot", width=2), 3)]
-    spec["annotations"].append(_line_label(r.target, "tanh(first marked value)", 3, below_right=True))
+    spec["shapes"] = [hline(r.target, dict(color=COLORS["g"], dash="dot", width=2), 3)]
+    spec["annotations"].append(line_label(r.target, "tanh(first marked value)", 3, below_right=True))
     spec["yaxis2"]["range"] = [-0.05, 1.05]
     spec["xaxis3"]["title"] = dict(text="step t")
     return figure(data, merge(spec, house_layout(height=640, **_legend_below(-0.12, 90))))
