@@ -30,7 +30,7 @@ from lstm_core.myths import (
 from lstm_core.params import GATES, block_symbol
 
 from .gradients import drawable, log_ticks
-from .grid import Cell, hline, line_label
+from .grid import Cell, hband, hline, line_label, vband
 from .style import (
     COLORS, DIVERGING, FONT_SIZE, LABELS, axis_key, axis_ref, figure, house_layout, html_symbol, merge, subplot_layout,
 )
@@ -79,8 +79,7 @@ def history_gates(r: HistoryGates) -> go.Figure:
                  hovertemplate=f"history {tag.upper()}<br>t = %{{x}}<br>x_t (input 1) = %{{y:.3f}}<extra></extra>",
                  xaxis="x", yaxis="y")
             for tag, x in (("a", r.x_a), ("b", r.x_b))]
-    spec["shapes"] = [dict(type="rect", x0=T - 0.5, x1=T + 0.5, xref="x", y0=0, y1=1, yref="y domain",
-                           fillcolor="rgba(0,0,0,0.12)", line=dict(width=0))]
+    spec["shapes"] = [vband(T - 0.5, T + 0.5, "rgba(0,0,0,0.12)")]
     spec["xaxis"]["title"] = dict(text="step t")
     spec["yaxis"]["title"] = dict(text="x_t (input 1)")
     units = np.arange(1, H + 1)
@@ -152,8 +151,7 @@ def output_formula(r: OutputFormula, unit: int = 0) -> go.Figure:
     ]
     return figure(data, house_layout(
         height=400,
-        shapes=[dict(type="rect", x0=0, x1=1, xref="x domain", y0=0.0, y1=top, yref="y",
-                     fillcolor="rgba(120,120,120,0.12)", line=dict(width=0))],
+        shapes=[hband(0.0, top, "rgba(120,120,120,0.12)")],
         annotations=[dict(text="the only values tanh(σ(c)) can take", showarrow=False, x=0, xanchor="left",
                           xref="x domain", y=top, yanchor="top", yref="y")],  # inside the band, at its top left
         xaxis=dict(title=dict(text="step t")),
