@@ -181,6 +181,8 @@ def gate_histograms(r: GateDistribution) -> go.Figure:
                          customdata=np.column_stack([r.edges[:-1], r.edges[1:]]),
                          xaxis=axis_ref("x", n), yaxis=axis_ref("y", n)))
         spec[axis_key("x", n)].update(range=[0, 1], dtick=0.25, title=dict(text="gate value"))
+    spec["shapes"] = [vband(x0, x1, "rgba(0,0,0,0.10)", n, layer="below")  # under the bars
+                      for n in range(1, len(gates) + 1) for x0, x1 in ((0.0, SATURATED), (1.0 - SATURATED, 1.0))]
     spec["yaxis"]["title"] = dict(text=f"count (of {r.n_values} per gate)")
     _colour_titles(spec["annotations"])
     return figure(data, merge(spec, house_layout(height=380)))
@@ -376,7 +378,9 @@ def cell_growth(r: CellGrowth) -> go.Figure:
                      hovertemplate="unit %{x}<br>max |c_t| = %{y:.4f}<extra></extra>", xaxis="x2", yaxis="y2"))
     data.append(dict(type="bar", x=units, y=r.lab_max_h, name="largest |h_t|", marker=dict(color=COLORS["h"]),
                      hovertemplate="unit %{x}<br>max |h_t| = %{y:.4f}<extra></extra>", xaxis="x2", yaxis="y2"))
-    spec["shapes"] = [hline(1.0, dict(color="#333333", width=1.5, dash="dot"), 2)]
+    band = "rgba(86,180,233,0.15)"  # where h lives: −1 … 1 (right: 0 … 1, as the bars are sizes |value|)
+    spec["shapes"] = [hband(-1.0, 1.0, band, 1, layer="below"), hband(0.0, 1.0, band, 2, layer="below"),
+                      hline(1.0, dict(color="#333333", width=1.5, dash="dot"), 2)]
     spec["annotations"].append(line_label(1.0, "|value| = 1", 2))
     spec["xaxis"]["title"] = dict(text="step t")
     spec["yaxis"]["title"] = dict(text="value (band: −1 … 1)")
