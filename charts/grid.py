@@ -1,28 +1,9 @@
-"""Building blocks for figures made from dicts (style.figure) that style.py does not have: a make_subplots cell spec
-that style.subplot_layout can cache on, and the horizontal line (and its label) that fig.add_hline would draw.
-
-subplot_layout keys its cache on its arguments, and a ``specs`` grid holds dicts ({"colspan": 4},
-{"secondary_y": True}), which cannot be hashed; ``Cell`` is such a dict that can (make_subplots sees a plain dict).
-"""
+"""Shapes for figures made from dicts (style.figure) that style.py does not have: the lines and bands that
+fig.add_hline, add_vrect and add_hrect drew, and a line's label, as dicts for a layout's "shapes" / "annotations"."""
 
 from __future__ import annotations
 
 from .style import axis_ref
-
-
-class Cell(dict):
-    """One cell of make_subplots' ``specs``, e.g. Cell(colspan=4), that hashes and compares by the items it was made
-    with: make_subplots fills its defaults into the dicts it is given, and the cached key must not change with them."""
-
-    def __init__(self, **spec):
-        super().__init__(**spec)
-        self._made_with = tuple(sorted(spec.items()))
-
-    def __hash__(self) -> int:
-        return hash(self._made_with)
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, Cell) and self._made_with == other._made_with
 
 
 def hline(y: float, line: dict, n: int = 1) -> dict:

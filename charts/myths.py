@@ -30,7 +30,7 @@ from lstm_core.myths import (
 from lstm_core.params import GATES, block_symbol
 
 from .gradients import drawable, log_ticks
-from .grid import Cell, hband, hline, line_label, vband
+from .grid import hband, hline, line_label, vband
 from .style import (
     COLORS, DIVERGING, FONT_SIZE, LABELS, axis_key, axis_ref, figure, house_layout, html_symbol, merge, subplot_layout,
 )
@@ -68,7 +68,7 @@ def history_gates(r: HistoryGates) -> go.Figure:
     axis is zoomed to its values."""
     T, H = r.x_a.shape[0], r.h_prev_a.shape[0]
     spec = subplot_layout(  # cell 1 spans the top row; the gates are cells 2 … 5 below
-        rows=2, cols=4, specs=[[Cell(colspan=4), None, None, None], [Cell(), Cell(), Cell(), Cell()]],
+        rows=2, cols=4, specs=[[{"colspan": 4}, None, None, None], [{}, {}, {}, {}]],
         row_heights=[0.38, 0.62], vertical_spacing=0.2, horizontal_spacing=0.05,
         subplot_titles=["Two histories, then the same input x<sub>T</sub> (grey band)",
                         *(_gate_title(k) for k in GATES)],

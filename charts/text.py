@@ -13,7 +13,6 @@ import html
 import numpy as np
 import plotly.graph_objects as go
 
-from .grid import Cell
 from .style import COLORS, LABELS, figure, house_layout, merge, subplot_layout
 
 SHOWN = {"\n": "⏎", "\t": "⇥", " ": "␣"}  # characters that would be invisible in a label
@@ -195,7 +194,7 @@ def counter_figure(symbols: str, depth: np.ndarray, states: dict[str, np.ndarray
     x = np.arange(1, T + 1)
     # top: x with y (depth) and y2 (c, on the right); bottom: x2 with y3 (the gates)
     spec = subplot_layout(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.55, 0.45],
-                          specs=[[Cell(secondary_y=True)], [Cell()]])
+                          specs=[[{"secondary_y": True}], [{}]])
     data = [
         dict(type="scatter", x=x, y=depth, name="bracket depth", mode="lines",
              line=dict(color="#555", shape="hv", width=3), xaxis="x", yaxis="y"),
