@@ -172,11 +172,6 @@ def axis_title(notes: list[str], title: str = "step t") -> dict:
     return dict(text=title + small)
 
 
-def x_title(fig: go.Figure, notes: list[str], title: str = "step t") -> None:
-    """Set ``fig``'s x-axis title to axis_title(notes, title), in place (for a figure not built from dicts)."""
-    fig.update_xaxes(title=axis_title(notes, title))
-
-
 def _step_axis(T: int, notes: list[str]) -> dict:
     """The step axis t = 1 … T of a line chart: titled with its notes, a tick per step up to T = 20, and while
     markers are shown (T <= MARKERS_MAX_T) the range kept on the steps, not on 0."""
