@@ -43,6 +43,7 @@ if not text:
 
 with st.spinner("Reading the text…"):
     rd = tx.reading(model_key, model, text)
+rkey = tx.text_key(model_key, text)  # every figure below is built once per reading (and unit, character…)
 T = len(text)
 
 # ---- find the cell -------------------------------------------------------------------------------------------------
@@ -65,7 +66,8 @@ with left:
         st.info(f"“{feature}” does not vary over this text, so no unit can correlate with it. Try a text with "
                 "strings, comments or brackets.", icon=":material/info:")
 with right:
-    widgets.chart(ranking_figure(tx.best_per_feature(rd)), key="tl_ranking", filename="text_lab_find_the_cell")
+    widgets.content_chart("text_ranking", lambda: ranking_figure(tx.best_per_feature(rd)), rkey,
+                          key="tl_ranking", filename="text_lab_find_the_cell")
 
 # ---- Karpathy's view -----------------------------------------------------------------------------------------------
 st.subheader("The text, coloured by one unit")
@@ -82,7 +84,7 @@ quantity = c2.segmented_control("Colour by", list(QUANTITIES), key="tl_quantity"
 if note:
     st.caption(note)
 t = ss["tl_pos"] - 1
-st.html(tx.karpathy_html(rd, model, unit, quantity, t))
+st.html(tx.karpathy_html(model_key, rd, model, unit, quantity, t))
 st.caption(f"Hover a character for the model's top 5 next characters and unit {unit + 1}'s values there; the "
            f"outlined character is #{t + 1}. Colour: unit {unit + 1}'s {tx.QUANTITY_LABELS[quantity]}"
            + (" (full colour at its largest |c| in this text)." if quantity == "c" else "."))
@@ -92,13 +94,15 @@ st.subheader("One character")
 if T > 1:
     st.slider("Character", 1, T, key="tl_pos", help="Pick the character; or click a point in the chart below.")
 t = ss["tl_pos"] - 1
-widgets.chart(unit_line(rd.states(quantity)[:, unit], text, unit=unit, quantity=quantity, position=t),
-              key="tl_line", filename="text_lab_unit", on_select=lambda: tx.pick_from_chart("tl_line"),
-              selection_mode="points")
+widgets.content_chart("text_unit_line",
+                      lambda: unit_line(rd.states(quantity)[:, unit], text, unit=unit, quantity=quantity, position=t),
+                      rkey, unit, quantity, t, key="tl_line", filename="text_lab_unit",
+                      on_select=lambda: tx.pick_from_chart("tl_line"), selection_mode="points")
 d = tx.detail(rd, model, t, unit)
 c1, c2 = st.columns([1.4, 1])
 with c1:
-    widgets.chart(next_chars_bar(d.top, actual=d.next_char), key="tl_next", filename="text_lab_next")
+    widgets.content_chart("text_next_chars", lambda: next_chars_bar(d.top, actual=d.next_char), d.top, d.next_char,
+                          key="tl_next", filename="text_lab_next")
 with c2:
     after = "the text ends here" if d.next_char is None else f"{tx.md_char(d.next_char)} really came next"
     st.markdown(f"**#{t + 1}** is {tx.md_char(d.char)}; {after}.")
@@ -115,7 +119,8 @@ st.caption(f"Connectivity of the prediction after #{t + 1}: for every earlier ch
            + " with respect to input s (one backward pass through time). Darker orange = larger, over the last four "
              "powers of ten; the outlined character is the one being predicted.")
 st.html(tx.connectivity_html(rd, norms, t))
-widgets.chart(connectivity_figure(norms, text, t), key="tl_conn", filename="text_lab_connectivity")
+widgets.content_chart("text_connectivity", lambda: connectivity_figure(norms, text, t), rkey, norms, t,
+                      key="tl_conn", filename="text_lab_connectivity")
 
 # ---- sampling ------------------------------------------------------------------------------------------------------
 st.subheader("Let the model write")

@@ -437,6 +437,10 @@ async def page_loads(server: Server, seed: int) -> list[tuple[str, float, float,
 
 def profile_summary(path: Path, top: int = 30) -> None:
     """The frames with the largest inclusive share of a py-spy raw profile (all threads)."""
+    if not path.is_file():
+        print(f"\nProfile {path}: not written (is py-spy installed, may it attach to the server, is the folder "
+              "there?)")
+        return
     inclusive, total = Counter(), 0
     for line in path.read_text().splitlines():
         stack, _, count = line.rpartition(" ")

@@ -118,13 +118,31 @@ def figure(data: list, layout: dict, frames: list | None = None) -> go.Figure:
     return go.Figure(data=data, layout=layout, frames=frames)
 
 
+class _Frozen(tuple):
+    """A dict (e.g. a make_subplots ``specs`` cell, {"colspan": 2}) as a hashable tuple of its items."""
+
+
 def _hashable(value):
-    return tuple(_hashable(v) for v in value) if isinstance(value, (list, tuple)) else value
+    """make_subplots arguments as a hashable cache key: lists and tuples as tuples, dicts as _Frozen items."""
+    if isinstance(value, dict):
+        return _Frozen((k, _hashable(v)) for k, v in sorted(value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_hashable(v) for v in value)
+    return value
+
+
+def _argument(value):
+    """_hashable undone: tuples back to lists, _Frozen back to dicts (None cells of ``specs`` stay None)."""
+    if isinstance(value, _Frozen):
+        return {k: _argument(v) for k, v in value}
+    if isinstance(value, tuple):
+        return [_argument(v) for v in value]
+    return value
 
 
 @functools.lru_cache(maxsize=256)
 def _subplot_layout(rows: int, cols: int, options: tuple) -> dict:
-    kwargs = {k: list(v) if isinstance(v, tuple) else v for k, v in options}
+    kwargs = {k: _argument(v) for k, v in options}
     spec = make_subplots(rows=rows, cols=cols, **kwargs).to_dict()["layout"]
     spec.pop("template", None)  # every Figure gets the default template itself
     return spec

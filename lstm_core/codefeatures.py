@@ -230,15 +230,13 @@ class CodeReading:
 
     def ranking(self, feature: str) -> list[dict]:
         """Units by the larger |r| of their c and h with ``feature``, best first: rows unit, r_c, r_h, best ("c" or
-        "h"), r (the best one's r). Units with neither r defined come last."""
+        "h"), r (the best one's r). Units with neither r defined come last (ties keep unit order)."""
         rc, rh = self.r[(feature, "c")], self.r[(feature, "h")]
-        rows = []
-        for u in range(len(rc)):
-            best = "h" if np.nan_to_num(abs(rh[u]), nan=-1) > np.nan_to_num(abs(rc[u]), nan=-1) else "c"
-            r = rh[u] if best == "h" else rc[u]
-            rows.append(dict(unit=u, r_c=float(rc[u]), r_h=float(rh[u]), best=best, r=float(r)))
-        rows.sort(key=lambda row: -np.nan_to_num(abs(row["r"]), nan=-1))
-        return rows
+        size_c, size_h = (np.nan_to_num(np.abs(r), nan=-1.0) for r in (rc, rh))  # NaN (undefined) ranks last
+        best_h = size_h > size_c
+        order = np.argsort(-np.where(best_h, size_h, size_c), kind="stable")
+        return [dict(unit=int(u), r_c=float(rc[u]), r_h=float(rh[u]), best="h" if best_h[u] else "c",
+                     r=float(rh[u] if best_h[u] else rc[u])) for u in order]
 
 
 def read_code(model, text: str) -> CodeReading:

@@ -63,29 +63,45 @@ def digest(*parts) -> str:
     return h.hexdigest()
 
 
-def nbytes(value, _seen: set | None = None) -> int:
+_NUMBERS = frozenset({int, float, bool, complex, type(None)})
+
+
+def nbytes(value) -> int:
     """Bytes a value holds: numpy arrays by their buffer (a view's base counted once), strings and bytes by length,
-    dataclasses / dicts / sequences by their items, anything else by sys.getsizeof."""
-    seen = set() if _seen is None else _seen
-    if id(value) in seen:
-        return 0
-    seen.add(id(value))
-    if isinstance(value, np.ndarray):
-        base = value
-        while isinstance(base.base, np.ndarray):
-            base = base.base
-        if base is not value:
-            return nbytes(base, seen)
-        return value.nbytes + 112
-    if isinstance(value, (str, bytes, bytearray)):
-        return sys.getsizeof(value)
-    if is_dataclass(value) and not isinstance(value, type):
-        return 64 + sum(nbytes(getattr(value, f.name), seen) for f in fields(value))
-    if isinstance(value, dict):
-        return sys.getsizeof(value) + sum(nbytes(k, seen) + nbytes(v, seen) for k, v in value.items())
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return sys.getsizeof(value) + sum(nbytes(v, seen) for v in value)
-    return sys.getsizeof(value)
+    dataclasses / dicts / sequences by their items, numbers by sys.getsizeof each time they occur, any other object
+    once by sys.getsizeof. A loop over a stack, not recursion: a figure's JSON (tens of thousands of items in an
+    animated cell diagram) is sized on every cache miss, and a call per item cost as much as building the figure."""
+    total, seen, stack = 0, set(), [value]
+    size = sys.getsizeof
+    while stack:
+        v = stack.pop()
+        if type(v) in _NUMBERS:
+            total += size(v)
+            continue
+        if id(v) in seen:
+            continue
+        seen.add(id(v))
+        if isinstance(v, dict):
+            total += size(v)
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif isinstance(v, (list, tuple, set, frozenset)):
+            total += size(v)
+            stack.extend(v)
+        elif isinstance(v, np.ndarray):
+            base = v
+            while isinstance(base.base, np.ndarray):
+                base = base.base
+            if base is v:
+                total += v.nbytes + 112
+            else:
+                stack.append(base)
+        elif is_dataclass(v) and not isinstance(v, type):
+            total += 64
+            stack.extend(getattr(v, f.name) for f in fields(v))
+        else:  # strings, bytes, anything else
+            total += size(v)
+    return total
 
 
 def freeze(value):

@@ -57,6 +57,11 @@ def qualified_name(fn) -> str:
 def assignment_lines(fn, names) -> list[int]:
     """1-based numbers, within source_of(fn), of the lines of every statement in fn that assigns one of ``names``
     (``x = …``, ``a, x = …``, ``x += …``), in source order."""
+    return list(_assignment_lines(fn, tuple(names)))
+
+
+@functools.lru_cache(maxsize=64)
+def _assignment_lines(fn, names: tuple[str, ...]) -> tuple[int, ...]:  # walked once per (function, names)
     wanted = set(names)
     lines = set()
     for node in ast.walk(syntax_tree(fn)):
@@ -65,7 +70,7 @@ def assignment_lines(fn, names) -> list[int]:
         assigned = {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
         if assigned & wanted:
             lines.update(range(node.lineno, node.end_lineno + 1))
-    return sorted(lines)
+    return tuple(sorted(lines))
 
 
 def _line_ranges(lines: list[int]) -> str:

@@ -19,6 +19,7 @@ from charts.text import SIGNED, colored_text_html, hover_titles
 from lstm_core.codefeatures import FEATURES, QUANTITIES, CodeReading, read_code
 from lstm_core.text import CharModel, top_next
 from lstm_core.validate import MAX_T
+from ui import memo
 from ui.memo import MB, nbytes
 
 MAX_CHARS = MAX_T  # the longest text the lab reads in one pass (20,000 characters)
@@ -26,6 +27,9 @@ OWN_MODEL = "ot_model"  # session key: (CharModel, label, a sample of its held-o
 READINGS = "_tl_readings"  # session memo of the last readings: {(model key, text digest): CodeReading}
 KEEP_READINGS = 3
 KEEP_MB = 40  # ...and only as many as fit here: a reading of 20,000 characters takes ~145 MB, kept alone
+# The shipped model's readings (and the coloured text) are the same for every student who opens the page on the same
+# example: one shared copy, bounded in bytes (a reading of 20,000 characters, ~145 MB, is kept alone).
+SHARED = memo.Budget("text lab (shipped model)", max_mb=160)
 QUANTITY_LABELS = {"c": "cell c", "h": "hidden h", "i": "input gate i", "f": "forget gate f", "g": "candidate g",
                    "o": "output gate o"}
 
@@ -139,17 +143,25 @@ def usable_text(text: str) -> tuple[str, str | None]:
     return text, None
 
 
+def text_key(model_key: str, text: str) -> tuple[str, str]:
+    """(model key, digest of the text): what a reading and every view of it are keyed by."""
+    return model_key, hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
 def reading(model_key: str, model: CharModel, text: str) -> CodeReading:
-    """The model's reading of ``text`` (trace, probabilities, features, correlations), memoised in the session (the
-    last KEEP_READINGS texts): moving a slider does not recompute it, and nothing is kept beyond the session."""
+    """The model's reading of ``text`` (trace, probabilities, features, correlations). The shipped model's is shared
+    by every session (SHARED); the user's own model's is memoised in the session (the last KEEP_READINGS texts) and
+    nothing of it is kept beyond the session. Moving a slider does not recompute it."""
+    key = text_key(model_key, text)
+    if model_key == "shipped":
+        return SHARED.get(f"reading/{key}", lambda: memo.freeze(read_code(model, text)))
     ss = st.session_state
-    memo: dict = ss.setdefault(READINGS, {})
-    key = (model_key, hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest())
-    if key not in memo:
-        memo[key] = read_code(model, text)
-        while len(memo) > KEEP_READINGS or (len(memo) > 1 and nbytes(memo) > KEEP_MB * MB):
-            memo.pop(next(iter(memo)))
-    return memo[key]
+    readings: dict = ss.setdefault(READINGS, {})
+    if key not in readings:
+        readings[key] = read_code(model, text)
+        while len(readings) > KEEP_READINGS or (len(readings) > 1 and nbytes(readings) > KEEP_MB * MB):
+            readings.pop(next(iter(readings)))
+    return readings[key]
 
 
 # ---- units ---------------------------------------------------------------------------------------------------------
@@ -276,9 +288,16 @@ def detail(rd: CodeReading, model: CharModel, t: int, unit: int) -> Detail:
                   values={q: float(rd.states(q)[t, unit]) for q in QUANTITIES})
 
 
-def karpathy_html(rd: CodeReading, model: CharModel, unit: int, quantity: str, t: int) -> str:
+def karpathy_html(model_key: str, rd: CodeReading, model: CharModel, unit: int, quantity: str, t: int) -> str:
     """The text coloured by the unit's ``quantity``, with a tooltip per character (top-5 next characters and the
-    unit's values there) and the selected character outlined."""
+    unit's values there) and the selected character outlined (the shipped model's: built once, SHARED)."""
+    if model_key == "shipped":
+        return SHARED.get(f"html/{text_key(model_key, rd.text)}/{unit}/{quantity}/{t}",
+                          lambda: _karpathy_html(rd, model, unit, quantity, t))
+    return _karpathy_html(rd, model, unit, quantity, t)
+
+
+def _karpathy_html(rd: CodeReading, model: CharModel, unit: int, quantity: str, t: int) -> str:
     values = rd.states(quantity)[:, unit]
     top = [top_next(model.vocab, p) for p in rd.probs]
     unit_values = {q: rd.states(q)[:, unit] for q in QUANTITIES}

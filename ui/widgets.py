@@ -70,11 +70,12 @@ def cached_chart(lab: state.Lab, name: str, build, *, step: int | None = None, a
     return chart(fig, key=key, filename=filename)
 
 
-def content_chart(name: str, build, *parts, key: str, filename: str):
+def content_chart(name: str, build, *parts, key: str, filename: str, **kwargs):
     """Show ``build()`` through the figure cache, keyed by ``parts`` (the arrays and labels the figure is made of):
-    for figures that depend on something other than the lab, e.g. a table being edited."""
+    for figures that depend on something other than the lab, e.g. a table being edited. ``kwargs`` go to
+    st.plotly_chart (e.g. on_select)."""
     fig = figures.cached(name, figures.content_key(*parts), lambda _: build())
-    return chart(fig, key=key, filename=filename)
+    return chart(fig, key=key, filename=filename, **kwargs)
 
 
 def csv_download(lab: state.Lab, model: str = "lstm", *, key: str) -> None:

@@ -24,6 +24,7 @@ def test_many_threads_get_the_same_lines_from_one_parse_per_function(monkeypatch
 
     monkeypatch.setattr(source.ast, "parse", counting_parse)
     source.syntax_tree.cache_clear()
+    source._assignment_lines.cache_clear()  # the lines found are kept per (function, names) too
     expected = {(fn, names): source.assignment_lines(fn, names)
                 for fn, names in ((lstm_step, ("c",)), (lstm_step_backward, ("dc",)))}
     for (fn, names), lines in expected.items():  # the lines found do assign the name
@@ -49,3 +50,4 @@ def test_many_threads_get_the_same_lines_from_one_parse_per_function(monkeypatch
     assert len(results) == 8 * 25 * 2
     assert all(lines == expected[key] for key, lines in results)
     source.syntax_tree.cache_clear()
+    source._assignment_lines.cache_clear()
