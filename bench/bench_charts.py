@@ -31,7 +31,8 @@ from lstm_core import (  # noqa: E402
 from compare import load_copy  # noqa: E402  (bench/compare.py)
 
 SIZES = {"defaults": (2, 8, 40), "largest": (8, 64, 2000)}  # (D, H, T): ui/state.py's defaults and LIMITS
-MODULES = ("cell", "timeline", "gradients", "weights")
+MODULES = ("cell", "timeline", "gradients", "weights", "myths", "text", "training")
+TEXT_CHARS = {"defaults": 500, "largest": 20_000}  # the text lab's text: an example's length, and its cap
 
 
 def problem(D: int, H: int, T: int, seed: int) -> dict:
@@ -51,9 +52,61 @@ def problem(D: int, H: int, T: int, seed: int) -> dict:
                 carousel=analysis.carousel_factor(trace), rnn_factor=analysis.rnn_path_factor(rnn, rtrace))
 
 
+def page_problem(D: int, H: int, T: int, seed: int, chars: int) -> dict:
+    """What the Myths, Text and Training pages draw: the myths' measurements of this lab's LSTM (and of the
+    hand-built ones), a text of ``chars`` characters with one unit's values and gradient norms, two models'
+    training reports and a per-step gradient strip of T steps."""
+    from lstm_core import myths
+    rng = np.random.default_rng(seed)
+    lstm, x = init_lstm(D, H, seed=seed), rng.normal(size=(T, D))
+    text = "".join(rng.choice(list("def f(x):\n    return [x, {1: '<b>'}]  # &"), chars))
+    reports = [{m: [dict(iteration=10 * i, seconds=0.3 * i, train_loss=float(np.exp(-i / 20) + rng.random() / 50),
+                         test_loss=float(np.exp(-i / 25) + 0.02), accuracy=float(rng.random())) for i in range(60)]
+                for m in ("lstm", "rnn")}]
+    n = 60 if T <= 40 else 400
+    return dict(
+        myth={"history": myths.same_input_different_history(lstm, seed=seed),
+              "distribution": myths.gate_distribution(lstm, seed=seed), "clock": myths.no_wall_clock(lstm, seed=seed),
+              "shapes": myths.gate_weight_shapes(lstm), "lab_variant": myths.x_only_gate_traces(lstm, x),
+              "sharing": myths.weight_sharing(lstm, x, seed=seed), "growth": myths.cell_state_growth(lstm, x, seed=seed),
+              "output": myths.output_formula(lstm, x), "forget": myths.forget_gate_memory(seed=seed),
+              "variant": myths.x_only_comparison(seed=seed), "limits": myths.gradient_limits(seed=seed)},
+        text=text, values=rng.normal(size=chars), norms=np.abs(rng.normal(size=chars)),
+        top=[(c, float(q)) for c, q in zip("ab(:\n", rng.dirichlet(np.ones(5)))],
+        best={f: {"c": (int(rng.integers(H)), float(rng.uniform(-1, 1))), "h": (0, 0.5)}
+              for f in ("string", "comment", "depth", "indent")},
+        history=reports[0], strip=(np.arange(n) * 10, np.exp(rng.normal(size=(n, T)))),
+    )
+
+
+def page_cases(ch) -> dict:
+    """name -> build(problem) for the Myths, Text and Training pages' figures (page_problem's data)."""
+    myths, text, training = ch.myths, ch.text, ch.training
+    return {
+        "myth 1 history_gates": lambda p: myths.history_gates(p["myth"]["history"]),
+        "myth 2 gated_memory": lambda p: myths.gated_memory(p["myth"]["forget"]),
+        "myth 3 output_formula": lambda p: myths.output_formula(p["myth"]["output"]),
+        "myth 4 gate_histograms": lambda p: myths.gate_histograms(p["myth"]["distribution"]),
+        "myth 6 no_clock": lambda p: myths.no_clock(p["myth"]["clock"]),
+        "myth 7 recurrent_blocks": lambda p: myths.recurrent_blocks(p["lstm"]),
+        "myth 9 gate_blocks": lambda p: myths.gate_blocks(p["myth"]["shapes"]),
+        "myth 10 gradient_limits": lambda p: myths.gradient_limits(p["myth"]["limits"]),
+        "myth 11 weight_sharing": lambda p: myths.weight_sharing(p["myth"]["sharing"]),
+        "myth 12 cell_growth": lambda p: myths.cell_growth(p["myth"]["growth"]),
+        "myth variant_task": lambda p: myths.variant_task(p["myth"]["variant"]),
+        "myth variant_lab_gates": lambda p: myths.variant_lab_gates(p["myth"]["lab_variant"]),
+        "text unit_line": lambda p: text.unit_line(p["values"], p["text"], unit=0, quantity="c", position=3),
+        "text connectivity_figure": lambda p: text.connectivity_figure(p["norms"], p["text"], len(p["text"]) - 1),
+        "text next_chars_bar": lambda p: text.next_chars_bar(p["top"], actual="a"),
+        "text ranking_figure": lambda p: text.ranking_figure(p["best"]),
+        "training_curves": lambda p: training.training_curves(p["history"], chance=0.25),
+        "gradient_strip": lambda p: training.gradient_strip(*p["strip"], title="LSTM"),
+    }
+
+
 def cases(ch) -> dict:
     """name -> build(problem) for the charts package ``ch`` (ours or the --compare copy)."""
-    cell, timeline, gradients, weights = (getattr(ch, m) for m in MODULES)
+    cell, timeline, gradients, weights = ch.cell, ch.timeline, ch.gradients, ch.weights
     return {
         "cell_diagram (forward)": lambda p: cell.cell_diagram(p["trace"], 0, 0, grads=p["grads"], mode="forward"),
         "cell_diagram (backward)": lambda p: cell.cell_diagram(p["trace"], 0, 0, grads=p["grads"], mode="backward"),
@@ -84,12 +137,13 @@ def main(argv=None) -> int:
         print("note: start with OPENBLAS_NUM_THREADS=1: the CPU clock of this thread misses numpy's other threads")
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cpus; median of {args.repeats} builds "
           "(chart function + to_dict), this thread's CPU time, ms")
-    builds = {name: cases(ch) for name, ch in packages.items()}
+    builds = {name: {**cases(ch), **page_cases(ch)} for name, ch in packages.items()}
     head = f"{'figure':30} {'size':9} {'ours':>8}" + (f" {'old':>8} {'old/ours':>8}" if args.compare else "")
     print(head + "\n" + "-" * len(head))
     for size in args.sizes:
         D, H, T = SIZES[size]
-        problems = [problem(D, H, T, seed) for seed in range(args.repeats + 1)]
+        problems = [{**problem(D, H, T, seed), **page_problem(D, H, T, seed, TEXT_CHARS[size])}
+                    for seed in range(args.repeats + 1)]
         for name in builds["ours"]:
             times = {k: [] for k in builds}
             for k in builds:  # one warm-up build each (first use of a trace type's validators)

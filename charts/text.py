@@ -12,9 +12,8 @@ import html
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-from .style import COLORS, LABELS, layout
+from .style import COLORS, LABELS, figure, house_layout, merge, subplot_layout
 
 SHOWN = {"\n": "⏎", "\t": "⇥", " ": "␣"}  # characters that would be invisible in a label
 RED, BLUE, GREEN, ORANGE = (214, 39, 40), (31, 119, 180), (0, 158, 115), (230, 120, 0)
@@ -87,15 +86,16 @@ def hover_titles(text: str, top: list[list[tuple[str, float]]], gates: dict[str,
     return out
 
 
-def _legend_under_title(fig: go.Figure) -> go.Figure:
-    """Title on the first line, the legend on its own line under it (a long title and a wide legend overlap)."""
-    fig.update_layout(margin=dict(t=95), title=dict(y=0.985, yanchor="top"),
-                      legend=dict(y=1.0, yanchor="bottom", x=0, xanchor="left"))
-    return fig
+# Title on the first line, the legend on its own line under it (a long title and a wide legend overlap): layout keys.
+LEGEND_UNDER_TITLE = dict(margin=dict(t=95), title=dict(y=0.985, yanchor="top"),
+                          legend=dict(y=1.0, yanchor="bottom", x=0, xanchor="left"))
 
 
-def _labels(text: str) -> list[str]:
-    return [shown(ch) for ch in text]
+def _labels(text: str) -> np.ndarray:
+    """Every character as shown, for a trace's customdata: an object array, which plotly takes whole (a list of
+    20,000 strings is checked and copied item by item, ~30 ms); shown() once per distinct character."""
+    table = {ch: shown(ch) for ch in set(text)}
+    return np.array([table[ch] for ch in text], dtype=object)
 
 
 def unit_line(values: np.ndarray, text: str, *, unit: int, quantity: str, position: int | None = None,
@@ -104,18 +104,20 @@ def unit_line(values: np.ndarray, text: str, *, unit: int, quantity: str, positi
     click a point to pick that character. ``position`` (0-based) is marked."""
     T = len(text)
     x = np.arange(1, T + 1)
-    fig = go.Figure(go.Scatter(
-        x=x, y=np.asarray(values, float), mode="lines+markers", name=f"unit {unit + 1} {quantity}",
+    line = dict(
+        type="scatter", x=x, y=np.asarray(values, float), mode="lines+markers", name=f"unit {unit + 1} {quantity}",
         line=dict(color=COLORS.get(quantity, "#333"), width=1.5), marker=dict(size=5),
         customdata=_labels(text), hovertemplate="#%{x} %{customdata}: %{y:.3f}<extra></extra>",
-    ))
-    if position is not None:
-        fig.add_vline(x=position + 1, line=dict(color="#111", width=2, dash="dot"))
-    layout(fig, title=f"Unit {unit + 1}: {LABELS.get(quantity, quantity)} at every character (click to pick one)",
-           height=height, showlegend=False, clickmode="event+select")
-    fig.update_xaxes(title_text="character number")
-    fig.update_yaxes(title_text=quantity)
-    return fig
+    )
+    spec = house_layout(
+        title=f"Unit {unit + 1}: {LABELS.get(quantity, quantity)} at every character (click to pick one)",
+        height=height, showlegend=False, clickmode="event+select",
+        xaxis=dict(title=dict(text="character number")), yaxis=dict(title=dict(text=quantity)),
+    )
+    if position is not None:  # a dotted line through the whole plot height at the character
+        spec["shapes"] = [dict(type="line", x0=position + 1, x1=position + 1, xref="x", y0=0, y1=1, yref="y domain",
+                               line=dict(color="#111", width=2, dash="dot"))]
+    return figure([line], spec)
 
 
 def next_chars_bar(top: list[tuple[str, float]], *, actual: str | None = None, height: int = 260) -> go.Figure:
@@ -124,12 +126,12 @@ def next_chars_bar(top: list[tuple[str, float]], *, actual: str | None = None, h
     labels = [shown(c) for c, _ in top]
     probs = [p for _, p in top]
     colours = ["#D55E00" if c == actual else "#56B4E9" for c, _ in top]
-    fig = go.Figure(go.Bar(x=labels, y=probs, marker_color=colours, text=[f"{p:.0%}" for p in probs],
-                           textposition="outside", hovertemplate="%{x}: %{y:.3f}<extra></extra>", cliponaxis=False))
-    layout(fig, title="Top next characters (dark: what really came next)", height=height, showlegend=False)
-    fig.update_yaxes(title_text="probability", range=[0, 1.1], tickformat=".0%")
-    fig.update_xaxes(type="category")
-    return fig
+    bars = dict(type="bar", x=labels, y=probs, marker=dict(color=colours), text=[f"{p:.0%}" for p in probs],
+                textposition="outside", hovertemplate="%{x}: %{y:.3f}<extra></extra>", cliponaxis=False)
+    return figure([bars], house_layout(
+        title="Top next characters (dark: what really came next)", height=height, showlegend=False,
+        yaxis=dict(title=dict(text="probability"), range=[0, 1.1], tickformat=".0%"), xaxis=dict(type="category"),
+    ))
 
 
 def connectivity_figure(norms: np.ndarray, text: str, position: int, *, height: int = 260) -> go.Figure:
@@ -137,49 +139,51 @@ def connectivity_figure(norms: np.ndarray, text: str, position: int, *, height: 
     norms = np.asarray(norms, float)
     s = np.arange(1, norms.size + 1)
     y = np.where(norms > 0, norms, np.nan)  # a zero has no logarithm: left out
-    fig = go.Figure(go.Bar(x=s, y=y, marker_color="#E69F00", customdata=_labels(text[:norms.size]),
-                           hovertemplate="#%{x} %{customdata}: %{y:.2e}<extra></extra>"))
-    layout(fig, title=f"Connectivity of the prediction after character {position + 1}: ‖∂ log p / ∂x_s‖",
-           height=height, showlegend=False, bargap=0)
-    fig.update_yaxes(type="log", title_text="‖∂ log p / ∂x_s‖")
-    fig.update_xaxes(title_text="input character s")
-    return fig
+    bars = dict(type="bar", x=s, y=y, marker=dict(color="#E69F00"), customdata=_labels(text[:norms.size]),
+                hovertemplate="#%{x} %{customdata}: %{y:.2e}<extra></extra>")
+    return figure([bars], house_layout(
+        title=f"Connectivity of the prediction after character {position + 1}: ‖∂ log p / ∂x_s‖",
+        height=height, showlegend=False, bargap=0,
+        yaxis=dict(type="log", title=dict(text="‖∂ log p / ∂x_s‖")), xaxis=dict(title=dict(text="input character s")),
+    ))
 
 
 def ranking_figure(best: dict[str, dict[str, float]], *, height: int = 300) -> go.Figure:
     """For every feature, the best unit's |r| for its cell c and its hidden state h (grouped bars), the unit and
     the sign of r in the hover. ``best[feature][q] = (unit, r)``; features without a defined r are left out."""
-    fig = go.Figure()
     feats = list(best)
+    data = []
     for q in ("c", "h"):
         units = [best[f][q][0] if q in best[f] else None for f in feats]
         rs = [best[f][q][1] if q in best[f] else None for f in feats]
-        fig.add_trace(go.Bar(
-            name=LABELS[q], x=feats, y=[None if r is None else abs(r) for r in rs], marker_color=COLORS[q],
+        data.append(dict(
+            type="bar", name=LABELS[q], x=feats, y=[None if r is None else abs(r) for r in rs],
+            marker=dict(color=COLORS[q]),
             customdata=[[("—" if u is None else u + 1), ("—" if r is None else f"{r:+.2f}")] for u, r in zip(units, rs)],
             hovertemplate="%{x}: unit %{customdata[0]}, r = %{customdata[1]}<extra>" + q + "</extra>",
             text=[None if u is None else f"#{u + 1}" for u in units], textposition="outside", cliponaxis=False,
             textfont=dict(size=12),
         ))
-    _legend_under_title(layout(fig, title="Best unit per feature (|r|; #: the unit)", height=height, barmode="group"))
-    fig.update_yaxes(title_text="|Pearson r|", range=[0, 1.15])
-    return fig
+    return figure(data, merge(house_layout(
+        title="Best unit per feature (|r|; #: the unit)", height=height, barmode="group",
+        yaxis=dict(title=dict(text="|Pearson r|"), range=[0, 1.15]),
+    ), LEGEND_UNDER_TITLE))
 
 
 def char_curves(rows: list[dict], *, height: int = 300) -> go.Figure:
     """Training curves of a character model: training and held-out loss in bits per character per iteration.
     ``rows``: dicts with iteration, train_bits, heldout_bits."""
     it = [r["iteration"] for r in rows]
-    fig = go.Figure([
-        go.Scatter(x=it, y=[r["train_bits"] for r in rows], name="training (mean of the window)", mode="lines+markers",
-                   line=dict(color=COLORS["lstm"])),
-        go.Scatter(x=it, y=[r["heldout_bits"] for r in rows], name="held-out", mode="lines+markers",
-                   line=dict(color=COLORS["rnn"], dash="dot")),
-    ])
-    layout(fig, title="Loss in bits per character", height=height)
-    fig.update_xaxes(title_text="training iteration")
-    fig.update_yaxes(title_text="bits per character")
-    return fig
+    data = [
+        dict(type="scatter", x=it, y=[r["train_bits"] for r in rows], name="training (mean of the window)",
+             mode="lines+markers", line=dict(color=COLORS["lstm"])),
+        dict(type="scatter", x=it, y=[r["heldout_bits"] for r in rows], name="held-out", mode="lines+markers",
+             line=dict(color=COLORS["rnn"], dash="dot")),
+    ]
+    return figure(data, house_layout(
+        title="Loss in bits per character", height=height,
+        xaxis=dict(title=dict(text="training iteration")), yaxis=dict(title=dict(text="bits per character")),
+    ))
 
 
 def counter_figure(symbols: str, depth: np.ndarray, states: dict[str, np.ndarray], *, unit: int, r: float,
@@ -188,20 +192,22 @@ def counter_figure(symbols: str, depth: np.ndarray, states: dict[str, np.ndarray
     x = the step with its symbol as tick label. ``states``: "c", "i", "f", "o" -> (T,) of the unit."""
     T = len(symbols)
     x = np.arange(1, T + 1)
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.55, 0.45],
-                        specs=[[{"secondary_y": True}], [{}]])
-    fig.add_trace(go.Scatter(x=x, y=depth, name="bracket depth", mode="lines", line=dict(color="#555", shape="hv",
-                                                                                         width=3)), row=1, col=1)
-    fig.add_trace(go.Scatter(x=x, y=states["c"], name=f"unit {unit + 1} cell c", mode="lines+markers",
-                             line=dict(color=COLORS["c"])), row=1, col=1, secondary_y=True)
-    for q in ("i", "f", "o"):
-        fig.add_trace(go.Scatter(x=x, y=states[q], name=LABELS[q], mode="lines+markers",
-                                 line=dict(color=COLORS[q])), row=2, col=1)
-    _legend_under_title(layout(fig, title=f"Unit {unit + 1} counts: r(c, depth) = {r:+.3f} on the test sequences",
-                               height=height))
-    fig.update_yaxes(title_text="depth", row=1, col=1, secondary_y=False)
-    fig.update_yaxes(title_text="c", row=1, col=1, secondary_y=True)
-    fig.update_yaxes(title_text="gate", range=[0, 1.05], row=2, col=1)
-    fig.update_xaxes(tickmode="array", tickvals=x, ticktext=list(symbols), tickfont=dict(size=13), row=2, col=1)
-    fig.update_xaxes(title_text="input symbol at each step", row=2, col=1)
-    return fig
+    # top: x with y (depth) and y2 (c, on the right); bottom: x2 with y3 (the gates)
+    spec = subplot_layout(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.55, 0.45],
+                          specs=[[{"secondary_y": True}], [{}]])
+    data = [
+        dict(type="scatter", x=x, y=depth, name="bracket depth", mode="lines",
+             line=dict(color="#555", shape="hv", width=3), xaxis="x", yaxis="y"),
+        dict(type="scatter", x=x, y=states["c"], name=f"unit {unit + 1} cell c", mode="lines+markers",
+             line=dict(color=COLORS["c"]), xaxis="x", yaxis="y2"),
+    ]
+    data += [dict(type="scatter", x=x, y=states[q], name=LABELS[q], mode="lines+markers", line=dict(color=COLORS[q]),
+                  xaxis="x2", yaxis="y3") for q in ("i", "f", "o")]
+    spec["yaxis"]["title"] = dict(text="depth")
+    spec["yaxis2"]["title"] = dict(text="c")
+    spec["yaxis3"].update(title=dict(text="gate"), range=[0, 1.05])
+    spec["xaxis2"].update(tickmode="array", tickvals=x, ticktext=list(symbols), tickfont=dict(size=13),
+                          title=dict(text="input symbol at each step"))
+    return figure(data, merge(spec, house_layout(
+        title=f"Unit {unit + 1} counts: r(c, depth) = {r:+.3f} on the test sequences", height=height,
+    ), LEGEND_UNDER_TITLE))

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from .gradients import drawable, log_ticks
-from .style import COLORS, FONT_SIZE, MODEL_SYMBOL, SEQUENTIAL, layout, model_line
+from .grid import hline
+from .style import COLORS, FONT_SIZE, MODEL_SYMBOL, SEQUENTIAL, figure, house_layout, merge, model_line, subplot_layout
 
 MODEL_LABELS = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN"}
 X_TITLES = {"iteration": "training iteration", "seconds": "compute seconds"}
@@ -62,52 +62,55 @@ def training_curves(
         raise ValueError(f"x: got {x!r}, needs one of {list(X_TITLES)}")
     kind = _kind(history)
     metric, metric_name = ("accuracy", "test accuracy") if kind == "classification" else ("mse", "test MSE")
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1,
-                        subplot_titles=("Loss (log): solid train, dotted test", "Test accuracy" if kind == "classification"
-                                        else "Test MSE (lower is better)"))
+    spec = subplot_layout(rows=1, cols=2, horizontal_spacing=0.1,
+                          subplot_titles=("Loss (log): solid train, dotted test", "Test accuracy" if kind == "classification"
+                                          else "Test MSE (lower is better)"))
     hover_x = "iteration %{x}" if x == "iteration" else "%{x:.1f} s"
-    losses = []
+    data, losses = [], []
     for model, rows in history.items():
         rows = list(rows)
         if not rows:
             continue
         name, color = _label(model), COLORS.get(model, "#555555")
         xs = _column(rows, x)
-        fig.add_trace(go.Scatter(  # the legend entry of the model (its traces stay out of the legend, one row)
-            x=[None], y=[None], name=name, mode="lines+markers", legendgroup=model, line=model_line(model),
-            marker=dict(symbol=MODEL_SYMBOL.get(model, "circle"), size=8), hoverinfo="skip"), row=1, col=1)
+        data.append(dict(  # the legend entry of the model (its traces stay out of the legend, one row)
+            type="scatter", x=[None], y=[None], name=name, mode="lines+markers", legendgroup=model,
+            line=model_line(model), marker=dict(symbol=MODEL_SYMBOL.get(model, "circle"), size=8), hoverinfo="skip",
+            xaxis="x", yaxis="y"))
         for key, suffix, dash in (("train_loss", "train loss", "solid"), ("test_loss", "test loss", "dot")):
             values = _column(rows, key)
             losses.append(values)
             y, _ = drawable(values, log=True)
-            fig.add_trace(go.Scatter(
-                x=xs, y=y, name=f"{name} {suffix}", mode="lines+markers", connectgaps=False, legendgroup=model,
+            data.append(dict(
+                type="scatter", x=xs, y=y, name=f"{name} {suffix}", mode="lines+markers", connectgaps=False,
+                legendgroup=model,
                 showlegend=False,  # dash tells train from test here, so the model's marker tells the models apart
                 line=dict(color=color, width=3 if dash == "solid" else 2, dash=dash),
                 marker=dict(symbol=MODEL_SYMBOL.get(model, "circle"), size=7, maxdisplayed=12),
-                hovertemplate=f"{hover_x}<br>%{{y:.4g}}<extra>{name} {suffix}</extra>"), row=1, col=1)
+                hovertemplate=f"{hover_x}<br>%{{y:.4g}}<extra>{name} {suffix}</extra>", xaxis="x", yaxis="y"))
         y, _ = drawable(_column(rows, metric), log=False)
-        fig.add_trace(go.Scatter(
-            x=xs, y=y, name=f"{name} {metric_name}", mode="lines+markers" if len(rows) <= 40 else "lines",
+        data.append(dict(
+            type="scatter", x=xs, y=y, name=f"{name} {metric_name}", mode="lines+markers" if len(rows) <= 40 else "lines",
             connectgaps=False, legendgroup=model, showlegend=False, line=model_line(model),
             marker=dict(size=6, symbol=MODEL_SYMBOL.get(model, "circle")),
-            hovertemplate=f"{hover_x}<br>%{{y:.3f}}<extra>{name} {metric_name}</extra>"), row=1, col=2)
+            hovertemplate=f"{hover_x}<br>%{{y:.3f}}<extra>{name} {metric_name}</extra>", xaxis="x2", yaxis="y2"))
     if chance is not None:
         label = "chance" if kind == "classification" else "baseline"
-        fig.add_hline(y=float(chance), line=dict(color=CHANCE_COLOR, width=2, dash="dash"), row=1, col=2)
-        fig.add_trace(go.Scatter(  # an invisible trace so the line has a legend entry and a name in the data
-            x=[None], y=[None], name=f"{label} ({chance:.3g})", mode="lines",
-            line=dict(color=CHANCE_COLOR, width=2, dash="dash"), hoverinfo="skip"), row=1, col=2)
-    fig.update_yaxes(type="log", row=1, col=1, **log_ticks(*losses, max_ticks=6))
+        if data:  # the line only where there are curves to compare with it (as add_hline did: not on empty panels)
+            spec["shapes"] = [hline(float(chance), dict(color=CHANCE_COLOR, width=2, dash="dash"), 2)]
+        data.append(dict(  # an invisible trace so the line has a legend entry and a name in the data
+            type="scatter", x=[None], y=[None], name=f"{label} ({chance:.3g})", mode="lines",
+            line=dict(color=CHANCE_COLOR, width=2, dash="dash"), hoverinfo="skip", xaxis="x2", yaxis="y2"))
+    spec["yaxis"].update(type="log", **log_ticks(*losses, max_ticks=6))
     if kind == "classification":
-        fig.update_yaxes(range=[0, 1.05], tickformat=".0%", row=1, col=2)
+        spec["yaxis2"].update(range=[0, 1.05], tickformat=".0%")
     else:
-        fig.update_yaxes(rangemode="tozero", row=1, col=2)
-    fig.update_xaxes(title_text=X_TITLES[x], rangemode="tozero")
-    layout(fig, title=title, height=height)
-    fig.update_annotations(font_size=FONT_SIZE)
-    fig.update_layout(legend=dict(y=1.1))
-    return fig
+        spec["yaxis2"]["rangemode"] = "tozero"
+    for axis in ("xaxis", "xaxis2"):
+        spec[axis].update(title=dict(text=X_TITLES[x]), rangemode="tozero")
+    for ann in spec["annotations"]:  # the panel titles in the house size (make_subplots makes them larger)
+        ann["font"] = merge(ann.get("font", {}), dict(size=FONT_SIZE))
+    return figure(data, merge(spec, house_layout(title=title, height=height), dict(legend=dict(y=1.1))))
 
 
 def log_norms(step_norms: np.ndarray) -> tuple[list | np.ndarray, int]:
@@ -158,18 +161,18 @@ def gradient_strip(
     z, gaps = log_norms(norms)
     T = norms.shape[1]
     cbar = "log₁₀ " + quantity + ("<br>(blank: 0)" if gaps else "")
-    heat = go.Heatmap(
-        z=z, x=np.arange(1, T + 1), y=its, colorscale=SEQUENTIAL, name=quantity,
+    heat = dict(
+        type="heatmap", z=z, x=np.arange(1, T + 1), y=its, colorscale=SEQUENTIAL, name=quantity,
         colorbar=dict(title=dict(text=cbar, side="right"), thickness=14, outlinewidth=0,
                       tickfont=dict(size=FONT_SIZE - 2)),
         hovertemplate="iteration %{y}<br>step t = %{x}<br>log₁₀ " + quantity + " = %{z:.2f}<extra></extra>",
+        **({} if zrange is None else {"zmin": float(zrange[0]), "zmax": float(zrange[1])}),
     )
-    if zrange is not None:
-        heat.update(zmin=float(zrange[0]), zmax=float(zrange[1]))
-    fig = go.Figure(heat)
-    fig.update_xaxes(title_text="step t (the loss reads the last step)")
-    fig.update_yaxes(title_text="training iteration")
-    return layout(fig, title=title, height=height)
+    return figure([heat], house_layout(
+        title=title, height=height,
+        xaxis=dict(title=dict(text="step t (the loss reads the last step)")),
+        yaxis=dict(title=dict(text="training iteration")),
+    ))
 
 
 def shared_zrange(*step_norms) -> tuple[float, float] | None:

@@ -451,3 +451,16 @@ def test_charts_carry_the_numbers(default_lab):
     labels = [a.text for a in charts.gate_blocks(s).layout.annotations]
     for k in "ifgo":  # PyTorch's symbols: W_ii, W_hi for the input gate (never "W_ih" for a gate's block)
         assert any(f"W<sub>i{k}</sub>" in t for t in labels) and any(f"W<sub>h{k}</sub>" in t for t in labels)
+
+
+def test_myth_charts_draw_the_zones_their_captions_name(default_lab):
+    """Myth 4's grey strips (gate ≈ 0 and ≈ 1) in every gate's panel and myth 12's band |value| ≤ 1 are in the
+    figures (an add_vrect before a panel's first trace is dropped by plotly: they once were missing)."""
+    p, x = default_lab.lstm, default_lab.x
+    fig = charts.gate_histograms(myths.gate_distribution(p))
+    strips = {(s.xref, s.x0, s.x1, s.yref) for s in fig.layout.shapes if s.type == "rect"}
+    assert strips == {(f"x{n}", x0, x1, f"y{n} domain") for n in ("", "2", "3")
+                      for x0, x1 in ((0.0, 0.05), (0.95, 1.0))}
+    fig = charts.cell_growth(myths.cell_state_growth(p, x))
+    bands = {(s.yref, s.y0, s.y1) for s in fig.layout.shapes if s.type == "rect"}
+    assert bands == {("y", -1.0, 1.0), ("y2", 0.0, 1.0)}
