@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from .grid import hline, vline
 from .gradients import GAP_NOTE, axis_title, drawable, gradient_flow_parts, log_ticks, model_of
 from .style import COLORS, DIVERGING, FONT_SIZE, MODEL_SYMBOL, figure, house_layout, merge, model_line
 
@@ -241,10 +242,10 @@ def phase_diagram(
                 showlegend=False,
             ))
         elif cx is not None:
-            shapes.append(dict(type="line", x0=cx, x1=cx, xref="x", y0=0, y1=1, yref="y domain", line=marker_line))
+            shapes.append(vline(cx, marker_line))
         elif cy is not None:
             cy = np.log10(cy) if log_y else cy
-            shapes.append(dict(type="line", x0=0, x1=1, xref="x domain", y0=cy, y1=cy, yref="y", line=marker_line))
+            shapes.append(hline(cy, marker_line))
     return figure(data, house_layout(
         title=title, height=440, meta={"series": ["log10 ratio"], "y_log": log_y},  # meta: for charts.summary
         **({"annotations": annotations} if annotations else {}), **({"shapes": shapes} if shapes else {}),

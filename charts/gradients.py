@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from .grid import hline, vline
 from .style import COLORS, FONT_SIZE, MODEL_SYMBOL, OTHER_COLOR, figure, house_layout, merge, model_line
 
 MARKERS_MAX_T = 60  # up to this many steps, lines also show a marker per step
@@ -199,8 +200,7 @@ def _half_life_marks(half_lives, T: int) -> tuple[dict, list[str]]:
             raise ValueError(f"half_lives: {key!r} is {k!r}, needs None or a whole number of steps in [1, {T - 1}]")
         t = T - int(k)
         right_half = t > (T + 1) / 2
-        shapes.append(dict(type="line", x0=t, x1=t, xref="x", y0=0, y1=1, yref="y domain",
-                           line=dict(color=color, width=2, dash="dot")))
+        shapes.append(vline(t, dict(color=color, width=2, dash="dot")))
         annotations.append(dict(
             x=t, y=0.98 - 0.09 * len(annotations), xref="x", yref="paper", showarrow=False,
             text=f"half-life ({label}): {int(k)} step{'s' if k != 1 else ''}", xanchor="right" if right_half else "left",
@@ -278,8 +278,7 @@ def path_factors(carousel: np.ndarray, rnn_factor: np.ndarray, *, title: str | N
     notes = [GAP_NOTE] if g1 + g2 else []
     return figure(data, house_layout(
         title=title, height=460 + 22 * len(notes), meta=BACKWARDS,
-        shapes=[dict(type="line", x0=0, x1=1, xref="x domain", y0=1.0, y1=1.0, yref="y",  # 1: passes unchanged
-                     line=dict(color="#999999", width=1.5, dash="dot"))],
+        shapes=[hline(1.0, dict(color="#999999", width=1.5, dash="dot"))],  # 1: passes unchanged
         annotations=[dict(x=0, xanchor="left", xref="x domain", y=1.0, yanchor="bottom", yref="y", showarrow=False,
                           text="1 = passes unchanged", font=dict(color="#777777", size=FONT_SIZE - 2))],
         xaxis=_step_axis(T, notes),
