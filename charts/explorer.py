@@ -1,8 +1,8 @@
 """The gradient explorer's figures: length sweeps, phase diagrams, clipped / truncated flow, Jacobian vs gradient.
 
 Pure functions from plain arrays (the numbers of lstm_core.explore and lstm_core.analysis) to plotly Figures; no
-Streamlit. The gradient-norm curves reuse charts.gradients.gradient_flow (one place for that figure) and only restyle
-or annotate what it returns. Steps are drawn 1-based, t = 1 … T.
+Streamlit. The gradient-norm curves reuse charts.gradients.gradient_flow's traces and layout (gradient_flow_parts: one
+place for that figure) and only restyle or annotate them. Steps are drawn 1-based, t = 1 … T.
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from .gradients import GAP_NOTE, drawable, gradient_flow, log_ticks, model_of, x_title
-from .style import COLORS, DIVERGING, FONT_SIZE, MODEL_SYMBOL, layout, model_line
+from .grid import hline, vline
+from .gradients import GAP_NOTE, axis_title, drawable, gradient_flow_parts, log_ticks, model_of
+from .style import COLORS, DIVERGING, FONT_SIZE, MODEL_SYMBOL, figure, house_layout, merge, model_line
 
 COLOR_DECADES = 10.0  # the phase diagrams' colour scale spans ±10 decades; beyond, the colour saturates
 REGIME_NAMES = {-1: "vanishing", 0: "preserved", 1: "exploding"}
@@ -47,8 +48,7 @@ def length_sweep_chart(sweeps: dict, *, title: str | None = None) -> go.Figure:
     """
     if not isinstance(sweeps, dict) or not sweeps:
         raise ValueError(f"sweeps: got {type(sweeps).__name__}, needs a non-empty dict name -> sweep result")
-    fig = go.Figure()
-    all_y, gaps = [], 0
+    data, all_y, gaps = [], [], 0
     for name, sw in sweeps.items():
         T = _array(sw.lengths, f"{name}.lengths", 1)
         g = _array(sw.grad_at_first, f"{name}.grad_at_first", 1)
@@ -61,8 +61,8 @@ def length_sweep_chart(sweeps: dict, *, title: str | None = None) -> go.Figure:
         y, n_gaps = drawable(g, log=True)
         gaps += n_gaps
         all_y.append(g)
-        fig.add_trace(go.Scatter(
-            x=T, y=y, name=f"{name}: measured", mode="markers+lines", line=model_line(model, width=1.5),
+        data.append(dict(
+            type="scatter", x=T, y=y, name=f"{name}: measured", mode="markers+lines", line=model_line(model, width=1.5),
             marker=dict(color=color, size=9, symbol=MODEL_SYMBOL.get(model or "", "circle")), connectgaps=False,
             hovertemplate="T = %{x}<br>‖gradient at step 1‖ = %{y:.3e}<extra>" + name + "</extra>",
         ))
@@ -73,22 +73,23 @@ def length_sweep_chart(sweeps: dict, *, title: str | None = None) -> go.Figure:
                 line = np.exp(icpt + rate * xs)
             y_fit, _ = drawable(line, log=True)
             all_y.append(line)
-            fig.add_trace(go.Scatter(
-                x=xs, y=y_fit, name=f"{name} fit: ×{np.exp(rate):.3g} per step", mode="lines",
+            data.append(dict(
+                type="scatter", x=xs, y=y_fit, name=f"{name} fit: ×{np.exp(rate):.3g} per step", mode="lines",
                 line=dict(color=color, width=3, dash=FIT_DASH), hoverinfo="skip",
             ))
-    x_title(fig, [GAP_NOTE] if gaps else [], title="sequence length T (loss at step T)")
-    fig.update_yaxes(title_text="‖gradient at step 1‖ (log scale)", type="log", exponentformat="power",
-                     showexponent="all", **log_ticks(*all_y))
-    layout(fig, title=title, height=470 + (22 if gaps else 0))
-    _legend_below(fig, 110 + (22 if gaps else 0))
-    return fig
+    return figure(data, merge(house_layout(
+        title=title, height=470 + (22 if gaps else 0),
+        xaxis=dict(title=axis_title([GAP_NOTE] if gaps else [], title="sequence length T (loss at step T)")),
+        yaxis=dict(title=dict(text="‖gradient at step 1‖ (log scale)"), type="log", exponentformat="power",
+                   showexponent="all", **log_ticks(*all_y)),
+    ), _legend_below(110 + (22 if gaps else 0))))
 
 
-def _legend_below(fig: go.Figure, bottom: int) -> None:
-    """Legend in rows under the x-axis title (long names at the top would run into the title)."""
-    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=0, yanchor="bottom", yref="container"),
-                      margin_b=bottom)
+def _legend_below(bottom: int) -> dict:
+    """The layout update that puts the legend in rows under the x-axis title (long names at the top would run into
+    the title), with a bottom margin of ``bottom`` px."""
+    return dict(legend=dict(orientation="h", x=0, xanchor="left", y=0, yanchor="bottom", yref="container"),
+                margin=dict(b=bottom))
 
 
 # -------------------------------------------------------------------------------------------------- phase diagram
@@ -190,9 +191,8 @@ def phase_diagram(
     y_plot = np.log10(ya) if log_y else ya
     A, B = z.shape
 
-    fig = go.Figure()
-    fig.add_trace(go.Heatmap(
-        x=xa, y=y_plot, z=z, colorscale=DIVERGING, zmid=0.0, zmin=-COLOR_DECADES, zmax=COLOR_DECADES,
+    data = [dict(
+        type="heatmap", x=xa, y=y_plot, z=z, colorscale=DIVERGING, zmid=0.0, zmin=-COLOR_DECADES, zmax=COLOR_DECADES,
         hoverinfo="skip", name="log10 ratio",
         colorbar=dict(
             title=dict(text="log₁₀ ratio (decades)", side="right"), thickness=14, len=0.9,
@@ -200,18 +200,18 @@ def phase_diagram(
             ticktext=[f"≤ −{COLOR_DECADES:g}", "−5", _signed(vanishing_below), _signed(exploding_above), "+5",
                       f"≥ +{COLOR_DECADES:g}"],
         ),
-    ))
+    )]
     bx, by = _boundaries(reg, xa, y_plot)
     if bx:
-        fig.add_trace(go.Scatter(x=bx, y=by, mode="lines", line=dict(color="#111111", width=2), hoverinfo="skip",
-                                 name="regime boundaries", showlegend=False, connectgaps=False))
+        data.append(dict(type="scatter", x=bx, y=by, mode="lines", line=dict(color="#111111", width=2),
+                         hoverinfo="skip", name="regime boundaries", showlegend=False, connectgaps=False))
     rows, cols = np.divmod(np.arange(A * B), B)
     custom = [[int(a), int(b), _value_text(z[a, b]), REGIME_NAMES[int(reg[a, b])]] for a, b in zip(rows, cols)]
     y_fmt = "%{customdata[4]}" if log_y else "%{y:.2f}"
     if log_y:
         custom = [c + [f"{ya[c[0]]:.2g}"] for c in custom]
-    fig.add_trace(go.Scatter(
-        x=xa[cols], y=y_plot[rows], mode="markers", name="cells", showlegend=False, customdata=custom,
+    data.append(dict(
+        type="scatter", x=xa[cols], y=y_plot[rows], mode="markers", name="cells", showlegend=False, customdata=custom,
         marker=dict(size=max(6, min(22, 440 // max(A, B))), color="rgba(0,0,0,0)",
                     line=dict(width=0, color=SELECTED)),
         selected=dict(marker=dict(color="rgba(17,17,17,0.35)", size=16)),
@@ -224,32 +224,39 @@ def phase_diagram(
         near = [None if v is None else float(np.argmin(np.abs(axis - (np.log10(v) if lg else v))))
                 for v, axis, lg in ((current[0], y_plot, log_y), (current[1], xa, False))]
         avoid = (near[0] if near[0] is not None else np.nan, near[1] if near[1] is not None else np.nan)
+    annotations = []
     for code, name in REGIME_NAMES.items():
         cell = _deepest_cell(reg, code, avoid)
         if cell is not None:
-            fig.add_annotation(x=xa[cell[1]], y=y_plot[cell[0]], text=f"<b>{name}</b>", showarrow=False,
-                               font=dict(size=FONT_SIZE, color="#111111"), bgcolor="rgba(255,255,255,0.8)",
-                               borderpad=3)
+            annotations.append(dict(x=xa[cell[1]], y=y_plot[cell[0]], text=f"<b>{name}</b>", showarrow=False,
+                                    font=dict(size=FONT_SIZE, color="#111111"), bgcolor="rgba(255,255,255,0.8)",
+                                    borderpad=3))
+    shapes = []
     if current is not None:
         cy, cx = current
+        marker_line = dict(color=CURRENT, width=3, dash="dash")
         if cy is not None and cx is not None:
-            fig.add_trace(go.Scatter(
-                x=[cx], y=[np.log10(cy) if log_y else cy], mode="markers", name="shared setting",
+            data.append(dict(
+                type="scatter", x=[cx], y=[np.log10(cy) if log_y else cy], mode="markers", name="shared setting",
                 marker=dict(symbol="x-thin", size=18, line=dict(width=4, color=CURRENT)), hoverinfo="skip",
                 showlegend=False,
             ))
         elif cx is not None:
-            fig.add_vline(x=cx, line=dict(color=CURRENT, width=3, dash="dash"))
+            shapes.append(vline(cx, marker_line))
         elif cy is not None:
-            fig.add_hline(y=np.log10(cy) if log_y else cy, line=dict(color=CURRENT, width=3, dash="dash"))
-    fig.update_xaxes(title_text=x_title, range=[xa.min() - _half_step(xa), xa.max() + _half_step(xa)],
-                     fixedrange=True, showgrid=False, zeroline=False)
-    fig.update_yaxes(title_text=y_title, range=[y_plot.min() - _half_step(y_plot), y_plot.max() + _half_step(y_plot)],
-                     fixedrange=True, showgrid=False, zeroline=False, **(_log_ticks_text(ya) if log_y else {}))
-    layout(fig, title=title, height=440, meta={"series": ["log10 ratio"], "y_log": log_y})  # for charts.summary
-    fig.update_layout(dragmode=False, hovermode="closest", margin=dict(l=70, r=10, t=50 if title else 20, b=60),
-                      hoverlabel=dict(bgcolor="white", bordercolor="#111111", font_color="#111111"))
-    return fig
+            cy = np.log10(cy) if log_y else cy
+            shapes.append(hline(cy, marker_line))
+    return figure(data, house_layout(
+        title=title, height=440, meta={"series": ["log10 ratio"], "y_log": log_y},  # meta: for charts.summary
+        **({"annotations": annotations} if annotations else {}), **({"shapes": shapes} if shapes else {}),
+        xaxis=dict(title=dict(text=x_title), range=[xa.min() - _half_step(xa), xa.max() + _half_step(xa)],
+                   fixedrange=True, showgrid=False, zeroline=False),
+        yaxis=dict(title=dict(text=y_title),
+                   range=[y_plot.min() - _half_step(y_plot), y_plot.max() + _half_step(y_plot)],
+                   fixedrange=True, showgrid=False, zeroline=False, **(_log_ticks_text(ya) if log_y else {})),
+        dragmode=False, hovermode="closest", margin=dict(l=70, r=10, t=50 if title else 20, b=60),
+        hoverlabel=dict(bgcolor="white", bordercolor="#111111", font=dict(color="#111111")),
+    ))
 
 
 def _half_step(a: np.ndarray) -> float:
@@ -279,21 +286,23 @@ def clipped_flow(
     a = _array(after, "after", 1)
     T = f.size
     window = truncate is not None and truncate < T
-    fig = gradient_flow({f"{model} {quantity}, full BPTT": f, f"{quantity} {after_label}": a}, title=title,
-                        gap_note="gaps = exactly 0 (truncated), or under/overflow" if window else GAP_NOTE)
-    fig.data[0].line.update(dash="solid")  # the page's caption: "Solid: the true BPTT norms", whatever the model
-    fig.data[1].line.update(color="#333333", dash="dash", width=3)
+    data, spec = gradient_flow_parts(
+        {f"{model} {quantity}, full BPTT": f, f"{quantity} {after_label}": a}, title=title,
+        gap_note="gaps = exactly 0 (truncated), or under/overflow" if window else GAP_NOTE)
+    data[0]["line"] = merge(data[0]["line"], dict(dash="solid"))  # the caption: "Solid: the true BPTT norms"
+    data[1]["line"] = merge(data[1]["line"], dict(color="#333333", dash="dash", width=3))
     if window:
         edge = T - truncate + 0.5
-        fig.add_vrect(x0=0.5, x1=edge, fillcolor="#999999", opacity=0.15, line_width=0, layer="below")
-        fig.add_annotation(x=(0.5 + edge) / 2, y=0.02, xref="x", yref="paper", xanchor="center", yanchor="bottom",
-                           text=f"before the last<br>{truncate}-step window", showarrow=False,
-                           font=dict(size=FONT_SIZE - 2, color="#555555"), bgcolor="rgba(255,255,255,0.8)")
-    _legend_below(fig, fig.layout.margin.b + 60)
-    fig.update_layout(height=fig.layout.height + 40)
-    return fig
-
-
+        spec = merge(spec, dict(
+            shapes=[*spec.get("shapes", []), dict(
+                type="rect", x0=0.5, x1=edge, xref="x", y0=0, y1=1, yref="y domain", fillcolor="#999999",
+                opacity=0.15, line=dict(width=0), layer="below")],
+            annotations=[*spec.get("annotations", []), dict(
+                x=(0.5 + edge) / 2, y=0.02, xref="x", yref="paper", xanchor="center", yanchor="bottom",
+                text=f"before the last<br>{truncate}-step window", showarrow=False,
+                font=dict(size=FONT_SIZE - 2, color="#555555"), bgcolor="rgba(255,255,255,0.8)")],
+        ))
+    return figure(data, merge(spec, _legend_below(spec["margin"]["b"] + 60), dict(height=spec["height"] + 40)))
 
 
 def jacobian_vs_gradient(jacobians: dict, gradients: dict, *, title: str | None = None) -> go.Figure:
@@ -321,13 +330,9 @@ def jacobian_vs_gradient(jacobians: dict, gradients: dict, *, title: str | None 
             curves[label] = a
             if group == "jacobian":
                 dashed.add(label)
-    fig = gradient_flow(curves, title=title)
-    for trace in fig.data:  # gradients keep their model's dash (LSTM solid, RNN dotted): they differ in more than hue
-        if trace.name in dashed:
-            trace.line.update(dash=JACOBIAN_DASH, width=4)
-        else:
-            trace.line.update(width=2.5)
-    fig.update_yaxes(title_text="norm ÷ its value at t = T (log scale)")
-    fig.update_layout(height=fig.layout.height + 40)
-    _legend_below(fig, fig.layout.margin.b + 60)
-    return fig
+    data, spec = gradient_flow_parts(curves, title=title)
+    for trace in data:  # gradients keep their model's dash (LSTM solid, RNN dotted): they differ in more than hue
+        restyle = dict(dash=JACOBIAN_DASH, width=4) if trace["name"] in dashed else dict(width=2.5)
+        trace["line"] = merge(trace["line"], restyle)
+    return figure(data, merge(spec, dict(yaxis=dict(title=dict(text="norm ÷ its value at t = T (log scale)")),
+                                         height=spec["height"] + 40), _legend_below(spec["margin"]["b"] + 60)))

@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from .style import COLORS, FONT_SIZE, MODEL_SYMBOL, OTHER_COLOR, layout, model_line
+from .grid import hline, vline
+from .style import COLORS, FONT_SIZE, MODEL_SYMBOL, OTHER_COLOR, figure, house_layout, merge, model_line
 
 MARKERS_MAX_T = 60  # up to this many steps, lines also show a marker per step
 _OTHER_COLORS = ("#555555", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
@@ -106,6 +107,19 @@ def gradient_flow(
     dotted vertical line at t = T − k labelled "half-life"; None is noted as "never falls to half within T steps".
     Gaps: see the module docstring. Negative values are an error on a log axis (norms are >= 0).
     """
+    return figure(*gradient_flow_parts(curves, log=log, title=title, half_lives=half_lives, gap_note=gap_note))
+
+
+def gradient_flow_parts(
+    curves: dict[str, np.ndarray],
+    *,
+    log: bool = True,
+    title: str | None = None,
+    half_lives: dict[str, int | None] | None = None,
+    gap_note: str = GAP_NOTE,
+) -> tuple[list[dict], dict]:
+    """gradient_flow's traces (dicts, one per curve, in the order given) and layout (a dict), before they become a
+    Figure: for a chart that restyles them first (charts.explorer). Arguments and checks as gradient_flow's."""
     if not isinstance(curves, dict) or not curves:
         raise ValueError(f"curves: got {type(curves).__name__}, needs a non-empty dict name -> (T,) array")
     arrays = {str(k): _as_curve(v, "curves", k) for k, v in curves.items()}
@@ -121,7 +135,7 @@ def gradient_flow(
     has_dc = {model_of(k) for k in arrays if _quantity_of(k) == "c"}
     x = np.arange(1, T + 1)
     mode = "lines+markers" if T <= MARKERS_MAX_T else "lines"
-    fig = go.Figure()
+    data = []
     gaps = 0
     others = iter(_OTHER_COLORS * 4)
     for k, a in arrays.items():
@@ -130,48 +144,51 @@ def gradient_flow(
         line = model_line(model, second=second) if model else dict(color=next(others), width=3, dash="solid")
         y, n_gaps = drawable(a, log=log)
         gaps += n_gaps
-        fig.add_trace(
-            go.Scatter(
-                x=x, y=y, name=k, mode=mode, connectgaps=False,
-                line=line, marker=dict(size=6, symbol=MODEL_SYMBOL.get(model or "", "circle")),
-                hovertemplate="t = %{x}<br>%{y:.3e}<extra>" + k + "</extra>",
-            )
-        )
+        data.append(dict(
+            type="scatter", x=x, y=y, name=k, mode=mode, connectgaps=False,
+            line=line, marker=dict(size=6, symbol=MODEL_SYMBOL.get(model or "", "circle")),
+            hovertemplate="t = %{x}<br>%{y:.3e}<extra>" + k + "</extra>",
+        ))
 
-    notes = _half_life_marks(fig, half_lives, arrays, T)
+    marks, notes = _half_life_marks(half_lives, T)
     if gaps:
         notes.insert(0, gap_note if log else "gaps = overflow (not finite)")
-    x_title(fig, notes)
-    fig.update_xaxes(**({"dtick": 1} if T <= 20 else {}))
-    if T <= MARKERS_MAX_T:  # markers shown: keep the axis on the steps, not on 0
-        fig.update_xaxes(range=[0.5, T + 0.5])
-    fig.update_yaxes(
-        title_text="gradient norm" + (" (log scale)" if log else ""),
-        type="log" if log else "linear", exponentformat="power", showexponent="all",
-        **(log_ticks(*arrays.values()) if log else {}),
+    spec = house_layout(
+        title=title, height=460 + 22 * len(notes), meta=BACKWARDS, **marks,
+        xaxis=_step_axis(T, notes),
+        yaxis=dict(title=dict(text="gradient norm" + (" (log scale)" if log else "")),
+                   type="log" if log else "linear", exponentformat="power", showexponent="all",
+                   **(log_ticks(*arrays.values()) if log else {})),
+        margin=dict(b=60 + 22 * len(notes)),
     )
-    layout(fig, title=title, height=460 + 22 * len(notes), meta=BACKWARDS)
-    fig.update_layout(margin_b=60 + 22 * len(notes))
     if title and len(arrays) > 3:  # a legend this long would run into the title: the title goes on a row above it
-        fig.update_layout(margin_t=95, title=dict(yref="container", y=0.985, yanchor="top"))
-    return fig
+        spec = merge(spec, dict(margin=dict(t=95), title=dict(yref="container", y=0.985, yanchor="top")))
+    return data, spec
 
 
-def x_title(fig: go.Figure, notes: list[str], title: str = "step t") -> None:
-    """The x-axis title, with any notes (gaps, missing half-lives) on smaller lines below it: nothing is drawn over
+def axis_title(notes: list[str], title: str = "step t") -> dict:
+    """An x-axis title, with any notes (gaps, missing half-lives) on smaller lines below it: nothing is drawn over
     the data."""
     small = "".join(f"<br><span style='font-size:{FONT_SIZE - 2}px'>{n}</span>" for n in notes)
-    fig.update_xaxes(title_text=title + small)
+    return dict(text=title + small)
 
 
-def _half_life_marks(fig: go.Figure, half_lives, arrays: dict[str, np.ndarray], T: int) -> list[str]:
-    """Dotted vertical lines at t = T − k per model; returns notes for models without a half-life (None)."""
+def _step_axis(T: int, notes: list[str]) -> dict:
+    """The step axis t = 1 … T of a line chart: titled with its notes, a tick per step up to T = 20, and while
+    markers are shown (T <= MARKERS_MAX_T) the range kept on the steps, not on 0."""
+    return dict(title=axis_title(notes), **({"dtick": 1} if T <= 20 else {}),
+                **({"range": [0.5, T + 0.5]} if T <= MARKERS_MAX_T else {}))
+
+
+def _half_life_marks(half_lives, T: int) -> tuple[dict, list[str]]:
+    """Dotted vertical lines at t = T − k per model, labelled: ({"shapes": …, "annotations": …} for the layout, only
+    the keys that have any), and notes for models without a half-life (None)."""
     if half_lives is None:
-        return []
+        return {}, []
     if not isinstance(half_lives, dict):
         raise ValueError(f"half_lives: got {type(half_lives).__name__}, needs a dict model -> steps (or None)")
     notes: list[str] = []
-    placed = 0
+    shapes, annotations = [], []
     for key, k in half_lives.items():
         model = model_of(str(key))
         color = COLORS.get(model or "", OTHER_COLOR)
@@ -183,15 +200,15 @@ def _half_life_marks(fig: go.Figure, half_lives, arrays: dict[str, np.ndarray], 
             raise ValueError(f"half_lives: {key!r} is {k!r}, needs None or a whole number of steps in [1, {T - 1}]")
         t = T - int(k)
         right_half = t > (T + 1) / 2
-        fig.add_vline(x=t, line=dict(color=color, width=2, dash="dot"))
-        fig.add_annotation(
-            x=t, y=0.98 - 0.09 * placed, xref="x", yref="paper", showarrow=False,
+        shapes.append(vline(t, dict(color=color, width=2, dash="dot")))
+        annotations.append(dict(
+            x=t, y=0.98 - 0.09 * len(annotations), xref="x", yref="paper", showarrow=False,
             text=f"half-life ({label}): {int(k)} step{'s' if k != 1 else ''}", xanchor="right" if right_half else "left",
             xshift=-6 if right_half else 6, yanchor="top", font=dict(color=color, size=FONT_SIZE - 1),
             bgcolor="rgba(255,255,255,0.85)",
-        )
-        placed += 1
-    return notes
+        ))
+    marks = {k: v for k, v in (("shapes", shapes), ("annotations", annotations)) if v}
+    return marks, notes
 
 
 def path_factors(carousel: np.ndarray, rnn_factor: np.ndarray, *, title: str | None = None) -> go.Figure:
@@ -230,55 +247,45 @@ def path_factors(carousel: np.ndarray, rnn_factor: np.ndarray, *, title: str | N
     # a decade below the smallest drawable value (but never below 1e-308, so it cannot itself underflow to 0)
     floor = 10.0 ** max(np.floor(np.log10(positive.min())) - 1, -308.0) if positive.size else 1e-3
 
-    fig = go.Figure()
-    fig.add_hline(y=1.0, line=dict(color="#999999", width=1.5, dash="dot"),
-                  annotation_text="1 = passes unchanged", annotation_position="top left",
-                  annotation_font=dict(color="#777777", size=FONT_SIZE - 2))
+    data = []
     if H > 8:
         band_hi = np.where(hi > 0, hi, floor)
         band_lo = np.where(lo > 0, lo, floor)
-        fig.add_trace(
-            go.Scatter(
-                x=np.concatenate([x, x[::-1]]), y=np.concatenate([band_hi, band_lo[::-1]]),
-                name="LSTM ∏ f: min–max over units", fill="toself", fillcolor="rgba(213,94,0,0.18)",
-                line=dict(width=0), hoverinfo="skip", legendgroup="lstm", showlegend=True,
-            )
-        )
+        data.append(dict(
+            type="scatter", x=np.concatenate([x, x[::-1]]), y=np.concatenate([band_hi, band_lo[::-1]]),
+            name="LSTM ∏ f: min–max over units", fill="toself", fillcolor="rgba(213,94,0,0.18)",
+            line=dict(width=0), hoverinfo="skip", legendgroup="lstm", showlegend=True,
+        ))
     elif H >= 2:
         for u in range(H):
             y_u, _ = drawable(car[:, u], log=True)
-            fig.add_trace(
-                go.Scatter(
-                    x=x, y=y_u, name=f"LSTM ∏ f · unit {u + 1}", mode="lines",
-                    line=dict(color=lstm_c, width=1), opacity=0.45, legendgroup="lstm", showlegend=False,
-                    hovertemplate=f"t = %{{x}}<br>unit {u + 1}: %{{y:.3e}}<extra>LSTM ∏ f</extra>",
-                )
-            )
+            data.append(dict(
+                type="scatter", x=x, y=y_u, name=f"LSTM ∏ f · unit {u + 1}", mode="lines",
+                line=dict(color=lstm_c, width=1), opacity=0.45, legendgroup="lstm", showlegend=False,
+                hovertemplate=f"t = %{{x}}<br>unit {u + 1}: %{{y:.3e}}<extra>LSTM ∏ f</extra>",
+            ))
     median_name = "LSTM cell path ∏ f" + (" (median over units)" if H > 1 else "")
-    fig.add_trace(
-        go.Scatter(
-            x=x, y=y_med, name=median_name, mode=mode, line=model_line("lstm", width=3.5), marker=dict(size=6),
-            legendgroup="lstm", customdata=np.stack([lo, hi], axis=1),
-            hovertemplate="t = %{x}<br>median %{y:.3e}<br>min %{customdata[0]:.3e}<br>max %{customdata[1]:.3e}"
-                          "<extra>LSTM ∏ f</extra>",
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=x, y=y_rnn, name="RNN ‖∏ W_hhᵀ diag(1−h²)‖", mode=mode, line=model_line("rnn", width=3.5),
-            marker=dict(size=6, symbol=MODEL_SYMBOL["rnn"]), hovertemplate="t = %{x}<br>%{y:.3e}<extra>RNN path</extra>",
-        )
-    )
+    data.append(dict(
+        type="scatter", x=x, y=y_med, name=median_name, mode=mode, line=model_line("lstm", width=3.5),
+        marker=dict(size=6), legendgroup="lstm", customdata=np.stack([lo, hi], axis=1),
+        hovertemplate="t = %{x}<br>median %{y:.3e}<br>min %{customdata[0]:.3e}<br>max %{customdata[1]:.3e}"
+                      "<extra>LSTM ∏ f</extra>",
+    ))
+    data.append(dict(
+        type="scatter", x=x, y=y_rnn, name="RNN ‖∏ W_hhᵀ diag(1−h²)‖", mode=mode, line=model_line("rnn", width=3.5),
+        marker=dict(size=6, symbol=MODEL_SYMBOL["rnn"]), hovertemplate="t = %{x}<br>%{y:.3e}<extra>RNN path</extra>",
+    ))
     notes = [GAP_NOTE] if g1 + g2 else []
-    x_title(fig, notes)
-    fig.update_xaxes(**({"dtick": 1} if T <= 20 else {}))
-    if T <= MARKERS_MAX_T:  # markers shown: keep the axis on the steps, not on 0
-        fig.update_xaxes(range=[0.5, T + 0.5])
-    fig.update_yaxes(title_text="gain from the end back to step t (log)", type="log", exponentformat="power",
-                     showexponent="all", **log_ticks(lo, hi, rnn, np.array([floor if H > 8 else np.nan])))
-    layout(fig, title=title, height=460 + 22 * len(notes), meta=BACKWARDS)
-    fig.update_layout(margin_b=60 + 22 * len(notes))
-    return fig
+    return figure(data, house_layout(
+        title=title, height=460 + 22 * len(notes), meta=BACKWARDS,
+        shapes=[hline(1.0, dict(color="#999999", width=1.5, dash="dot"))],  # 1: passes unchanged
+        annotations=[dict(x=0, xanchor="left", xref="x domain", y=1.0, yanchor="bottom", yref="y", showarrow=False,
+                          text="1 = passes unchanged", font=dict(color="#777777", size=FONT_SIZE - 2))],
+        xaxis=_step_axis(T, notes),
+        yaxis=dict(title=dict(text="gain from the end back to step t (log)"), type="log", exponentformat="power",
+                   showexponent="all", **log_ticks(lo, hi, rnn, np.array([floor if H > 8 else np.nan]))),
+        margin=dict(b=60 + 22 * len(notes)),
+    ))
 
 
 def layer_heatmap(norms, *, title: str | None = None, quantity: str = "‖∂L/∂h_t‖") -> go.Figure:
@@ -302,13 +309,14 @@ def layer_heatmap(norms, *, title: str | None = None, quantity: str = "‖∂L/�
         logs = np.where(ok, np.log10(np.where(ok, a, 1.0)), np.nan)
     shown = [[float(v) if k else None for v, k in zip(row, keep)] for row, keep in zip(logs, ok)]
     exact = [[float(v) if k else None for v, k in zip(row, keep)] for row, keep in zip(a, ok)]
-    fig = go.Figure(go.Heatmap(
-        z=shown, x=np.arange(1, T + 1), y=np.arange(1, L + 1), customdata=exact, colorscale="Viridis",
-        colorbar=dict(title=dict(text="log₁₀", side="right"), thickness=14), name="norms", hoverongaps=False,
-        hovertemplate=f"layer %{{y}}, t = %{{x}}<br>{quantity} = %{{customdata:.3e}}<extra></extra>",
-    ))
+    data = [dict(
+        type="heatmap", z=shown, x=np.arange(1, T + 1), y=np.arange(1, L + 1), customdata=exact,
+        colorscale="Viridis", colorbar=dict(title=dict(text="log₁₀", side="right"), thickness=14), name="norms",
+        hoverongaps=False, hovertemplate=f"layer %{{y}}, t = %{{x}}<br>{quantity} = %{{customdata:.3e}}<extra></extra>",
+    )]
     notes = [] if ok.all() else ["blank = 0 (underflow) or overflow"]
-    x_title(fig, notes)
-    fig.update_yaxes(title_text="layer (1 = reads x)", dtick=1, range=[0.5, L + 0.5])
-    layout(fig, title=title or f"{quantity} per layer and step (colour: log₁₀)", height=160 + 70 * L + 22 * len(notes))
-    return fig
+    return figure(data, house_layout(
+        title=title or f"{quantity} per layer and step (colour: log₁₀)", height=160 + 70 * L + 22 * len(notes),
+        xaxis=dict(title=axis_title(notes)),
+        yaxis=dict(title=dict(text="layer (1 = reads x)"), dtick=1, range=[0.5, L + 0.5]),
+    ))

@@ -1,5 +1,6 @@
 """Shapes for figures made from dicts (style.figure) that style.py does not have: the lines and bands that
-fig.add_hline, add_vrect and add_hrect drew, and a line's label, as dicts for a layout's "shapes" / "annotations"."""
+fig.add_hline, add_vline, add_vrect and add_hrect drew, and a line's label, as dicts for a layout's "shapes" /
+"annotations"."""
 
 from __future__ import annotations
 
@@ -9,6 +10,12 @@ from .style import axis_ref
 def hline(y: float, line: dict, n: int = 1) -> dict:
     """A horizontal line at y across the whole width of subplot n (the shape add_hline draws)."""
     return dict(type="line", x0=0, x1=1, xref=f"{axis_ref('x', n)} domain", y0=y, y1=y, yref=axis_ref("y", n),
+                line=line)
+
+
+def vline(x: float, line: dict, n: int = 1) -> dict:
+    """A vertical line at x over the whole height of subplot n (the shape add_vline draws)."""
+    return dict(type="line", x0=x, x1=x, xref=axis_ref("x", n), y0=0, y1=1, yref=f"{axis_ref('y', n)} domain",
                 line=line)
 
 

@@ -13,6 +13,7 @@ import html
 import numpy as np
 import plotly.graph_objects as go
 
+from .grid import vline
 from .style import COLORS, LABELS, figure, house_layout, merge, subplot_layout
 
 SHOWN = {"\n": "⏎", "\t": "⇥", " ": "␣"}  # characters that would be invisible in a label
@@ -115,8 +116,7 @@ def unit_line(values: np.ndarray, text: str, *, unit: int, quantity: str, positi
         xaxis=dict(title=dict(text="character number")), yaxis=dict(title=dict(text=quantity)),
     )
     if position is not None:  # a dotted line through the whole plot height at the character
-        spec["shapes"] = [dict(type="line", x0=position + 1, x1=position + 1, xref="x", y0=0, y1=1, yref="y domain",
-                               line=dict(color="#111", width=2, dash="dot"))]
+        spec["shapes"] = [vline(position + 1, dict(color="#111", width=2, dash="dot"))]
     return figure([line], spec)
 
 

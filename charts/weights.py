@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from lstm_core.params import GATE_NAMES, GATES, block_symbol
 
-from .style import COLORS, DIVERGING, FONT_SIZE, LABELS, SEQUENTIAL, html_symbol, layout, mark_step
+from .style import (
+    COLORS, DIVERGING, FONT_SIZE, LABELS, SEQUENTIAL, axis_key, axis_ref, figure, house_layout, html_symbol, merge,
+    step_shapes, subplot_layout,
+)
 from .timeline import check_step
 
 TEXT_MAX_CELLS = 8  # cell values are printed when both sides are at most this (weight_heatmap)
@@ -65,25 +67,22 @@ def weight_heatmap(matrix: np.ndarray, *, title: str, x_label: str, y_label: str
         scale = dict(colorscale=SEQUENTIAL, zmin=lo, zmax=hi if hi > lo else lo + 1.0)
     text = rows <= TEXT_MAX_CELLS and cols <= TEXT_MAX_CELLS
     xl, yl = x_label or "column", y_label or "row"
-    fig = go.Figure(
-        go.Heatmap(
-            z=a, x=np.arange(1, cols + 1), y=np.arange(1, rows + 1), name=title, **scale,
-            xgap=1 if text else 0, ygap=1 if text else 0,
-            texttemplate="%{z:.2f}" if text else None, textfont=dict(size=FONT_SIZE - 2),
-            colorbar=dict(thickness=16, outlinewidth=0, tickfont=dict(size=FONT_SIZE - 2)),
-            hovertemplate=f"{yl} %{{y}}<br>{xl} %{{x}}<br>value %{{z:.4g}}<extra></extra>",
-        )
-    )
-    fig.update_yaxes(title_text=y_label, autorange="reversed", showgrid=False, zeroline=False,
-                     **({"dtick": 1} if rows <= 20 else {}))
-    fig.update_xaxes(title_text=x_label, showgrid=False, zeroline=False, side="bottom",
-                     **({"dtick": 1} if cols <= 20 else {}), **({"showticklabels": False} if cols == 1 else {}))
-    height = int(np.clip(28 * rows + 130, 260, 720))
-    layout(fig, title=title, height=height)
-    if cols == 1:  # a bias: a narrow strip with its colourbar beside it, not a full-width bar
-        fig.update_xaxes(domain=[0, 0.3])
-        fig.update_traces(colorbar_x=0.32)
-    return fig
+    bias = cols == 1  # a bias: a narrow strip with its colourbar beside it, not a full-width bar
+    data = [dict(
+        type="heatmap", z=a, x=np.arange(1, cols + 1), y=np.arange(1, rows + 1), name=title, **scale,
+        xgap=1 if text else 0, ygap=1 if text else 0,
+        texttemplate="%{z:.2f}" if text else None, textfont=dict(size=FONT_SIZE - 2),
+        colorbar=dict(thickness=16, outlinewidth=0, tickfont=dict(size=FONT_SIZE - 2), **({"x": 0.32} if bias else {})),
+        hovertemplate=f"{yl} %{{y}}<br>{xl} %{{x}}<br>value %{{z:.4g}}<extra></extra>",
+    )]
+    return figure(data, house_layout(
+        title=title, height=int(np.clip(28 * rows + 130, 260, 720)),
+        yaxis=dict(title=dict(text=y_label), autorange="reversed", showgrid=False, zeroline=False,
+                   **({"dtick": 1} if rows <= 20 else {})),
+        xaxis=dict(title=dict(text=x_label), showgrid=False, zeroline=False, side="bottom",
+                   **({"dtick": 1} if cols <= 20 else {}),
+                   **({"showticklabels": False, "domain": [0, 0.3]} if bias else {})),
+    ))
 
 
 def gate_weight_heatmaps(params, which: str = "weight_hh") -> go.Figure:
@@ -103,34 +102,34 @@ def gate_weight_heatmaps(params, which: str = "weight_hh") -> go.Figure:
     m = _limit(*blocks.values())
     x_label, y_label = _WHICH[which]
     text = rows <= GATE_TEXT_MAX and cols <= GATE_TEXT_MAX
-    fig = make_subplots(
-        rows=1, cols=4, shared_yaxes=True, horizontal_spacing=0.03,
+    spec = subplot_layout(
+        1, 4, shared_yaxes=True, horizontal_spacing=0.03,
         subplot_titles=[f"{html_symbol(block_symbol(which, k))}: {GATE_NAMES[k]} {k}" for k in GATES],
     )
+    # gate titles (one per panel, in gate order) in the gate's colour
+    spec["annotations"] = [merge(ann, dict(font=dict(size=FONT_SIZE, color=COLORS[k])))
+                           for ann, k in zip(spec["annotations"], GATES)]
+    data = []
     for c, k in enumerate(GATES, start=1):
-        fig.add_trace(
-            go.Heatmap(
-                z=blocks[k], x=np.arange(1, cols + 1), y=np.arange(1, rows + 1), name=k,
-                colorscale=DIVERGING, zmin=-m, zmax=m, zmid=0.0, showscale=c == 4,
-                xgap=1 if text else 0, ygap=1 if text else 0,
-                texttemplate="%{z:.2f}" if text else None, textfont=dict(size=FONT_SIZE - 3),
-                colorbar=dict(thickness=16, outlinewidth=0, x=1.01, tickfont=dict(size=FONT_SIZE - 2)),
-                hovertemplate=(f"{block_symbol(which, k)} ({GATE_NAMES[k]})<br>{y_label} %{{y}}"
-                               + (f"<br>{x_label} %{{x}}" if x_label else "") + "<br>value %{z:.4g}<extra></extra>"),
-            ),
-            row=1, col=c,
+        data.append(dict(
+            type="heatmap", z=blocks[k], x=np.arange(1, cols + 1), y=np.arange(1, rows + 1), name=k,
+            colorscale=DIVERGING, zmin=-m, zmax=m, zmid=0.0, showscale=c == 4,
+            xgap=1 if text else 0, ygap=1 if text else 0,
+            texttemplate="%{z:.2f}" if text else None, textfont=dict(size=FONT_SIZE - 3),
+            colorbar=dict(thickness=16, outlinewidth=0, x=1.01, tickfont=dict(size=FONT_SIZE - 2)),
+            hovertemplate=(f"{block_symbol(which, k)} ({GATE_NAMES[k]})<br>{y_label} %{{y}}"
+                           + (f"<br>{x_label} %{{x}}" if x_label else "") + "<br>value %{z:.4g}<extra></extra>"),
+            xaxis=axis_ref("x", c), yaxis=axis_ref("y", c),
+        ))
+        spec[axis_key("x", c)].update(
+            showgrid=False, zeroline=False, **({"title": dict(text=x_label)} if c == 1 or not x_label else {}),
+            **({"dtick": 1} if cols <= 16 else {}), **({"showticklabels": False} if cols == 1 else {}),
         )
-        fig.update_xaxes(title_text=x_label if c == 1 or not x_label else None, showgrid=False, zeroline=False,
-                         **({"dtick": 1} if cols <= 16 else {}), **({"showticklabels": False} if cols == 1 else {}),
-                         row=1, col=c)
-    for ann, k in zip(fig.layout.annotations, GATES):  # gate titles (one per panel, in gate order) in the gate's colour
-        ann.update(font=dict(size=FONT_SIZE, color=COLORS[k]))
-    fig.update_yaxes(autorange="reversed", showgrid=False, zeroline=False, **({"dtick": 1} if rows <= 20 else {}))
-    fig.update_yaxes(title_text=y_label, row=1, col=1)
-    height = int(np.clip(22 * rows + 160, 300, 720))
-    layout(fig, height=height)
-    fig.update_layout(margin=dict(l=70, r=70, t=50, b=60))
-    return fig
+        spec[axis_key("y", c)].update(autorange="reversed", showgrid=False, zeroline=False,
+                                      **({"dtick": 1} if rows <= 20 else {}))
+    spec["yaxis"]["title"] = dict(text=y_label)
+    return figure(data, merge(spec, house_layout(height=int(np.clip(22 * rows + 160, 300, 720))),
+                              dict(margin=dict(l=70, r=70, t=50, b=60))))
 
 
 def input_lines(x: np.ndarray, step: int | None = None) -> go.Figure:
@@ -148,23 +147,20 @@ def input_lines(x: np.ndarray, step: int | None = None) -> go.Figure:
     step = check_step(step, T)
     t = np.arange(1, T + 1)
     mode = "lines+markers" if T <= 40 else "lines"
-    fig = go.Figure()
+    data = []
     for d in range(D):
         color = _CHANNEL_COLORS[d % len(_CHANNEL_COLORS)]
-        fig.add_trace(
-            go.Scatter(
-                x=t, y=a[:, d], name=f"x · input {d + 1}", mode=mode,
-                line=dict(color=color, width=2.5 if D <= 8 else 1.5), marker=dict(size=5),
-                showlegend=D <= 16,
-                hovertemplate=f"t = %{{x}}<br>input {d + 1}: %{{y:.4g}}<extra></extra>",
-            )
-        )
-    title = "step t"  # no step number in text: cached figures only move the marker
-    fig.update_xaxes(title_text=title, **({"dtick": 1} if T <= 20 else {}))
-    if T <= 40:  # markers shown: keep the axis on the steps, not on 0
-        fig.update_xaxes(range=[0.5, T + 0.5])
-    fig.update_yaxes(title_text=LABELS["x"])
-    if step is not None:
-        mark_step(fig, step + 1, above=False)
-    layout(fig, height=340)
-    return fig
+        data.append(dict(
+            type="scatter", x=t, y=a[:, d], name=f"x · input {d + 1}", mode=mode,
+            line=dict(color=color, width=2.5 if D <= 8 else 1.5), marker=dict(size=5),
+            showlegend=D <= 16,
+            hovertemplate=f"t = %{{x}}<br>input {d + 1}: %{{y:.4g}}<extra></extra>",
+        ))
+    return figure(data, house_layout(
+        height=340,
+        xaxis=dict(title=dict(text="step t"),  # no step number in text: cached figures only move the marker
+                   **({"dtick": 1} if T <= 20 else {}),
+                   **({"range": [0.5, T + 0.5]} if T <= 40 else {})),  # markers shown: keep the axis on the steps
+        yaxis=dict(title=dict(text=LABELS["x"])),
+        **({"shapes": step_shapes(step + 1, above=False)} if step is not None else {}),
+    ))
