@@ -322,6 +322,8 @@ class Session:
         w = getattr(el, kind)
         if not w.id:
             return
+        if kind == "slider" and w.type == type(w).Type.SELECT_SLIDER:
+            kind = "select_slider"  # st.select_slider arrives as a slider element; its state is the option labels
         old = self.widgets.get(w.id)
         state = None if kind == "button" else _state_from_proto(kind, w, old.state if old else None)
         self.widgets[w.id] = Widget(w.id, user_key_from_element_id(w.id), kind, w, state, msg.delta.fragment_id,
