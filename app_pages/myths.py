@@ -10,19 +10,19 @@ import streamlit as st
 from charts import myths as charts
 from lstm_core import myths
 from lstm_core.params import LSTMParams
-from ui import state, widgets
+from ui import compute, memo, state, widgets
 
 lab = state.lab()
 seed = int(lab.cfg[state.SEED])
 H, D = lab.lstm.hidden_size, lab.lstm.input_size
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@compute.MYTHS.cached
 def _measured(name: str, w_ih, w_hh, b_ih, b_hh, x, seed: int, forget_gate: bool = True):
-    """One myth's numbers for these weights / input / seed (cached by content: the timing is measured once);
-    forget_gate False: the 1997 LSTM (f ≡ 1)."""
+    """One myth's numbers for these weights / input / seed (cached by content in a byte budget shared by every
+    session, read-only: the timing is measured once); forget_gate False: the 1997 LSTM (f ≡ 1)."""
     p = LSTMParams(w_ih, w_hh, b_ih, b_hh, forget_gate)
-    return {
+    return memo.freeze({
         "history": lambda: myths.same_input_different_history(p, seed=seed),
         "output": lambda: myths.output_formula(p, x),
         "distribution": lambda: myths.gate_distribution(p, seed=seed),
@@ -33,7 +33,7 @@ def _measured(name: str, w_ih, w_hh, b_ih, b_hh, x, seed: int, forget_gate: bool
         "lab_variant": lambda: myths.x_only_gate_traces(p, x),
         "sharing": lambda: myths.weight_sharing(p, x, seed=seed),
         "growth": lambda: myths.cell_state_growth(p, x, seed=seed),
-    }[name]()
+    }[name]())
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

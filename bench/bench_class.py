@@ -210,7 +210,8 @@ class NicedReplica(Replica):
         self.nice = nice
 
     def command(self) -> list[str]:
-        return (["nice", "-n", str(self.nice)] if self.nice else []) + super().command()
+        ttl = [] if Server.SESSION_TTL is None else ["--server.disconnectedSessionTTL", str(Server.SESSION_TTL)]
+        return (["nice", "-n", str(self.nice)] if self.nice else []) + super().command() + ttl
 
     def start(self) -> "NicedReplica":
         super().start()
@@ -227,6 +228,7 @@ class Server:
     """One `streamlit run app.py` pinned to ``cpu`` with OPENBLAS_NUM_THREADS=1 (deploy.serve_class.Replica)."""
 
     NICE = 0  # --nice
+    SESSION_TTL: int | None = None  # --session-ttl (None: Streamlit's server.disconnectedSessionTTL, 120 s)
 
     def __init__(self, cpu: int, log: Path):
         self.replica = NicedReplica(free_port(), log=log, cpus=str(cpu), nice=self.NICE)
@@ -554,6 +556,11 @@ def main() -> int:
     ap.add_argument("--server-cpu", type=int, default=0, help="core the server is pinned to (default 0)")
     ap.add_argument("--client-cpu", type=int, default=1, help="core the students run on (default 1)")
     ap.add_argument("--seed", type=int, default=0, help="seed of the students' choices")
+    ap.add_argument("--session-ttl", type=int, metavar="S",
+                    help="server.disconnectedSessionTTL: Streamlit keeps a closed session (its state and the "
+                         "messages it was sent) this many seconds for a reconnect (default 120). A soak whose "
+                         "sessions take a few seconds each then holds the last ~120 s of sessions at once; a short "
+                         "TTL shows what stays after them (the caches)")
     ap.add_argument("--nice", type=int, default=0,
                     help="start the server under nice -n NICE (e.g. -10 on a machine other jobs share; default 0)")
     ap.add_argument("--profile", type=Path, help="record the server with py-spy while each class acts, raw stacks "
@@ -561,6 +568,7 @@ def main() -> int:
     args = ap.parse_args()
     os.sched_setaffinity(0, {args.client_cpu})
     Server.NICE = args.nice
+    Server.SESSION_TTL = args.session_ttl
     return asyncio.run(main_async(args))
 
 

@@ -30,6 +30,9 @@ from ui import memo
 # thousands of labs at the default sizes. bench/bench_class.py --soak measures the server's memory with them.
 COMPUTED = memo.Budget("computed traces", max_mb=120)
 CSV = memo.Budget("CSV files", max_mb=80)
+# The Myths page's measurements on a lab's LSTM (app_pages/myths.py): the x-only variant's gate traces take 12.5 MB at
+# the largest settings, so an entry-bounded cache (st.cache_data, 64 entries) grew to 800 MB over a soak of new labs.
+MYTHS = memo.Budget("myth measurements", max_mb=60)
 
 
 @COMPUTED.cached
