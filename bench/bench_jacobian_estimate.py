@@ -14,14 +14,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lstm_core import analysis, lstm_forward, rnn_forward  # noqa: E402
+from lstm_core import lstm_forward, rnn_forward  # noqa: E402
 from lstm_core.presets import PRESETS  # noqa: E402
-from ui.explore import _seconds_per_step, jacobian_seconds  # noqa: E402
+from ui.explore import _seconds_per_step, jacobian_seconds, timed_jacobians  # noqa: E402
 
 SIZES = [(1500, 8), (600, 32), (300, 64), (2000, 64)]  # (T, H)
 
@@ -29,14 +28,7 @@ SIZES = [(1500, 8), (600, 32), (300, 64), (2000, 64)]  # (T, H)
 def measured(T: int, H: int) -> float:
     """Seconds for both models' jacobian_norms on the default preset's lab at these sizes (the faster of two)."""
     sc = PRESETS["default"].build(D=2, H=H, T=T, seed=0)
-    runs = [(sc.lstm, lstm_forward(sc.lstm, sc.x)), (sc.rnn, rnn_forward(sc.rnn, sc.x))]
-    best = float("inf")
-    for _ in range(2):
-        start = time.perf_counter()
-        for params, trace in runs:
-            analysis.jacobian_norms(params, trace)
-        best = min(best, time.perf_counter() - start)
-    return best
+    return timed_jacobians([(sc.lstm, lstm_forward(sc.lstm, sc.x)), (sc.rnn, rnn_forward(sc.rnn, sc.x))])
 
 
 def main(argv=None) -> int:

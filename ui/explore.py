@@ -167,10 +167,15 @@ def _seconds_per_step(H: int) -> float:
     x = np.random.default_rng(0).normal(size=(JACOBIAN_PROBE_STEPS, 1))
     runs = [(p, forward(p, x)) for p, forward in ((init_lstm(1, H, seed=0), lstm_forward),
                                                    (init_rnn(1, H, seed=0), rnn_forward))]
+    return timed_jacobians(runs) / JACOBIAN_PROBE_STEPS
+
+
+def timed_jacobians(runs) -> float:
+    """Seconds analysis.jacobian_norms takes for every (params, trace) of ``runs`` together, the faster of two."""
     best = float("inf")
     for _ in range(2):
         start = time.perf_counter()
         for params, trace in runs:
             analysis.jacobian_norms(params, trace)
         best = min(best, time.perf_counter() - start)
-    return best / JACOBIAN_PROBE_STEPS
+    return best
